@@ -1,0 +1,139 @@
+// `netpath`: the same engine as the language server, headless.
+import * as path from 'node:path';
+import { KernelIndex, CancelledError, type IndexStats, type LogLevel } from '../engine/indexer';
+import { NotAKernelTreeError } from '../engine/kernel-tree';
+import { parseArgs, UsageError, type ParsedArgs } from './args';
+import { ProgressBar } from './progress';
+
+const USAGE = `netpath: explore the Linux kernel network receive path
+
+usage:
+  netpath index <kernel-dir> [--scope S] [--rebuild] [--workers N] [--json]
+  netpath def <symbol>  [--kernel <dir>] [--json]
+  netpath refs <symbol> [--kernel <dir>] [--json]
+
+options:
+  --kernel <dir>   kernel tree (default: the current directory)
+  --scope S        comma-separated folders to index, or "all" (default: net,drivers/net,include)
+  --rebuild        ignore the cache and index everything again
+  --workers N      index worker threads (default: number of cores)
+  --cache <dir>    cache folder (default: $NETPATH_CACHE or ~/.cache/netpath)
+  --json           machine-readable output on stdout
+  --verbose        log skipped files and cache decisions to stderr
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet'], options: ['kernel', 'scope', 'workers', 'cache'] });
+  const [cmd, ...rest] = args.positional;
+  if (!cmd || args.flags.has('help') || cmd === 'help') {
+    process.stdout.write(USAGE);
+    return cmd || args.flags.has('help') ? 0 : 2;
+  }
+  switch (cmd) {
+    case 'index':
+      return runIndex(rest[0] ?? args.options.get('kernel') ?? '.', args);
+    case 'def':
+    case 'refs':
+      if (!rest[0]) throw new UsageError(`netpath ${cmd} needs a symbol name`);
+      return runLookup(cmd, rest[0], args);
+    default:
+      throw new UsageError(`unknown command "${cmd}"`);
+  }
+}
+
+async function openIndex(dir: string, args: ParsedArgs, progressLabel: string): Promise<KernelIndex> {
+  const verbose = args.flags.has('verbose');
+  const bar = new ProgressBar(process.stderr, progressLabel, !args.flags.has('quiet'));
+  const log = (level: LogLevel, msg: string) => {
+    if (level === 'error' || (verbose && (level !== 'debug' || process.env.NETPATH_DEBUG)) || (level === 'warn' && !msg.startsWith('skipped '))) {
+      bar.clear();
+      process.stderr.write(`netpath: ${level}: ${msg}\n`);
+    }
+  };
+  const workers = args.options.has('workers') ? Number(args.options.get('workers')) : undefined;
+  if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) throw new UsageError('--workers must be a positive integer');
+  try {
+    return await KernelIndex.open(path.resolve(dir), {
+      scope: args.options.get('scope'),
+      cacheRoot: args.options.get('cache'),
+      rebuild: args.flags.has('rebuild'),
+      workers,
+      log,
+      onProgress: (done, total) => bar.update(done, total),
+    });
+  } finally {
+    bar.done();
+  }
+}
+
+async function runIndex(dir: string, args: ParsedArgs): Promise<number> {
+  const idx = await openIndex(dir, args, 'indexing');
+  const s = idx.stats();
+  if (args.flags.has('json')) {
+    process.stdout.write(JSON.stringify({ ...s, cacheDir: idx.cacheDir, skippedFiles: idx.skipped }) + '\n');
+  } else {
+    process.stdout.write(formatStats(s, idx));
+  }
+  return 0;
+}
+
+function formatStats(s: IndexStats, idx: KernelIndex): string {
+  const rows: Array<[string, string | number]> = [
+    ['tree', `${s.root}${s.version ? ` (Linux ${s.version})` : ''}`],
+    ['scope', s.scope.join(', ')],
+    ['files', s.files],
+    ['functions', s.functions],
+    ['call sites', s.calls],
+    ['gotos', s.gotos],
+    ['labels', s.labels],
+    ['address-taken functions', s.addressTaken],
+    ['dispatch macro calls', s.macroCalls],
+    ['files with parse errors', s.filesWithParseErrors],
+    ['files skipped', s.skipped],
+    ['parsed now / from cache', `${s.indexed} / ${s.fromCache}`],
+    ['seconds', s.seconds.toFixed(2)],
+    ['peak RSS', `${s.peakRssMB} MB`],
+    ['cache', idx.cacheDir],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  let out = rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n';
+  if (idx.skipped.length) {
+    out += '\nskipped:\n' + idx.skipped.slice(0, 20).map((x) => `  ${x.path}: ${x.reason}`).join('\n') + '\n';
+    if (idx.skipped.length > 20) out += `  ... and ${idx.skipped.length - 20} more (--json lists all)\n`;
+  }
+  return out;
+}
+
+async function runLookup(cmd: 'def' | 'refs', name: string, args: ParsedArgs): Promise<number> {
+  const idx = await openIndex(args.options.get('kernel') ?? '.', args, 'loading index');
+  const table = idx.symbols();
+  const locations = cmd === 'def'
+    ? table.definitions(name).map((d) => ({ file: d.file, line: d.line, kind: d.kind, ...(d.signature ? { signature: d.signature } : {}) }))
+    : table.references(name).map((r) => ({ file: r.file, line: r.line, kind: r.kind, ...(r.function ? { function: r.function } : {}) }));
+  if (args.flags.has('json')) {
+    process.stdout.write(JSON.stringify({ symbol: name, locations }) + '\n');
+  } else {
+    for (const l of locations) process.stdout.write(`${l.file}:${l.line}\t${l.kind}${'function' in l && l.function ? `\tin ${l.function}` : ''}\n`);
+  }
+  if (locations.length === 0) {
+    process.stderr.write(`netpath: no ${cmd === 'def' ? 'definition' : 'references'} of "${name}" in scope ${idx.scope.join(',')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`netpath: ${e.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    if (e instanceof NotAKernelTreeError || e instanceof CancelledError) {
+      process.stderr.write(`netpath: ${e.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`netpath: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,473 @@
+// Turns the matches of queries/facts.scm over one parse tree into FileFacts.
+// Pure: no I/O, no vscode. The caller owns the tree and deletes it.
+//
+// Pass 1 collects raw matches (the query engine returns them roughly, not strictly, in
+// document order); pass 2 attributes them to their enclosing function and classifies
+// calls once each function's parameters and locals are all known.
+import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
+import type { Knowledge } from './knowledge';
+import { splitArgs, type ArgText } from './args-text';
+import {
+  FN_INLINE, FN_STATIC, type AddressTaken, type CallSite, type EnumDef, type FileFacts, type FunctionDef,
+  type GotoSite, type LabelDef, type MacroCall, type MibItem, type OtherDef, type StructDef,
+} from './types';
+
+const C_KEYWORDS = new Set([
+  'if', 'else', 'for', 'while', 'do', 'switch', 'case', 'default', 'return', 'goto', 'break', 'continue',
+  'sizeof', 'typeof', 'struct', 'union', 'enum', 'static', 'inline', 'const', 'volatile', 'extern',
+  'register', 'auto', 'void', 'int', 'char', 'long', 'short', 'unsigned', 'signed', 'float', 'double',
+  'typedef', '_Bool', 'bool', 'asm', '__asm__', 'restrict', 'defined',
+]);
+const IDENT = /^[A-Za-z_]\w*$/;
+const ALL_CAPS = /^[A-Z0-9_]+$/;
+const MAX_TEXT = 160;
+
+export interface ExtractInput {
+  tree: Tree;
+  /** The text the tree was parsed from (annotations blanked; same offsets as original). */
+  parsed: string;
+  /** The original text: signatures show it. */
+  original: string;
+  /** Annotation macros blanked before parsing, with their offsets. */
+  annotations: Array<{ name: string; index: number }>;
+  query: Query;
+  loadsQuery: Query;
+  knowledge: Knowledge;
+}
+
+export type ExtractedFacts = Omit<FileFacts, 'path' | 'mtimeMs' | 'size'>;
+
+interface RawCall { at: number; kind: 'direct' | 'field' | 'other'; name: string; line: number; col: number; argsAt: number; receiver?: string; op?: '->' | '.' }
+interface RawName { at: number; name: string }
+interface Located { at: number }
+interface FnRange { start: number; bodyStart: number; end: number; node: Node }
+interface Container<T> { start: number; end: number; value: T }
+
+const IDENT_AT = /[A-Za-z_]\w*/y;
+
+export function extractFacts(input: ExtractInput): ExtractedFacts {
+  const { tree, parsed, original, annotations, query, knowledge } = input;
+  const sections = new Set(knowledge.sectionAnnotations);
+  /** Identifier starting at a captured node: read from the text, not from wasm. */
+  const nameAt = (n: Node): string => {
+    IDENT_AT.lastIndex = n.startIndex;
+    return IDENT_AT.exec(parsed)?.[0] ?? '';
+  };
+
+  const fnNodes: Node[] = [];
+  const defs: OtherDef[] = [];
+  const mibItems: MibItem[] = [];
+  const structRanges: Array<Container<StructDef>> = [];
+  const enumRanges: Array<Container<EnumDef>> = [];
+  const rawFields: Array<Located & { name: string; type: Node; line: number; fnPtr: boolean }> = [];
+  const rawEnumerators: Array<Located & { name: string; line: number }> = [];
+  const rawComments: Node[] = [];
+  const declared: Array<RawName & { variable: boolean; line: number; col: number }> = [];
+  const params: RawName[] = [];
+  const rawCalls: RawCall[] = [];
+  const rawGotos: Array<Located & { label: string; line: number; col: number }> = [];
+  const rawLabels: Array<Located & { label: string; line: number; col: number }> = [];
+  const rawAddr: Array<Located & Omit<AddressTaken, 'fn'>> = [];
+  const initSeen = new Set<number>();
+  let parseErrors = 0;
+
+  for (const m of query.matches(tree.rootNode)) {
+    const c = captureMap(m);
+    const first = m.captures[0]?.name;
+    if (c['call.direct']) {
+      const n = c['call.direct'];
+      const name = nameAt(n);
+      rawCalls.push({ at: n.startIndex, kind: 'direct', name, line: row(n), col: col(n), argsAt: n.startIndex + name.length });
+    } else if (c.param) {
+      params.push({ at: c.param.startIndex, name: nameAt(c.param) });
+    } else if (c['decl.name'] || c['decl.var']) {
+      const n = c['decl.name'] ?? c['decl.var'];
+      declared.push({ at: n.startIndex, name: nameAt(n), line: row(n), col: col(n), variable: !!c['decl.var'] });
+    } else if (c['macro.name']) {
+      const n = c['macro.name'];
+      defs.push({ name: nameAt(n), kind: 'macro', line: row(n), col: col(n), endLine: row(n) });
+    } else if (c.function) {
+      fnNodes.push(c.function);
+    } else if (c['field.name'] || c['field.fnptr']) {
+      const n = c['field.name'] ?? c['field.fnptr'];
+      rawFields.push({ at: n.startIndex, name: nameAt(n), type: c['field.type'], line: row(n), fnPtr: !!c['field.fnptr'] });
+    } else if (c['call.field']) {
+      const f = c['call.field'];
+      const r = c['call.receiver'];
+      const name = nameAt(f);
+      const op = operatorBefore(parsed, f.startIndex);
+      rawCalls.push({ at: r.startIndex, kind: 'field', name, line: row(r), col: col(r), argsAt: f.startIndex + name.length,
+        receiver: clip(parsed.slice(r.startIndex, op.index)), op: op.op });
+    } else if (c['call.other']) {
+      const o = c['call.other'];
+      const args = c['call.args'];
+      const inner = unwrapParenCallee(parsed.slice(o.startIndex, args.startIndex));
+      const kind = IDENT.test(inner) ? 'direct' : 'other';
+      rawCalls.push({ at: o.startIndex, kind, name: kind === 'direct' ? inner : clip(inner), line: row(o), col: col(o), argsAt: args.startIndex });
+    } else if (c['goto.label']) {
+      const l = c['goto.label'];
+      rawGotos.push({ at: l.startIndex, label: nameAt(l), line: row(l), col: col(l) });
+    } else if (c['label.name']) {
+      const l = c['label.name'];
+      rawLabels.push({ at: l.startIndex, label: nameAt(l), line: row(l), col: col(l) });
+    } else if (c['init.value']) {
+      const v = c['init.value'];
+      if (initSeen.has(v.startIndex)) continue; // the struct-typed pattern already recorded it
+      initSeen.add(v.startIndex);
+      const name = functionValue(parsed, v.startIndex);
+      if (!name) continue;
+      const target = c['init.target'] ? declaratorIdentifier(c['init.target']) : undefined;
+      rawAddr.push({ at: v.startIndex, name, ctx: 'init', line: row(v), col: col(v), field: nameAt(c['init.field']),
+        ...(c['init.struct'] ? { struct: nameAt(c['init.struct']) } : {}), ...(target ? { target } : {}) });
+    } else if (c['assign.value']) {
+      const v = c['assign.value'];
+      const name = functionValue(parsed, v.startIndex);
+      if (!name) continue;
+      const f = c['assign.field'];
+      const t = c['assign.target'];
+      rawAddr.push({ at: v.startIndex, name, ctx: 'assign', line: row(v), col: col(v), field: nameAt(f),
+        target: clip(parsed.slice(t.startIndex, operatorBefore(parsed, f.startIndex).index)) });
+    } else if (c['enumerator']) {
+      const n = c['enumerator'];
+      rawEnumerators.push({ at: n.startIndex, name: nameAt(n), line: row(n) });
+    } else if (c['enumerator.comment']) {
+      rawComments.push(c['enumerator.comment']);
+    } else if (c['mib.const']) {
+      mibItems.push({ table: nameAt(c['mib.table']), name: c['mib.name'].text, mib: nameAt(c['mib.const']), line: row(c['mib.const']) });
+    } else if (c['struct.name'] || c['union.name']) {
+      const kind = c['struct.name'] ? 'struct' : 'union';
+      const n = c['struct.name'] ?? c['union.name'];
+      const body = c['struct.body'] ?? c['union.body'];
+      const name = nameAt(n);
+      const end = body.endIndex;
+      defs.push({ name, kind, line: row(n), col: col(n), endLine: lineOf(parsed, end, row(n), n.startIndex) });
+      structRanges.push({ start: body.startIndex, end, value: { name, kind, line: row(n), fields: [] } });
+    } else if (c['enum.name']) {
+      const n = c['enum.name'];
+      const body = c['enum.body'];
+      const name = nameAt(n);
+      const end = body.endIndex;
+      defs.push({ name, kind: 'enum', line: row(n), col: col(n), endLine: lineOf(parsed, end, row(n), n.startIndex) });
+      enumRanges.push({ start: body.startIndex, end, value: { name, line: row(n), items: [] } });
+    } else if (c['typedef.name']) {
+      const n = c['typedef.name'];
+      defs.push({ name: nameAt(n), kind: 'typedef', line: row(n), col: col(n), endLine: row(n) });
+    } else if (first === 'error') {
+      parseErrors++;
+    }
+  }
+
+  // ---- pass 2: functions, then everything attributed to them
+  const functions: FunctionDef[] = [];
+  const ranges: FnRange[] = [];
+  fnNodes.sort((a, b) => a.startIndex - b.startIndex);
+  for (const node of fnNodes) {
+    const body = node.childForFieldName('body');
+    if (!body) continue;
+    const r: FnRange = { start: node.startIndex, bodyStart: body.startIndex, end: node.endIndex, node };
+    // Error recovery can nest a bogus definition inside another: keep the outer one.
+    if (ranges.length && r.start < ranges[ranges.length - 1].end) continue;
+    const def = functionDef(node, body, original, annotations, sections);
+    if (!def) continue;
+    functions.push(def);
+    ranges.push(r);
+  }
+  const fnAt = (at: number, includeHeader = false): number => {
+    let lo = 0, hi = ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = ranges[mid];
+      if (at < (includeHeader ? r.start : r.bodyStart)) hi = mid - 1;
+      else if (at >= r.end) lo = mid + 1;
+      else return mid;
+    }
+    return -1;
+  };
+
+  const locals: Array<Set<string>> = ranges.map(() => new Set());
+  for (const p of params) {
+    const i = fnAt(p.at, true);
+    if (i >= 0) locals[i].add(p.name);
+  }
+  for (const d of declared) {
+    const i = fnAt(d.at);
+    if (i >= 0) locals[i].add(d.name);
+    else if (d.variable) defs.push({ name: d.name, kind: 'variable', line: d.line, col: d.col, endLine: d.line });
+  }
+
+  const lines = lineStarts(parsed);
+  const calls: CallSite[] = [];
+  const addressTaken: AddressTaken[] = [];
+  const macroCalls: MacroCall[] = [];
+  const variableCalls: Array<{ call: CallSite; at: number }> = [];
+  for (const rc of rawCalls) {
+    const fn = fnAt(rc.at);
+    const argList = argsAfter(parsed, rc.argsAt);
+    if (!argList) continue; // not followed by an argument list: not a call we can describe
+    if (rc.kind === 'direct' && knowledge.dispatchMacros.test(rc.name)) {
+      macroCalls.push({ fn, macro: rc.name, line: rc.line, col: rc.col, args: argList.map((a) => clip(a.text)) });
+      continue;
+    }
+    noteArgs(rc.kind === 'direct' ? rc.name : undefined, argList, lines, fn, locals[fn], addressTaken);
+    if (fn < 0) continue;
+    const kind = rc.kind === 'direct' && locals[fn].has(rc.name) ? 'variable' : rc.kind;
+    const call: CallSite = { fn, kind, name: rc.name, line: rc.line, col: rc.col, args: argList.length };
+    if (rc.receiver !== undefined) call.receiver = rc.receiver;
+    if (rc.op) call.op = rc.op;
+    calls.push(call);
+    if (kind === 'variable') variableCalls.push({ call, at: rc.at });
+  }
+  if (variableCalls.length) resolveLoads(input, ranges, variableCalls);
+
+  const gotos: GotoSite[] = [];
+  for (const g of rawGotos) {
+    const fn = fnAt(g.at);
+    if (fn >= 0) gotos.push({ fn, label: g.label, line: g.line, col: g.col });
+  }
+  const labels: LabelDef[] = [];
+  for (const l of rawLabels) {
+    const fn = fnAt(l.at);
+    if (fn >= 0) labels.push({ fn, label: l.label, line: l.line, col: l.col });
+  }
+  for (const a of rawAddr) {
+    const { at, ...rest } = a;
+    addressTaken.push({ ...rest, fn: fnAt(at) });
+  }
+  const structs = attachFields(structRanges, rawFields, parsed);
+  const enums = attachEnumerators(enumRanges, rawEnumerators, rawComments);
+  const byPos = <T extends { line: number; col: number }>(x: T, y: T) => x.line - y.line || x.col - y.col;
+  calls.sort(byPos);
+  addressTaken.sort(byPos);
+  return { functions, defs, calls, gotos, labels, addressTaken, macroCalls, mibItems, enums, structs, parseErrors };
+}
+
+// ---------- helpers ----------
+
+function captureMap(m: QueryMatch): Record<string, Node> {
+  const out: Record<string, Node> = {};
+  for (const c of m.captures) out[c.name] ??= c.node;
+  return out;
+}
+
+function row(n: Node): number {
+  return n.startPosition.row + 1;
+}
+function col(n: Node): number {
+  return n.startPosition.column;
+}
+export function clip(s: string): string {
+  const t = s.replace(/\s+/g, ' ');
+  return t.length > MAX_TEXT ? t.slice(0, MAX_TEXT) + '…' : t;
+}
+
+/** The `->` or `.` just before a field name (skipping whitespace), and where it starts. */
+function operatorBefore(text: string, fieldStart: number): { op: '->' | '.'; index: number } {
+  let i = fieldStart - 1;
+  while (i > 0 && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i--;
+  return text[i] === '.' ? { op: '.', index: i } : { op: '->', index: i - 1 };
+}
+
+/** `(*fn)` and `(fn)` call `fn`. */
+function unwrapParenCallee(text: string): string {
+  let t = text.trim();
+  for (let d = 0; d < 3 && t.startsWith('(') && t.endsWith(')'); d++) t = t.slice(1, -1).trim().replace(/^\*\s*/, '');
+  return t;
+}
+
+/** A value that may name a function: `fn` or `&fn`. ALL_CAPS names are macros or constants. */
+function functionValueText(text: string): string | undefined {
+  const name = text.startsWith('&') ? text.slice(1).trim() : text;
+  if (!IDENT.test(name) || ALL_CAPS.test(name) || C_KEYWORDS.has(name) || name === 'NULL') return undefined;
+  return name;
+}
+
+/** The same, for a value node starting at `at` (an identifier or `&identifier`). */
+function functionValue(text: string, at: number): string | undefined {
+  let i = at;
+  if (text[i] === '&') for (i++; text[i] === ' ' || text[i] === '\t'; i++);
+  IDENT_AT.lastIndex = i;
+  const m = IDENT_AT.exec(text);
+  return m ? functionValueText(m[0]) : undefined;
+}
+
+/** Offsets where each line starts, for offset -> line/column. */
+function lineStarts(text: string): number[] {
+  const out = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1);
+  return out;
+}
+
+function positionOf(lines: number[], offset: number): { line: number; col: number } {
+  let lo = 0, hi = lines.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lines[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, col: offset - lines[lo] };
+}
+
+/** 1-based line of `end`, counting newlines from a known (line, offset). */
+function lineOf(text: string, end: number, line: number, from: number): number {
+  let n = line;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** The argument list that follows a callee ending at `from`, or undefined if none does. */
+function argsAfter(text: string, from: number): ArgText[] | undefined {
+  let i = from;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  if (text[i] !== '(') return undefined;
+  return splitArgs(text, i);
+}
+
+function noteArgs(callee: string | undefined, args: ArgText[], lines: number[], fn: number, locals: Set<string> | undefined, out: AddressTaken[]) {
+  for (let pos = 0; pos < args.length; pos++) {
+    const name = functionValueText(args[pos].text);
+    if (!name || locals?.has(name)) continue;
+    const { line, col } = positionOf(lines, args[pos].offset);
+    out.push({ name, ctx: 'arg', line, col, fn, argPos: pos, ...(callee ? { callee } : {}) });
+  }
+}
+
+/** The identifier a declarator declares, through pointers, arrays and parentheses. */
+function declaratorIdentifier(node: Node): string | undefined {
+  let n: Node | null = node;
+  for (let depth = 0; n && depth < 8; depth++) {
+    if (n.type === 'identifier' || n.type === 'field_identifier' || n.type === 'type_identifier') return n.text;
+    n = n.type === 'parenthesized_declarator' ? n.firstNamedChild : (n.childForFieldName('declarator') ?? null);
+  }
+  return undefined;
+}
+
+function functionDef(node: Node, body: Node, original: string, annotations: ExtractInput['annotations'], sections: Set<string>): FunctionDef | undefined {
+  // Find the function_declarator under pointer declarators (`struct sk_buff *foo(...)`).
+  let fd: Node | null = node.childForFieldName('declarator');
+  for (let d = 0; fd && fd.type !== 'function_declarator' && d < 8; d++) fd = fd.childForFieldName('declarator');
+  if (!fd) return undefined;
+  const nameNode = fd.childForFieldName('declarator');
+  if (!nameNode) return undefined;
+  const name = declaratorIdentifier(nameNode);
+  // `#if ... else if (x) {` and other preprocessor splits make bogus definitions: drop them.
+  if (!name || !IDENT.test(name) || C_KEYWORDS.has(name)) return undefined;
+  const start = node.startIndex;
+  const sigEnd = body.startIndex;
+  const lineStart = original.lastIndexOf('\n', start - 1) + 1;
+  const header = original.slice(lineStart, sigEnd);
+  let flags = 0;
+  if (/\bstatic\b/.test(header.slice(0, header.indexOf(name)))) flags |= FN_STATIC;
+  if (/\b(inline|__inline__|__inline|__always_inline)\b/.test(header.slice(0, header.indexOf(name)))) flags |= FN_INLINE;
+  const annots: string[] = [];
+  for (const a of annotations) {
+    if (a.index >= lineStart && a.index < sigEnd && sections.has(a.name) && !annots.includes(a.name)) annots.push(a.name);
+  }
+  const def: FunctionDef = {
+    name,
+    line: nameNode.startPosition.row + 1,
+    col: nameNode.startPosition.column,
+    endLine: node.endPosition.row + 1,
+    flags,
+    signature: clipSignature(header),
+  };
+  if (annots.length) def.annotations = annots;
+  return def;
+}
+
+function clipSignature(s: string): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > 400 ? t.slice(0, 400) + '…' : t;
+}
+
+/**
+ * For calls through local variables, find the last assignment before the call and, when it
+ * loads a field (through rcu_dereference() and friends), record it: the call graph resolves
+ * the call through that field.
+ */
+function resolveLoads(input: ExtractInput, ranges: FnRange[], calls: Array<{ call: CallSite; at: number }>) {
+  const wrappers = new Set(input.knowledge.valueWrappers);
+  const byFn = new Map<number, Array<{ call: CallSite; at: number }>>();
+  for (const c of calls) byFn.set(c.call.fn, [...(byFn.get(c.call.fn) ?? []), c]);
+  for (const [fn, list] of byFn) {
+    const r = ranges[fn];
+    const loads: Array<{ at: number; name: string; value: Node }> = [];
+    for (const m of input.loadsQuery.matches(r.node, { startIndex: r.bodyStart, endIndex: r.end })) {
+      const c = captureMap(m);
+      if (c['load.var'] && c['load.value']) loads.push({ at: c['load.value'].startIndex, name: c['load.var'].text, value: c['load.value'] });
+    }
+    for (const { call, at } of list) {
+      let best: { at: number; value: Node } | undefined;
+      for (const l of loads) if (l.name === call.name && l.at < at && (!best || l.at > best.at)) best = l;
+      const field = best ? loadedField(best.value, wrappers) : undefined;
+      if (field) {
+        call.loadedFrom = field.text;
+        call.loadedField = field.field;
+      }
+    }
+  }
+}
+
+function loadedField(value: Node, wrappers: Set<string>): { text: string; field: string } | undefined {
+  let v: Node | null = value;
+  for (let d = 0; v && d < 6; d++) {
+    if (v.type === 'call_expression') {
+      const callee = v.childForFieldName('function');
+      const args = v.childForFieldName('arguments');
+      if (callee?.type === 'identifier' && wrappers.has(callee.text) && args?.firstNamedChild) v = args.firstNamedChild;
+      else return undefined;
+    } else if (v.type === 'parenthesized_expression' || v.type === 'cast_expression') {
+      v = v.childForFieldName('value') ?? v.lastNamedChild;
+    } else break;
+  }
+  if (v?.type !== 'field_expression') return undefined;
+  const field = v.childForFieldName('field');
+  return field ? { text: clip(v.text), field: field.text } : undefined;
+}
+
+/** Innermost container (struct body, enum body) holding offset `at`. Containers sorted by start. */
+function innermost<T>(list: Array<Container<T>>, at: number): Container<T> | undefined {
+  let lo = 0, hi = list.length - 1, idx = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].start <= at) { idx = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  for (let i = idx; i >= 0; i--) if (at < list[i].end) return list[i];
+  return undefined;
+}
+
+function attachFields(ranges: Array<Container<StructDef>>, fields: Array<{ at: number; name: string; type: Node; line: number; fnPtr: boolean }>, parsed: string): StructDef[] {
+  ranges.sort((a, b) => a.start - b.start);
+  for (const f of fields) {
+    const s = innermost(ranges, f.at);
+    if (!s) continue;
+    // Type text runs from the type to the name: "struct net_device *", or "int (*" for a
+    // function pointer, which is trimmed to the return type.
+    let type = parsed.slice(f.type.startIndex, f.at).replace(/\s+/g, ' ').trim();
+    if (f.fnPtr) type = type.replace(/\(\s*\*\s*$/, '').trim();
+    s.value.fields.push({ name: f.name, type: clip(type), line: f.line, fnPtr: f.fnPtr });
+  }
+  return ranges.map((r) => r.value);
+}
+
+function attachEnumerators(ranges: Array<Container<EnumDef>>, items: Array<{ at: number; name: string; line: number }>, comments: Node[]): EnumDef[] {
+  ranges.sort((a, b) => a.start - b.start);
+  // A comment documents the enumerator that follows it in the same enum.
+  const pending = new Map<EnumDef, { end: number; text: string }>();
+  const events = [...items.map((i) => ({ at: i.at, item: i })), ...comments.map((c) => ({ at: c.startIndex, comment: c }))].sort((a, b) => a.at - b.at);
+  for (const e of events) {
+    const r = innermost(ranges, e.at);
+    if (!r) continue;
+    if ('comment' in e && e.comment) {
+      pending.set(r.value, { end: e.comment.endIndex, text: e.comment.text });
+    } else if ('item' in e && e.item) {
+      const p = pending.get(r.value);
+      pending.delete(r.value);
+      r.value.items.push(p ? { name: e.item.name, line: e.item.line, comment: cleanComment(p.text) } : { name: e.item.name, line: e.item.line });
+    }
+  }
+  return ranges.map((r) => r.value);
+}
+
+function cleanComment(c: string): string {
+  return c.replace(/^\/\*+|\*+\/$/g, '').split('\n').map((l) => l.replace(/^\s*\*?\s?/, '')).join(' ').replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,47 @@
+// Worker thread: owns one parser, indexes the files it is sent, returns their facts.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadCParser } from './parser';
+import { knowledgeFor } from './knowledge';
+import { indexFile, makeFileIndexContext } from './file-indexer';
+import { encodeFile, type StoredFile } from './codec';
+import type { SkippedFile } from './types';
+
+/** `parse-only` is the benchmark's floor: read and parse the raw file, nothing else. */
+export interface WorkerInit { root: string; parseTimeoutMs?: number; mode?: 'index' | 'parse-only' }
+export type ToWorker = { type: 'batch'; id: number; files: string[] } | { type: 'stop' };
+/** Results travel encoded: a few strings per file clone far faster than nested objects. */
+export type WorkerResult = { ok: true; stored: StoredFile } | { ok: false; skip: SkippedFile };
+export type FromWorker = { type: 'ready' } | { type: 'result'; id: number; results: WorkerResult[] } | { type: 'fatal'; message: string };
+
+async function main() {
+  const port = parentPort!;
+  const init = workerData as WorkerInit;
+  try {
+    const cparser = await loadCParser();
+    const knowledge = knowledgeFor(init.root);
+    const ctx = makeFileIndexContext(cparser, knowledge, init.parseTimeoutMs);
+    port.on('message', (msg: ToWorker) => {
+      if (msg.type === 'stop') {
+        port.close();
+        return;
+      }
+      if (init.mode === 'parse-only') {
+        for (const f of msg.files) cparser.parser.parse(fs.readFileSync(path.join(init.root, f), 'utf8'))?.delete();
+        port.postMessage({ type: 'result', id: msg.id, results: [] } satisfies FromWorker);
+        return;
+      }
+      const results = msg.files.map((f): WorkerResult => {
+        const r = indexFile(ctx, path.join(init.root, f), f);
+        return r.ok ? { ok: true, stored: encodeFile(r.facts) } : r;
+      });
+      port.postMessage({ type: 'result', id: msg.id, results } satisfies FromWorker);
+    });
+    port.postMessage({ type: 'ready' } satisfies FromWorker);
+  } catch (e) {
+    port.postMessage({ type: 'fatal', message: (e as Error).message } satisfies FromWorker);
+  }
+}
+
+void main();

@@ -1,0 +1,66 @@
+// Kernel knowledge (macro names, dispatch macros, wrappers) lives in data/kernel-knowledge.json;
+// this module only types it and merges in what the indexed tree itself declares.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import raw from './data/kernel-knowledge.json';
+
+export interface Knowledge {
+  annotationMacros: string[];
+  annotationFunctionMacros: string[];
+  sectionAnnotations: string[];
+  valueWrappers: string[];
+  dispatchMacros: RegExp;
+  loopMacroMarker: string;
+  kernelMarkers: string[];
+  defaultScope: string[];
+  maxFileBytes: number;
+}
+
+export function baseKnowledge(): Knowledge {
+  return {
+    annotationMacros: [...raw.annotationMacros],
+    annotationFunctionMacros: [...raw.annotationFunctionMacros],
+    sectionAnnotations: [...raw.sectionAnnotations],
+    valueWrappers: [...raw.valueWrappers],
+    dispatchMacros: new RegExp(raw.dispatchMacros),
+    loopMacroMarker: raw.loopMacroMarker,
+    kernelMarkers: [...raw.kernelMarkers],
+    defaultScope: [...raw.defaultScope],
+    maxFileBytes: raw.maxFileBytes,
+  };
+}
+
+/**
+ * The tree's scripts/tags.sh passes `-I a,b,c` lists to ctags: tokens that ctags must ignore.
+ * We merge them in (minus the ones we need to see, such as `static`) so a newer tree's
+ * annotations are handled without a code change.
+ */
+export function tagsShIgnoreList(root: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(root, 'scripts', 'tags.sh'), 'latin1');
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const m of text.matchAll(/-I\s+([A-Za-z0-9_,]+)/g)) {
+    for (const tok of m[1].split(',')) if (/^[A-Za-z_]\w*$/.test(tok)) out.push(tok);
+  }
+  const keep = new Set(raw.keepTokens);
+  return out.filter((t) => !keep.has(t));
+}
+
+export function knowledgeFor(root: string): Knowledge {
+  const k = baseKnowledge();
+  const fnLike = new Set(k.annotationFunctionMacros);
+  const merged = new Set(k.annotationMacros);
+  for (const t of tagsShIgnoreList(root)) if (!fnLike.has(t)) merged.add(t);
+  k.annotationMacros = [...merged].sort();
+  return k;
+}
+
+/** A stable fingerprint of everything that changes extraction output; part of the cache key. */
+export function knowledgeFingerprint(k: Knowledge): string {
+  return JSON.stringify([k.annotationMacros, k.annotationFunctionMacros, k.sectionAnnotations,
+    k.valueWrappers, k.dispatchMacros.source, k.loopMacroMarker, k.maxFileBytes]);
+}

@@ -1,0 +1,92 @@
+// A bounded pool of index workers. Each worker holds at most two batches, so memory stays
+// flat however large the tree is; results stream back through onResult.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, ToWorker, WorkerInit, WorkerResult } from './index-worker';
+
+export interface PoolOptions {
+  root: string;
+  workers?: number;
+  batchSize?: number;
+  parseTimeoutMs?: number;
+  mode?: WorkerInit['mode'];
+  onResult: (r: WorkerResult) => void;
+  onProgress?: (done: number, total: number) => void;
+  isCancelled?: () => boolean;
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('indexing cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+function workerScript(): string {
+  const js = path.join(__dirname, 'index-worker.js');
+  if (fs.existsSync(js)) return js;
+  return path.join(__dirname, 'index-worker.ts'); // running from source under tsx
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(8, os.availableParallelism()));
+}
+
+export async function indexInPool(files: string[], opts: PoolOptions): Promise<void> {
+  if (files.length === 0) return;
+  const n = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), Math.ceil(files.length / 4)));
+  const batch = opts.batchSize ?? 8;
+  let next = 0;
+  let done = 0;
+  let nextId = 0;
+  const script = workerScript();
+  const init: WorkerInit = { root: opts.root, parseTimeoutMs: opts.parseTimeoutMs, mode: opts.mode };
+  await new Promise<void>((resolve, reject) => {
+    const workers: Worker[] = [];
+    let finished = false;
+    const inflight = new Map<number, string[]>();
+    const finish = (err?: Error) => {
+      if (finished) return;
+      finished = true;
+      for (const w of workers) void w.terminate();
+      if (err) reject(err);
+      else resolve();
+    };
+    const feed = (w: Worker) => {
+      if (opts.isCancelled?.()) return finish(new CancelledError());
+      if (next >= files.length) {
+        if (inflight.size === 0) finish();
+        return;
+      }
+      const slice = files.slice(next, next + batch);
+      next += slice.length;
+      const id = nextId++;
+      inflight.set(id, slice);
+      w.postMessage({ type: 'batch', id, files: slice } satisfies ToWorker);
+    };
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(script, { workerData: init });
+      workers.push(w);
+      w.on('message', (msg: FromWorker) => {
+        if (finished) return;
+        if (msg.type === 'fatal') return finish(new Error(`index worker failed to start: ${msg.message}`));
+        if (msg.type === 'ready') {
+          feed(w);
+          feed(w);
+          return;
+        }
+        for (const r of msg.results) opts.onResult(r);
+        done += inflight.get(msg.id)?.length ?? 0;
+        inflight.delete(msg.id);
+        opts.onProgress?.(done, files.length);
+        feed(w);
+      });
+      w.on('error', (e) => finish(new Error(`index worker crashed: ${e.message}`)));
+      w.on('exit', (code) => {
+        if (!finished && code !== 0) finish(new Error(`index worker exited with code ${code}`));
+      });
+    }
+  });
+}

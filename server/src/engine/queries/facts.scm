@@ -1,0 +1,119 @@
+; Facts extracted from every C file; extract.ts reads the matches by capture name.
+;
+; Cost model (measured on net/ + drivers/net/ + include/): walking the tree costs about a
+; quarter of parsing it, whatever the patterns; each match then costs a crossing from wasm
+; to JS, and each property read on a node (text, type, children) another. So patterns are
+; specific, capture one node where one will do, and extract.ts reads names from the source
+; text at the captured start offset instead of asking wasm for node text.
+
+; ---------------------------------------------------------------- definitions
+(function_definition body: (compound_statement)) @function
+
+(struct_specifier name: (type_identifier) @struct.name body: (field_declaration_list) @struct.body)
+(union_specifier name: (type_identifier) @union.name body: (field_declaration_list) @union.body)
+(enum_specifier name: (type_identifier) @enum.name body: (enumerator_list) @enum.body)
+(enumerator name: (identifier) @enumerator)
+(enumerator_list (comment) @enumerator.comment)
+(preproc_def name: (identifier) @macro.name)
+(preproc_function_def name: (identifier) @macro.name)
+(type_definition declarator: (type_identifier) @typedef.name)
+
+; Struct fields with their type; function-pointer fields separately.
+(field_declaration
+  type: (_) @field.type
+  declarator: [
+    (field_identifier) @field.name
+    (pointer_declarator declarator: (field_identifier) @field.name)
+    (pointer_declarator declarator: (pointer_declarator declarator: (field_identifier) @field.name))
+    (array_declarator declarator: (field_identifier) @field.name)
+    (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (field_identifier) @field.fnptr)))
+    (pointer_declarator declarator: (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (field_identifier) @field.fnptr))))
+  ])
+
+; Declared names: locals inside functions, variables at file scope (extract.ts tells them
+; apart by position). Function-pointer declarators are included: they are the variables
+; that calls like `rx_handler(&skb)` go through.
+(declaration
+  declarator: [
+    (identifier) @decl.name
+    (pointer_declarator declarator: (identifier) @decl.name)
+    (array_declarator declarator: (identifier) @decl.name)
+    (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (identifier) @decl.name)))
+    (init_declarator declarator: [
+      (identifier) @decl.var
+      (pointer_declarator declarator: (identifier) @decl.var)
+      (pointer_declarator declarator: (pointer_declarator declarator: (identifier) @decl.var))
+      (array_declarator declarator: (identifier) @decl.var)
+      (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (identifier) @decl.var)))
+    ])
+  ])
+
+; Parameters of function definitions (not of prototypes).
+(function_definition
+  declarator: [
+    (function_declarator parameters: (parameter_list (parameter_declaration declarator: [
+      (identifier) @param
+      (pointer_declarator declarator: (identifier) @param)
+      (pointer_declarator declarator: (pointer_declarator declarator: (identifier) @param))
+      (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (identifier) @param)))
+    ])))
+    (pointer_declarator declarator: (function_declarator parameters: (parameter_list (parameter_declaration declarator: [
+      (identifier) @param
+      (pointer_declarator declarator: (identifier) @param)
+      (pointer_declarator declarator: (pointer_declarator declarator: (identifier) @param))
+      (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (identifier) @param)))
+    ]))))
+  ])
+
+; ---------------------------------------------------------------- calls
+; The argument list starts right after the callee; extract.ts scans it from the text.
+(call_expression function: (identifier) @call.direct)
+(call_expression function: (field_expression argument: (_) @call.receiver field: (field_identifier) @call.field))
+; `(*fn)(...)`, `(ops->f)(...)` and other computed callees
+(call_expression function: (parenthesized_expression) @call.other arguments: (argument_list) @call.args)
+
+; SNMP_MIB_ITEM("RcvbufErrors", UDP_MIB_RCVBUFERRORS) inside `static const struct snmp_mib t[] = {...}`
+(declaration
+  declarator: (init_declarator
+    declarator: (array_declarator declarator: (identifier) @mib.table)
+    value: (initializer_list
+      (call_expression
+        function: (identifier) @mib.macro
+        arguments: (argument_list (string_literal (string_content) @mib.name) (identifier) @mib.const))))
+  (#eq? @mib.macro "SNMP_MIB_ITEM"))
+
+; ---------------------------------------------------------------- control flow
+(goto_statement label: (statement_identifier) @goto.label)
+(labeled_statement label: (statement_identifier) @label.name)
+
+; ---------------------------------------------------------------- functions used as values
+; `.handler = udp_rcv` directly in `struct net_protocol udp_protocol = {...}`, or one level
+; down in an array of structs (`struct nf_hook_ops ops[] = { { .hook = f }, ... }`).
+(declaration
+  type: (struct_specifier name: (type_identifier) @init.struct)
+  declarator: (init_declarator
+    declarator: (_) @init.target
+    value: (initializer_list
+      (initializer_pair
+        designator: (field_designator (field_identifier) @init.field)
+        value: [(identifier) (pointer_expression argument: (identifier))] @init.value))))
+(declaration
+  type: (struct_specifier name: (type_identifier) @init.struct)
+  declarator: (init_declarator
+    declarator: (_) @init.target
+    value: (initializer_list
+      (initializer_list
+        (initializer_pair
+          designator: (field_designator (field_identifier) @init.field)
+          value: [(identifier) (pointer_expression argument: (identifier))] @init.value)))))
+; Any other designated initializer (compound literals, deeper nesting): no struct type.
+(initializer_pair
+  designator: (field_designator (field_identifier) @init.field)
+  value: [(identifier) (pointer_expression argument: (identifier))] @init.value)
+
+; `vlantap->tap.count_rx_dropped = macvtap_count_rx_dropped;`
+(assignment_expression
+  left: (field_expression argument: (_) @assign.target field: (field_identifier) @assign.field)
+  right: [(identifier) (pointer_expression argument: (identifier))] @assign.value)
+
+(ERROR) @error

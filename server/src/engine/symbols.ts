@@ -1,0 +1,134 @@
+// Name lookups over the index: definitions, references, per-file symbols, fuzzy search.
+// Built once from the facts, then patched per file as files change.
+import type { FileFacts, SymbolKindName } from './types';
+
+export interface SymbolLocation {
+  name: string;
+  kind: SymbolKindName;
+  file: string;
+  line: number;
+  col: number;
+  endLine: number;
+  signature?: string;
+  static?: boolean;
+}
+
+export type ReferenceKind = 'call' | 'variable-call' | 'address' | 'macro-arg';
+export interface ReferenceLocation { file: string; line: number; col: number; kind: ReferenceKind; function?: string }
+
+export class SymbolTable {
+  private readonly byName = new Map<string, SymbolLocation[]>();
+
+  constructor(private readonly files: Map<string, FileFacts>) {
+    for (const f of files.values()) this.add(f);
+  }
+
+  update(rel: string, facts: FileFacts | undefined): void {
+    for (const [name, list] of this.byName) {
+      const kept = list.filter((l) => l.file !== rel);
+      if (kept.length !== list.length) {
+        if (kept.length) this.byName.set(name, kept);
+        else this.byName.delete(name);
+      }
+    }
+    if (facts) this.add(facts);
+  }
+
+  definitions(name: string): SymbolLocation[] {
+    const list = this.byName.get(name) ?? [];
+    // Function bodies first, then types, macros and variables.
+    return [...list].sort((a, b) => rank(a.kind) - rank(b.kind) || a.file.localeCompare(b.file) || a.line - b.line);
+  }
+
+  /** Uses of a function: calls, calls through a same-named variable, address-taken sites, macro arguments. */
+  references(name: string): ReferenceLocation[] {
+    const out: ReferenceLocation[] = [];
+    for (const f of this.files.values()) {
+      const fnName = (i: number) => (i >= 0 ? f.functions[i]?.name : undefined);
+      for (const c of f.calls) {
+        if (c.kind === 'direct' && c.name === name) out.push({ file: f.path, line: c.line, col: c.col, kind: 'call', function: fnName(c.fn) });
+      }
+      for (const a of f.addressTaken) {
+        if (a.name === name) out.push({ file: f.path, line: a.line, col: a.col, kind: 'address', function: fnName(a.fn) });
+      }
+      for (const m of f.macroCalls) {
+        if (m.args.some((a) => a === name || a === `&${name}`)) out.push({ file: f.path, line: m.line, col: m.col, kind: 'macro-arg', function: fnName(m.fn) });
+      }
+    }
+    out.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+    return dedupe(out);
+  }
+
+  fileSymbols(rel: string): SymbolLocation[] {
+    const f = this.files.get(rel);
+    if (!f) return [];
+    return locationsOf(f).sort((a, b) => a.line - b.line);
+  }
+
+  /**
+   * Fuzzy workspace search: the query's characters must appear in order; exact and prefix
+   * matches, matches at word starts (after `_`) and shorter names rank first.
+   */
+  search(query: string, limit = 200): SymbolLocation[] {
+    const q = query.toLowerCase();
+    if (!q) return [];
+    const scored: Array<{ s: number; loc: SymbolLocation }> = [];
+    for (const [name, list] of this.byName) {
+      const s = fuzzyScore(name, q);
+      if (s < 0) continue;
+      for (const loc of list) scored.push({ s: s - rank(loc.kind) * 0.5, loc });
+    }
+    scored.sort((a, b) => b.s - a.s || a.loc.name.length - b.loc.name.length || a.loc.name.localeCompare(b.loc.name));
+    return scored.slice(0, limit).map((x) => x.loc);
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  private add(f: FileFacts): void {
+    for (const loc of locationsOf(f)) {
+      const list = this.byName.get(loc.name);
+      if (list) list.push(loc);
+      else this.byName.set(loc.name, [loc]);
+    }
+  }
+}
+
+function locationsOf(f: FileFacts): SymbolLocation[] {
+  const out: SymbolLocation[] = [];
+  for (const fn of f.functions) {
+    out.push({ name: fn.name, kind: 'function', file: f.path, line: fn.line, col: fn.col, endLine: fn.endLine, signature: fn.signature, static: (fn.flags & 1) === 1 });
+  }
+  for (const d of f.defs) out.push({ name: d.name, kind: d.kind, file: f.path, line: d.line, col: d.col, endLine: d.endLine });
+  return out;
+}
+
+function rank(kind: SymbolKindName): number {
+  return kind === 'function' ? 0 : kind === 'struct' || kind === 'union' || kind === 'enum' || kind === 'typedef' ? 1 : kind === 'macro' ? 2 : 3;
+}
+
+function dedupe(list: ReferenceLocation[]): ReferenceLocation[] {
+  return list.filter((r, i) => i === 0 || r.file !== list[i - 1].file || r.line !== list[i - 1].line || r.col !== list[i - 1].col);
+}
+
+/** -1 when `q` is not a subsequence of `name` (case-insensitive); otherwise higher is better. */
+export function fuzzyScore(name: string, q: string): number {
+  const lower = name.toLowerCase();
+  if (lower === q) return 1000;
+  if (lower.startsWith(q)) return 800 - (name.length - q.length);
+  const sub = lower.indexOf(q);
+  if (sub >= 0) return 600 - sub - (name.length - q.length) * 0.1 + (sub > 0 && name[sub - 1] === '_' ? 50 : 0);
+  let score = 300;
+  let qi = 0;
+  let prev = -2;
+  for (let i = 0; i < lower.length && qi < q.length; i++) {
+    if (lower[i] !== q[qi]) continue;
+    if (i === prev + 1) score += 5;
+    else if (i === 0 || name[i - 1] === '_') score += 3;
+    else score -= 2;
+    prev = i;
+    qi++;
+  }
+  return qi === q.length ? score - name.length * 0.1 : -1;
+}
