@@ -2,7 +2,9 @@
 // the length and the newlines, so byte offsets, lines and columns stay exact.
 //  - annotation macros (`__init`, `__printf(1, 2)`) become spaces;
 //  - iterator macros used as loop heads (`list_for_each_entry(p, h, m) {`) become `while`
-//    padded with spaces, so their bodies parse as statements instead of error recovery.
+//    padded with spaces, so their bodies parse as statements instead of error recovery;
+//  - conditional branches that open unbalanced braces (conditionals.ts).
+import { blankUnbalancedBranches } from './conditionals';
 
 export interface Neutraliser {
   /** Returns the rewritten text and the annotation names blanked, by offset. */
@@ -16,7 +18,8 @@ export function makeNeutraliser(objectLike: string[], functionLike: string[], lo
   const names = [...new Set([...objectLike, ...functionLike])].sort((a, b) => b.length - a.length);
   const re = names.length ? new RegExp(`\\b(?:${names.map(escape).join('|')})\\b`, 'g') : undefined;
   return {
-    apply(text: string) {
+    apply(input: string) {
+      const text = blankUnbalancedBranches(input);
       const hits: Array<{ name: string; index: number }> = [];
       const edits: Edit[] = [];
       if (loopMarker) loopEdits(text, loopMarker, edits);

@@ -1,0 +1,25 @@
+// Where the real Debian kernel trees are. scripts/fetch-kernels.sh unpacks them; a missing
+// tree fails the test with the command that provides it, never a skip.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const KERNEL_VERSIONS = ['6.1', '6.12'] as const;
+export type KernelVersion = (typeof KERNEL_VERSIONS)[number];
+
+export function kernelCacheDir(): string {
+  return process.env.NETPATH_KERNEL_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'netpath', 'kernels');
+}
+
+export function kernelTree(version: KernelVersion): string {
+  const dir = path.join(kernelCacheDir(), `linux-source-${version}`);
+  if (!fs.existsSync(path.join(dir, '.netpath-unpacked'))) {
+    throw new Error(`prerequisite missing: Debian linux-source-${version} unpacked at ${dir}; run "npm run kernels" (scripts/fetch-kernels.sh, needs root for apt-get)`);
+  }
+  return dir;
+}
+
+/** A scratch cache folder for one test file, removed by the caller. */
+export function tempCache(label: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `netpath-${label}-`));
+}
