@@ -67,7 +67,10 @@ export async function indexInPool(files: string[], opts: PoolOptions): Promise<v
       w.postMessage({ type: 'batch', id, files: slice } satisfies ToWorker);
     };
     for (let i = 0; i < n; i++) {
-      const w = new Worker(script, { workerData: init });
+      // From source (tests run under tsx) the worker must register the TypeScript loader itself.
+      const w = script.endsWith('.ts')
+        ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true, workerData: init })
+        : new Worker(script, { workerData: init });
       workers.push(w);
       w.on('message', (msg: FromWorker) => {
         if (finished) return;
