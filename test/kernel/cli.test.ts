@@ -1,0 +1,107 @@
+// The `netpath` CLI on the real Debian 6.1 and 6.12 trees: index, def, refs, Kbuild modules.
+import { before, after, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KERNEL_VERSIONS, kernelTree, tempCache } from '../helpers/kernels';
+import { KernelIndex } from '../../server/src/engine/indexer';
+
+const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
+
+function netpath(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  assert.ok(fs.existsSync(CLI), `prerequisite missing: ${CLI}; run "npm run build"`);
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+/** 1-based line of the first line matching `re` in a file of the tree. */
+function lineOf(root: string, rel: string, re: RegExp): number {
+  const lines = fs.readFileSync(path.join(root, rel), 'utf8').split('\n');
+  const i = lines.findIndex((l) => re.test(l));
+  assert.ok(i >= 0, `${re} not found in ${rel}`);
+  return i + 1;
+}
+
+for (const version of KERNEL_VERSIONS) {
+  describe(`netpath CLI on Linux ${version}`, () => {
+    let root = '';
+    let cache = '';
+    before(() => {
+      root = kernelTree(version);
+      cache = tempCache(`cli-${version}`);
+    });
+    after(() => fs.rmSync(cache, { recursive: true, force: true }));
+
+    test('index --json summarises the net scope, then a warm run parses nothing', () => {
+      const cold = netpath(['index', root, '--cache', cache, '--json']);
+      assert.equal(cold.status, 0, cold.stderr);
+      const s = JSON.parse(cold.stdout);
+      for (const k of ['files', 'functions', 'calls', 'gotos', 'addressTaken', 'filesWithParseErrors', 'seconds', 'peakRssMB']) {
+        assert.equal(typeof s[k], 'number', `${k} in ${cold.stdout.slice(0, 300)}`);
+      }
+      assert.deepEqual(s.scope, ['drivers/net', 'include', 'net']);
+      assert.ok(s.files > 11000, `files ${s.files}`);
+      assert.ok(s.functions > 140000, `functions ${s.functions}`);
+      assert.ok(s.calls > 800000, `calls ${s.calls}`);
+      assert.equal(s.version.split('.').slice(0, 2).join('.'), version);
+      assert.ok(s.filesWithParseErrors < s.files * 0.3, `parse errors in ${s.filesWithParseErrors} files`);
+      const warm = JSON.parse(netpath(['index', root, '--cache', cache, '--json']).stdout);
+      assert.equal(warm.indexed, 0);
+      assert.equal(warm.fromCache, s.files);
+      assert.equal(warm.functions, s.functions);
+    });
+
+    test('def finds tap_handle_frame, inet_init (an __init function) and ixgbe_poll at their lines', () => {
+      const cases: Array<[string, string, RegExp]> = [
+        ['tap_handle_frame', 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/],
+        ['inet_init', 'net/ipv4/af_inet.c', /^static int __init inet_init\(void\)/],
+        ['ixgbe_poll', 'drivers/net/ethernet/intel/ixgbe/ixgbe_main.c', /^int ixgbe_poll\(/],
+        ['__udp_queue_rcv_skb', 'net/ipv4/udp.c', /^static int __udp_queue_rcv_skb\(/],
+      ];
+      for (const [name, file, re] of cases) {
+        const r = netpath(['def', name, '--kernel', root, '--cache', cache, '--json']);
+        assert.equal(r.status, 0, r.stderr);
+        const out = JSON.parse(r.stdout);
+        const fnDefs = out.locations.filter((l: { kind: string }) => l.kind === 'function');
+        assert.deepEqual(fnDefs.map((l: { file: string; line: number }) => [l.file, l.line]), [[file, lineOf(root, file, re)]], name);
+      }
+      const text = netpath(['def', 'tap_handle_frame', '--kernel', root, '--cache', cache]);
+      assert.match(text.stdout, /^drivers\/net\/tap\.c:\d+\tfunction\n/);
+    });
+
+    test('refs of udp_rcv include its net_protocol initializer and the INDIRECT_CALL dispatch', () => {
+      const r = netpath(['refs', 'udp_rcv', '--kernel', root, '--cache', cache, '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      const locs: Array<{ file: string; line: number; kind: string; function?: string }> = JSON.parse(r.stdout).locations;
+      const initLine = lineOf(root, 'net/ipv4/af_inet.c', /\.handler\s*=\s*udp_rcv,/);
+      assert.ok(locs.some((l) => l.file === 'net/ipv4/af_inet.c' && l.line === initLine && l.kind === 'address'), JSON.stringify(locs));
+      assert.ok(locs.some((l) => l.file === 'net/ipv4/ip_input.c' && l.kind === 'macro-arg' && l.function === 'ip_protocol_deliver_rcu'), JSON.stringify(locs));
+    });
+
+    test('unknown symbols and non-kernel folders fail clearly', () => {
+      const none = netpath(['def', 'no_such_function_anywhere', '--kernel', root, '--cache', cache]);
+      assert.equal(none.status, 1);
+      assert.match(none.stderr, /no definition of "no_such_function_anywhere"/);
+      const notTree = netpath(['index', path.dirname(root), '--cache', cache]);
+      assert.equal(notTree.status, 1);
+      assert.match(notTree.stderr, /is not a Linux kernel tree \(missing: /);
+      const usage = netpath(['frobnicate']);
+      assert.equal(usage.status, 2);
+      assert.match(usage.stderr, /unknown command "frobnicate"/);
+    });
+
+    test('Kbuild maps sources to their modules', async () => {
+      const idx = await KernelIndex.open(root, { cacheRoot: cache });
+      assert.equal(idx.stats().indexed, 0, 'served from the cache the CLI wrote');
+      assert.deepEqual(pick(idx.moduleOf('drivers/net/tap.c')), { module: 'tap', kind: 'either', config: 'CONFIG_TAP' });
+      assert.deepEqual(pick(idx.moduleOf('drivers/net/macvtap.c')), { module: 'macvtap', kind: 'either', config: 'CONFIG_MACVTAP' });
+      assert.deepEqual(pick(idx.moduleOf('drivers/net/ethernet/intel/ixgbe/ixgbe_main.c')), { module: 'ixgbe', kind: 'either', config: 'CONFIG_IXGBE' });
+      assert.equal(idx.moduleOf('net/core/dev.c')?.kind, 'builtin');
+      assert.equal(idx.moduleOf('net/ipv4/udp.c')?.kind, 'builtin');
+    });
+  });
+}
+
+function pick(o: { module: string; kind: string; config?: string } | undefined) {
+  return o && { module: o.module, kind: o.kind, config: o.config };
+}
