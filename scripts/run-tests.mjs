@@ -20,6 +20,9 @@ if (selected.length === 0) {
   console.error('run-tests: no test files selected');
   process.exit(1);
 }
+// System packages (ctags, gtags, cscope, linux-source): installed when root, else named.
+const system = spawnSync('bash', [path.join(root, 'scripts/setup-system.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+if (system.status !== 0) console.error('run-tests: some system packages are missing; the tests that need them will fail and name them');
 const kernels = spawnSync('bash', [path.join(root, 'scripts/fetch-kernels.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (kernels.status !== 0) console.error('run-tests: kernel trees are not ready; kernel tests will fail and say why');
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...selected.sort()], { cwd: root, stdio: 'inherit' });

@@ -30,7 +30,7 @@ export function parseKbuild(text: string, makefile: string, dir: string): Kbuild
   // Members of composite objects: name-y, name-objs, name-$(CONFIG_X)
   const members = new Map<string, string[]>();
   for (const a of asg) {
-    const m = /^([A-Za-z0-9_\-]+)-(y|objs|\$\(CONFIG_[A-Za-z0-9_]+\))$/.exec(a.lhs);
+    const m = /^([A-Za-z0-9_-]+)-(y|objs|\$\(CONFIG_[A-Za-z0-9_]+\))$/.exec(a.lhs);
     if (!m || m[1] === 'obj' || m[1] === 'lib' || m[1] === 'subdir' || m[1] === 'ccflags' || m[1] === 'asflags') continue;
     const list = members.get(m[1]) ?? [];
     for (const v of a.values) if (v.endsWith('.o')) list.push(v);

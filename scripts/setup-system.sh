@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and the benchmark use (run as root, or it prints the
+# command to run). Idempotent: packages already present are left alone.
+set -euo pipefail
+packages=(linux-source-6.1 linux-source-6.12 universal-ctags global cscope util-linux)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup-system: missing Debian packages: ${missing[*]}" >&2
+  echo "setup-system: run: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
