@@ -4,6 +4,7 @@ import { KernelIndex, CancelledError, type IndexStats, type LogLevel } from '../
 import { NotAKernelTreeError } from '../engine/kernel-tree';
 import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { ProgressBar } from './progress';
+import { findDefinitions, findReferences } from '../engine/symbols';
 
 const USAGE = `netpath: explore the Linux kernel network receive path
 
@@ -106,10 +107,9 @@ function formatStats(s: IndexStats, idx: KernelIndex): string {
 
 async function runLookup(cmd: 'def' | 'refs', name: string, args: ParsedArgs): Promise<number> {
   const idx = await openIndex(args.options.get('kernel') ?? '.', args, 'loading index');
-  const table = idx.symbols();
   const locations = cmd === 'def'
-    ? table.definitions(name).map((d) => ({ file: d.file, line: d.line, kind: d.kind, ...(d.signature ? { signature: d.signature } : {}) }))
-    : table.references(name).map((r) => ({ file: r.file, line: r.line, kind: r.kind, ...(r.function ? { function: r.function } : {}) }));
+    ? findDefinitions(idx.files, name).map((d) => ({ file: d.file, line: d.line, kind: d.kind, ...(d.signature ? { signature: d.signature } : {}) }))
+    : findReferences(idx.files, name).map((r) => ({ file: r.file, line: r.line, kind: r.kind, ...(r.function ? { function: r.function } : {}) }));
   if (args.flags.has('json')) {
     process.stdout.write(JSON.stringify({ symbol: name, locations }) + '\n');
   } else {

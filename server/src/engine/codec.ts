@@ -28,6 +28,7 @@ const SCHEMAS = {
 } as const satisfies Record<string, Schema>;
 
 type PackedKey = keyof typeof SCHEMAS;
+export type PackedCounts = Record<PackedKey, number>;
 const PACKED = Object.keys(SCHEMAS) as PackedKey[];
 const NUMERIC_OPTIONAL = new Set(['argPos']);
 /** List fields that are always present, empty or not. */
@@ -41,20 +42,21 @@ export interface StoredFile {
   parseErrors: number;
   notes?: string[];
   /** Row counts, so statistics need no decoding. */
-  counts: Record<PackedKey, number>;
+  counts: PackedCounts;
   packed: Record<PackedKey, string>;
   /** enums and structs, as JSON text. */
   enums: string;
   structs: string;
 }
 
-const stored = new WeakMap<FileFacts, StoredFile>();
+/** Facts that came from storage: how to get their stored form back without decoding. */
+const stored = new WeakMap<FileFacts, () => StoredFile>();
 
 export function encodeFile(f: FileFacts): StoredFile {
-  const cached = stored.get(f);
-  if (cached) return cached;
+  const load = stored.get(f);
+  if (load) return load();
   const packed = {} as Record<PackedKey, string>;
-  const counts = {} as Record<PackedKey, number>;
+  const counts = {} as PackedCounts;
   for (const k of PACKED) {
     const rows = f[k] as unknown as Array<Record<string, unknown>>;
     packed[k] = pack(rows, SCHEMAS[k]);
@@ -66,27 +68,52 @@ export function encodeFile(f: FileFacts): StoredFile {
   return out;
 }
 
-/** A FileFacts whose lists decode on first access. Throws on a malformed record. */
-export function decodeFile(s: StoredFile): FileFacts {
-  if (typeof s?.path !== 'string' || typeof s.mtimeMs !== 'number' || typeof s.packed !== 'object' || s.packed === null || typeof s.counts !== 'object') {
-    throw new Error('malformed file record');
-  }
-  const f = { path: s.path, mtimeMs: s.mtimeMs, size: s.size, parseErrors: s.parseErrors } as FileFacts;
-  if (s.notes) f.notes = s.notes;
-  for (const k of PACKED) {
-    if (typeof s.packed[k] !== 'string') throw new Error(`malformed file record: ${k}`);
-    lazy(f, k, () => unpack(s.packed[k], SCHEMAS[k]));
-  }
-  lazy(f, 'enums', () => JSON.parse(s.enums));
-  lazy(f, 'structs', () => JSON.parse(s.structs));
-  stored.set(f, s);
+/** What the manifest keeps of a file. */
+export interface FileHeader { mtimeMs: number; size: number; parseErrors: number; counts: PackedCounts; notes?: string[] }
+
+export function headerOf(s: StoredFile): FileHeader {
+  const h: FileHeader = { mtimeMs: s.mtimeMs, size: s.size, parseErrors: s.parseErrors, counts: s.counts };
+  if (s.notes) h.notes = s.notes;
+  return h;
+}
+
+/**
+ * FileFacts whose header is known now and whose lists are read through `load` on first
+ * access (from a shard on disk, or from memory), then decoded.
+ */
+export function lazyFacts(path: string, h: FileHeader, load: () => StoredFile): FileFacts {
+  const f = { path, mtimeMs: h.mtimeMs, size: h.size, parseErrors: h.parseErrors } as FileFacts;
+  if (h.notes) f.notes = h.notes;
+  const get = () => {
+    const s = load();
+    if (typeof s?.packed !== 'object' || s.packed === null) throw new Error(`index record for ${path} is malformed`);
+    return s;
+  };
+  for (const k of PACKED) lazy(f, k, () => unpack(get().packed[k], SCHEMAS[k]));
+  lazy(f, 'enums', () => JSON.parse(get().enums));
+  lazy(f, 'structs', () => JSON.parse(get().structs));
+  stored.set(f, get);
+  countsOf.set(f, h.counts);
   return f;
+}
+
+const countsOf = new WeakMap<FileFacts, PackedCounts>();
+
+/**
+ * False when list `k` of `f` certainly does not contain `needle`: checked on the stored
+ * text without decoding it. Lets a whole-index scan decode only the files that matter.
+ */
+export function mayContain(f: FileFacts, k: PackedKey, needle: string): boolean {
+  const desc = Object.getOwnPropertyDescriptor(f, k);
+  if (!desc?.get) return true; // decoded or live: the caller looks at the rows
+  const load = stored.get(f);
+  return load ? load().packed[k].includes(needle) : true;
 }
 
 /** Row count of a list without decoding it. */
 export function countOf(f: FileFacts, k: PackedKey): number {
-  const s = stored.get(f);
-  return s ? s.counts[k] : (f[k] as unknown[]).length;
+  const c = countsOf.get(f);
+  return c ? c[k] : (f[k] as unknown[]).length;
 }
 
 function lazy(obj: object, key: string, make: () => unknown): void {

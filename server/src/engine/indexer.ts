@@ -9,11 +9,12 @@ import { parseKbuild, type KbuildMap } from './kbuild';
 import { grammarPath, loadCParser, queryText, type CParser } from './parser';
 import { indexInPool, CancelledError } from './pool';
 import { scanTree } from './scan';
-import { IndexStore, shardOf, type Manifest } from './store';
+import { IndexStore, shardOf } from './store';
+import { IndexCache } from './index-cache';
 import { indexBuffer, indexFile, makeFileIndexContext, type FileIndexContext, type FileResult } from './file-indexer';
 import type { FileFacts, SkippedFile } from './types';
 import { SymbolTable } from './symbols';
-import { countOf, decodeFile } from './codec';
+import { countOf, headerOf, lazyFacts } from './codec';
 import type { WorkerResult } from './index-worker';
 
 /** Bump when extract.ts output changes meaning; part of the cache fingerprint. */
@@ -61,85 +62,97 @@ export class KernelIndex {
   readonly files = new Map<string, FileFacts>();
   skipped: SkippedFile[] = [];
   kbuild: KbuildMap = {};
-  private manifest: Manifest | undefined;
   private makefiles: Record<string, number> = {};
+  private hadManifest = false;
   private local: FileIndexContext | undefined;
   private table: SymbolTable | undefined;
   private lastStats: IndexStats | undefined;
+  private readonly cache: IndexCache;
 
   private constructor(
     readonly root: string,
     readonly scope: string[],
     readonly knowledge: Knowledge,
     private readonly store: IndexStore,
-    private readonly engine: string,
     private readonly log: (level: LogLevel, message: string) => void,
-  ) {}
+  ) {
+    this.cache = new IndexCache(store, log);
+  }
 
   static async open(dir: string, opts: OpenOptions = {}): Promise<KernelIndex> {
     const started = process.hrtime.bigint();
+    const phase = (what: string) => log('debug', `${what} at ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)}s`);
     const root = checkKernelTree(dir);
     const knowledge = knowledgeFor(root);
     const scope = parseScope(opts.scope, knowledge.defaultScope);
     const store = new IndexStore(root, scope, opts.cacheRoot);
     const log = opts.log ?? (() => undefined);
-    const idx = new KernelIndex(root, scope, knowledge, store, engineFingerprint(knowledge), log);
+    const idx = new KernelIndex(root, scope, knowledge, store, log);
 
+    let previousSkipped = '';
     if (!opts.rebuild) {
-      const loaded = store.load(idx.engine);
-      for (const p of loaded.problems) log('warn', p);
-      idx.manifest = loaded.manifest;
-      for (const [k, v] of loaded.files) idx.files.set(k, v);
-      if (loaded.manifest) {
-        idx.kbuild = loaded.manifest.kbuild ?? {};
-        idx.makefiles = loaded.manifest.makefiles ?? {};
+      const { manifest, problems } = store.open(engineFingerprint(knowledge));
+      for (const p of problems) log('warn', p);
+      if (manifest) {
+        idx.hadManifest = true;
+        for (const [p, f] of idx.cache.adopt(manifest)) idx.files.set(p, f);
+        idx.kbuild = manifest.kbuild ?? {};
+        idx.makefiles = manifest.makefiles ?? {};
+        previousSkipped = JSON.stringify(manifest.skipped);
       }
     }
+    phase('cache opened');
 
-    log('debug', `cache loaded at ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)}s`);
     const scan = scanTree(root, scope);
     const inScan = new Set(scan.files);
-    const touched = new Set<string>();
     for (const p of [...idx.files.keys()]) {
       if (!inScan.has(p)) {
         idx.files.delete(p);
-        touched.add(shardOf(p));
+        idx.cache.remove(p);
       }
     }
     const changed: string[] = [];
     for (const f of scan.files) {
-      const facts = idx.files.get(f);
-      if (!facts) {
+      const h = idx.cache.header(f);
+      if (!h) {
         changed.push(f);
         continue;
       }
       try {
         const st = fs.statSync(path.join(root, f));
-        if (st.mtimeMs !== facts.mtimeMs || st.size !== facts.size) changed.push(f);
+        if (st.mtimeMs !== h.mtimeMs || st.size !== h.size) changed.push(f);
       } catch {
         changed.push(f); // vanished between scan and stat: indexFile reports it
       }
     }
     const fromCache = scan.files.length - changed.length;
     if (changed.length) log('info', `indexing ${changed.length} of ${scan.files.length} files (${fromCache} from cache)`);
+    phase(`scan and stat done (${changed.length} to index)`);
 
+    // Files are indexed shard by shard, so each shard is written, and its results dropped
+    // from memory, as soon as its last file is done.
+    changed.sort((x, y) => shardOf(x).localeCompare(shardOf(y)) || x.localeCompare(y));
+    const outstanding = new Map<string, number>();
+    for (const f of changed) outstanding.set(shardOf(f), (outstanding.get(shardOf(f)) ?? 0) + 1);
     const skipped: SkippedFile[] = [...scan.skipped];
     const onResult = (r: FileResult | WorkerResult) => {
-      const facts = r.ok ? ('stored' in r ? decodeFile(r.stored) : r.facts) : undefined;
-      const p = facts ? facts.path : (r as { skip: SkippedFile }).skip.path;
-      touched.add(shardOf(p));
-      if (facts) {
-        idx.files.set(p, facts);
-        for (const n of facts.notes ?? []) log('debug', `${p}: ${n}`);
+      const p = r.ok ? ('stored' in r ? r.stored.path : r.facts.path) : r.skip.path;
+      if (r.ok) {
+        const record = 'stored' in r ? r.stored : r.facts;
+        idx.cache.put(p, record);
+        idx.files.set(p, 'stored' in r ? lazyFacts(p, headerOf(r.stored), () => idx.cache.storedFor(p)) : r.facts);
+        for (const n of record.notes ?? []) log('debug', `${p}: ${n}`);
       } else {
         idx.files.delete(p);
-        const skip = (r as { skip: SkippedFile }).skip;
-        skipped.push(skip);
-        log('warn', `skipped ${skip.path}: ${skip.reason}`);
+        idx.cache.remove(p);
+        skipped.push(r.skip);
+        log('warn', `skipped ${r.skip.path}: ${r.skip.reason}`);
       }
+      const shard = shardOf(p);
+      const left = (outstanding.get(shard) ?? 1) - 1;
+      outstanding.set(shard, left);
+      if (left === 0) for (const [fp, f] of idx.cache.flush(shard)) idx.files.set(fp, f);
     };
-    const phase = (what: string) => log('debug', `${what} at ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)}s`);
-    phase(`scan and stat done (${changed.length} to index)`);
     if (changed.length > IN_PROCESS_LIMIT) {
       await indexInPool(changed, { root, workers: opts.workers, parseTimeoutMs: opts.parseTimeoutMs, onResult, onProgress: opts.onProgress, isCancelled: opts.isCancelled });
     } else if (changed.length) {
@@ -155,8 +168,8 @@ export class KernelIndex {
     phase('parsing done');
 
     const makefilesChanged = idx.refreshKbuild(scan.makefiles);
-    if (!idx.manifest || touched.size || makefilesChanged || JSON.stringify(idx.manifest.skipped) !== JSON.stringify(skipped)) {
-      idx.persist(idx.manifest ? touched : undefined);
+    if (!idx.hadManifest || idx.cache.isDirty || makefilesChanged || changed.length || JSON.stringify(skipped) !== previousSkipped) {
+      idx.persist();
     }
     phase('cache written');
     idx.lastStats = idx.computeStats(changed.length, fromCache, started);
@@ -199,21 +212,24 @@ export class KernelIndex {
     }
     if (r.ok) {
       this.files.set(rel, r.facts);
+      this.cache.put(rel, r.facts);
       this.skipped = this.skipped.filter((s) => s.path !== rel);
     } else {
       this.files.delete(rel);
+      this.cache.remove(rel);
       this.skipped = [...this.skipped.filter((s) => s.path !== rel), r.skip];
       this.log('warn', `skipped ${rel}: ${r.skip.reason}`);
     }
     this.table?.update(rel, r.ok ? r.facts : undefined);
-    this.persist(new Set([shardOf(rel)]));
+    this.persist();
     return r;
   }
 
   removeFile(rel: string): void {
     if (!this.files.delete(rel)) return;
+    this.cache.remove(rel);
     this.table?.update(rel, undefined);
-    this.persist(new Set([shardOf(rel)]));
+    this.persist();
   }
 
   /** Object and module a .c file is linked into, from Kbuild. */
@@ -236,7 +252,7 @@ export class KernelIndex {
         current[m] = fs.statSync(path.join(this.root, m)).mtimeMs;
       } catch { /* vanished */ }
     }
-    if (this.manifest && JSON.stringify(current) === JSON.stringify(this.makefiles)) return false;
+    if (this.hadManifest && JSON.stringify(current) === JSON.stringify(this.makefiles)) return false;
     const map: KbuildMap = {};
     for (const m of Object.keys(current)) {
       try {
@@ -251,15 +267,10 @@ export class KernelIndex {
     return true;
   }
 
-  private persist(shards: Set<string> | undefined): void {
-    try {
-      this.manifest = this.store.save(
-        { engine: this.engine, root: this.root, scope: this.scope, skipped: this.skipped, kbuild: this.kbuild, makefiles: this.makefiles },
-        this.files, this.manifest, shards);
-    } catch (e) {
-      // A read-only or full cache disk must not stop the index from working in memory.
-      this.log('error', `could not write the index cache in ${this.store.dir}: ${(e as Error).message}`);
-    }
+  private persist(): void {
+    for (const [p, f] of this.cache.flushAll()) this.files.set(p, f);
+    this.cache.writeManifest({ engine: engineFingerprint(this.knowledge), root: this.root, scope: this.scope,
+      skipped: this.skipped, kbuild: this.kbuild, makefiles: this.makefiles });
   }
 
   private computeStats(indexed: number, fromCache: number, started: bigint): IndexStats {
@@ -287,9 +298,14 @@ export class KernelIndex {
   }
 }
 
+const fingerprints = new WeakMap<Knowledge, string>();
 function engineFingerprint(k: Knowledge): string {
+  const known = fingerprints.get(k);
+  if (known) return known;
   const h = crypto.createHash('sha1');
   h.update(String(EXTRACTOR_VERSION)).update(queryText('facts.scm')).update(knowledgeFingerprint(k));
   h.update(fs.readFileSync(grammarPath()));
-  return h.digest('hex');
+  const out = h.digest('hex');
+  fingerprints.set(k, out);
+  return out;
 }

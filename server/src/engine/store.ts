@@ -1,19 +1,28 @@
 // On-disk index: a manifest plus shards of per-file facts, in a per-tree cache folder.
-// Every write goes to a temporary file and is renamed into place, so a crash leaves either
-// the old or the new file. The manifest records each shard's checksum: a shard that does not
-// match (truncated, edited, half-written) is discarded and its files are indexed again.
+//
+// The manifest lists every file with its mtime, size and row counts, and every shard with
+// its checksum. Opening reads the manifest and checks the shard checksums (cheap: no JSON
+// parsing); a shard's facts are parsed only when something reads them. A shard that does
+// not match its checksum (truncated, edited, half-written) is discarded and its files are
+// indexed again: the cache is rebuilt, never trusted.
+//
+// Every write goes to a temporary file renamed into place, so a crash leaves the old or
+// the new file; the manifest is written last.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { KbuildMap } from './kbuild';
-import type { FileFacts, SkippedFile } from './types';
-import { decodeFile, encodeFile, type StoredFile } from './codec';
+import type { SkippedFile } from './types';
+import type { StoredFile, PackedCounts } from './codec';
 
-/** Bump when FileFacts or the manifest change shape. */
-export const FORMAT_VERSION = 6;
+/** Bump when StoredFile or the manifest change shape. */
+export const FORMAT_VERSION = 7;
 export const SHARD_COUNT = 64;
+
+/** Per file: what validates it (mtime, size) and what statistics need without loading it. */
+export interface ManifestFile { mtimeMs: number; size: number; parseErrors: number; counts: PackedCounts; notes?: string[] }
 
 export interface Manifest {
   format: number;
@@ -22,15 +31,15 @@ export interface Manifest {
   root: string;
   scope: string[];
   shards: Record<string, { checksum: string; files: number }>;
+  files: Record<string, ManifestFile>;
   skipped: SkippedFile[];
   kbuild: KbuildMap;
   makefiles: Record<string, number>;
   updatedAt: string;
 }
 
-export interface LoadResult {
+export interface OpenResult {
   manifest: Manifest | undefined;
-  files: Map<string, FileFacts>;
   /** Human-readable reasons the cache was (partly) not trusted. */
   problems: string[];
 }
@@ -57,65 +66,65 @@ export class IndexStore {
     this.dir = path.join(cacheRoot, 'index', key);
   }
 
-  load(engine: string): LoadResult {
-    const files = new Map<string, FileFacts>();
+  /** Read and check the manifest and the shard checksums; drop the files of bad shards. */
+  open(engine: string): OpenResult {
     const problems: string[] = [];
-    let manifest: Manifest | undefined;
+    let manifest: Manifest;
     try {
-      manifest = JSON.parse(fs.readFileSync(path.join(this.dir, 'manifest.json'), 'utf8')) as Manifest;
+      manifest = JSON.parse(fs.readFileSync(path.join(this.dir, 'manifest.json'), 'latin1')) as Manifest;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') problems.push(`manifest unreadable (${(e as Error).message}); rebuilding`);
-      return { manifest: undefined, files, problems };
+      return { manifest: undefined, problems };
     }
-    if (manifest.format !== FORMAT_VERSION) {
-      problems.push(`cache format ${manifest.format} is not ${FORMAT_VERSION}; rebuilding`);
-      return { manifest: undefined, files, problems };
+    const why = typeof manifest !== 'object' || manifest === null ? 'manifest is not an object'
+      : manifest.format !== FORMAT_VERSION ? `cache format ${manifest.format} is not ${FORMAT_VERSION}`
+      : manifest.engine !== engine ? 'extractor changed since the cache was written'
+      : manifest.root !== this.root ? 'manifest describes another tree'
+      : typeof manifest.shards !== 'object' || typeof manifest.files !== 'object' || !Array.isArray(manifest.skipped) ? 'manifest is malformed'
+      : undefined;
+    if (why) {
+      problems.push(`${why}; rebuilding`);
+      return { manifest: undefined, problems };
     }
-    if (manifest.engine !== engine) {
-      problems.push('extractor changed since the cache was written; rebuilding');
-      return { manifest: undefined, files, problems };
-    }
-    if (manifest.root !== this.root || typeof manifest.shards !== 'object' || manifest.shards === null) {
-      problems.push('manifest does not describe this tree; rebuilding');
-      return { manifest: undefined, files, problems };
-    }
+    const bad = new Set<string>();
     for (const [shard, meta] of Object.entries(manifest.shards)) {
       try {
-        const buf = fs.readFileSync(this.shardPath(shard));
-        if (checksum(buf) !== meta.checksum) throw new Error('checksum mismatch');
-        const list = JSON.parse(buf.toString('latin1')) as StoredFile[];
-        if (!Array.isArray(list)) throw new Error('not a list');
-        for (const f of list) files.set(f.path, decodeFile(f));
+        if (checksum(fs.readFileSync(this.shardPath(shard))) !== meta.checksum) throw new Error('checksum mismatch');
       } catch (e) {
-        problems.push(`shard ${shard} discarded (${(e as Error).message}); its files will be indexed again`);
-        for (const [p, f] of files) if (shardOf(p) === shard) files.delete(f.path);
-        delete manifest.shards[shard];
+        const code = (e as NodeJS.ErrnoException).code;
+        problems.push(`shard ${shard} discarded (${code ? `${code}` : (e as Error).message}); its files will be indexed again`);
+        bad.add(shard);
       }
     }
-    return { manifest, files, problems };
+    for (const shard of bad) delete manifest.shards[shard];
+    for (const p of Object.keys(manifest.files)) {
+      const f = manifest.files[p];
+      if (bad.has(shardOf(p)) || typeof f?.mtimeMs !== 'number' || typeof f.counts !== 'object') delete manifest.files[p];
+    }
+    return { manifest, problems };
   }
 
-  /** Write the given shards (all when `shards` is undefined), then the manifest. */
-  save(manifest: Omit<Manifest, 'shards' | 'format' | 'updatedAt'>, files: Map<string, FileFacts>, previous: Manifest | undefined, shards?: Set<string>): Manifest {
+  /** Parse one shard, checking it against the checksum the manifest recorded. */
+  readShard(shard: string, expected: string): Map<string, StoredFile> {
+    const buf = fs.readFileSync(this.shardPath(shard));
+    if (checksum(buf) !== expected) throw new Error(`index shard ${shard} changed on disk since it was opened; run "netpath index" again`);
+    const list = JSON.parse(buf.toString('latin1')) as StoredFile[];
+    if (!Array.isArray(list)) throw new Error(`index shard ${shard} is malformed`);
+    return new Map(list.map((f) => [f.path, f]));
+  }
+
+  /** Write one shard; returns its checksum for the manifest. */
+  writeShard(shard: string, files: StoredFile[]): string {
     fs.mkdirSync(path.join(this.dir, 'shards'), { recursive: true });
-    const byShard = new Map<string, FileFacts[]>();
-    for (const f of files.values()) {
-      const s = shardOf(f.path);
-      if (shards && !shards.has(s)) continue;
-      let list = byShard.get(s);
-      if (!list) byShard.set(s, (list = []));
-      list.push(f);
-    }
-    const meta: Manifest['shards'] = shards && previous ? { ...previous.shards } : {};
-    const targets = shards ?? new Set(byShard.keys());
-    for (const s of targets) {
-      const list = byShard.get(s) ?? [];
-      const buf = Buffer.from(latin1Json(list.map(encodeFile)), 'latin1');
-      atomicWrite(this.shardPath(s), buf);
-      meta[s] = { checksum: checksum(buf), files: list.length };
-    }
-    const full: Manifest = { ...manifest, format: FORMAT_VERSION, shards: meta, updatedAt: new Date().toISOString() };
-    atomicWrite(path.join(this.dir, 'manifest.json'), Buffer.from(JSON.stringify(full)));
+    const buf = Buffer.from(latin1Json(files), 'latin1');
+    atomicWrite(this.shardPath(shard), buf);
+    return checksum(buf);
+  }
+
+  writeManifest(m: Omit<Manifest, 'format' | 'updatedAt'>): Manifest {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const full: Manifest = { ...m, format: FORMAT_VERSION, updatedAt: new Date().toISOString() };
+    atomicWrite(path.join(this.dir, 'manifest.json'), Buffer.from(latin1Json(full), 'latin1'));
     return full;
   }
 
@@ -129,7 +138,7 @@ export class IndexStore {
 }
 
 /**
- * JSON whose every character fits in Latin-1 (higher ones become \\u escapes), written and
+ * JSON whose every character fits in Latin-1 (higher ones become \u escapes), written and
  * read as latin1: decoding UTF-8 cost more than parsing the JSON itself.
  */
 function latin1Json(value: unknown): string {

@@ -1,6 +1,7 @@
 // Name lookups over the index: definitions, references, per-file symbols, fuzzy search.
 // Built once from the facts, then patched per file as files change.
 import type { FileFacts, SymbolKindName } from './types';
+import { mayContain } from './codec';
 
 export interface SymbolLocation {
   name: string;
@@ -40,23 +41,9 @@ export class SymbolTable {
     return [...list].sort((a, b) => rank(a.kind) - rank(b.kind) || a.file.localeCompare(b.file) || a.line - b.line);
   }
 
-  /** Uses of a function: calls, calls through a same-named variable, address-taken sites, macro arguments. */
+  /** Uses of a function: calls, address-taken sites, macro arguments. */
   references(name: string): ReferenceLocation[] {
-    const out: ReferenceLocation[] = [];
-    for (const f of this.files.values()) {
-      const fnName = (i: number) => (i >= 0 ? f.functions[i]?.name : undefined);
-      for (const c of f.calls) {
-        if (c.kind === 'direct' && c.name === name) out.push({ file: f.path, line: c.line, col: c.col, kind: 'call', function: fnName(c.fn) });
-      }
-      for (const a of f.addressTaken) {
-        if (a.name === name) out.push({ file: f.path, line: a.line, col: a.col, kind: 'address', function: fnName(a.fn) });
-      }
-      for (const m of f.macroCalls) {
-        if (m.args.some((a) => a === name || a === `&${name}`)) out.push({ file: f.path, line: m.line, col: m.col, kind: 'macro-arg', function: fnName(m.fn) });
-      }
-    }
-    out.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
-    return dedupe(out);
+    return findReferences(this.files, name);
   }
 
   fileSymbols(rel: string): SymbolLocation[] {
@@ -93,6 +80,47 @@ export class SymbolTable {
       else this.byName.set(loc.name, [loc]);
     }
   }
+}
+
+/**
+ * Uses of a function: direct calls, address-taken sites, dispatch-macro arguments. Needs no
+ * table; files whose stored text does not mention the name are not decoded.
+ */
+export function findReferences(files: Map<string, FileFacts>, name: string): ReferenceLocation[] {
+  const out: ReferenceLocation[] = [];
+  for (const f of files.values()) {
+    const fnName = (i: number) => (i >= 0 ? f.functions[i]?.name : undefined);
+    if (mayContain(f, 'calls', name)) {
+      for (const c of f.calls) {
+        if (c.kind === 'direct' && c.name === name) out.push({ file: f.path, line: c.line, col: c.col, kind: 'call', function: fnName(c.fn) });
+      }
+    }
+    if (mayContain(f, 'addressTaken', name)) {
+      for (const a of f.addressTaken) {
+        if (a.name === name) out.push({ file: f.path, line: a.line, col: a.col, kind: 'address', function: fnName(a.fn) });
+      }
+    }
+    if (mayContain(f, 'macroCalls', name)) {
+      for (const m of f.macroCalls) {
+        if (m.args.some((a) => a === name || a === `&${name}`)) out.push({ file: f.path, line: m.line, col: m.col, kind: 'macro-arg', function: fnName(m.fn) });
+      }
+    }
+  }
+  out.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+  return dedupe(out);
+}
+
+/**
+ * Definitions of one name without building the table: a one-shot lookup (the CLI) decodes
+ * only the files whose stored text mentions the name.
+ */
+export function findDefinitions(files: Map<string, FileFacts>, name: string): SymbolLocation[] {
+  const out: SymbolLocation[] = [];
+  for (const f of files.values()) {
+    if (!mayContain(f, 'functions', name) && !mayContain(f, 'defs', name)) continue;
+    for (const loc of locationsOf(f)) if (loc.name === name) out.push(loc);
+  }
+  return out.sort((a, b) => rank(a.kind) - rank(b.kind) || a.file.localeCompare(b.file) || a.line - b.line);
 }
 
 function locationsOf(f: FileFacts): SymbolLocation[] {

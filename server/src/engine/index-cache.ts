@@ -1,0 +1,126 @@
+// The cached side of the index: which files the cache holds, their headers, and the shards
+// their facts live in. Fresh results are kept in memory until their shard is written, then
+// dropped and read back from disk on demand, so indexing the whole tree does not hold every
+// file's facts at once.
+import { encodeFile, headerOf, lazyFacts, type FileHeader, type StoredFile } from './codec';
+import { IndexStore, shardOf, type Manifest } from './store';
+import type { FileFacts } from './types';
+
+export type CacheLog = (level: 'error' | 'warn', message: string) => void;
+
+export class IndexCache {
+  private headers: Record<string, FileHeader> = {};
+  private shards: Manifest['shards'] = {};
+  /** Shards parsed from disk, kept once read. */
+  private readonly loaded = new Map<string, Map<string, StoredFile>>();
+  /** Results not yet written (or that could not be written): path -> record. */
+  private readonly pending = new Map<string, StoredFile | FileFacts>();
+  private readonly dirty = new Set<string>();
+  private writable = true;
+
+  constructor(private readonly store: IndexStore, private readonly log: CacheLog) {}
+
+  /** Adopt what a checked manifest says; returns lazy facts for every cached file. */
+  adopt(manifest: Manifest): Map<string, FileFacts> {
+    this.headers = manifest.files;
+    this.shards = manifest.shards;
+    const out = new Map<string, FileFacts>();
+    for (const [p, h] of Object.entries(this.headers)) out.set(p, lazyFacts(p, h, () => this.storedFor(p)));
+    return out;
+  }
+
+  header(p: string): FileHeader | undefined {
+    return this.headers[p];
+  }
+
+  paths(): string[] {
+    return Object.keys(this.headers);
+  }
+
+  /** A new result for `p`: kept in memory until its shard is flushed. */
+  put(p: string, record: StoredFile | FileFacts): void {
+    const stored = 'packed' in record ? record : undefined;
+    this.headers[p] = headerOf(stored ?? encodeFile(record as FileFacts));
+    this.pending.set(p, record);
+    this.dirty.add(shardOf(p));
+  }
+
+  remove(p: string): void {
+    if (!(p in this.headers) && !this.pending.has(p)) return;
+    delete this.headers[p];
+    this.pending.delete(p);
+    this.dirty.add(shardOf(p));
+  }
+
+  /**
+   * Write one shard (its cached files plus pending results). Returns lazy facts for the
+   * files whose results were just written, so the caller can drop its in-memory copies.
+   */
+  flush(shard: string): Map<string, FileFacts> {
+    const out = new Map<string, FileFacts>();
+    if (!this.dirty.has(shard)) return out;
+    const members = Object.keys(this.headers).filter((p) => shardOf(p) === shard);
+    const records: StoredFile[] = [];
+    for (const p of members) {
+      const pend = this.pending.get(p);
+      records.push(pend ? ('packed' in pend ? pend : encodeFile(pend)) : this.storedFor(p));
+    }
+    if (!this.writable) return out;
+    try {
+      if (records.length) this.shards[shard] = { checksum: this.store.writeShard(shard, records), files: records.length };
+      else delete this.shards[shard];
+    } catch (e) {
+      // A read-only or full cache disk must not stop the index from working in memory.
+      this.writable = false;
+      this.log('error', `could not write the index cache in ${this.store.dir}: ${(e as Error).message}`);
+      return out;
+    }
+    this.dirty.delete(shard);
+    this.loaded.delete(shard);
+    for (const p of members) {
+      const pend = this.pending.get(p);
+      if (!pend) continue;
+      this.pending.delete(p);
+      // Live facts (an edited buffer) stay as they are; worker results become lazy.
+      if ('packed' in pend) out.set(p, lazyFacts(p, this.headers[p], () => this.storedFor(p)));
+    }
+    return out;
+  }
+
+  flushAll(): Map<string, FileFacts> {
+    const out = new Map<string, FileFacts>();
+    for (const shard of [...this.dirty]) for (const [p, f] of this.flush(shard)) out.set(p, f);
+    return out;
+  }
+
+  writeManifest(rest: Omit<Manifest, 'format' | 'updatedAt' | 'shards' | 'files'>): void {
+    if (!this.writable) return;
+    try {
+      this.store.writeManifest({ ...rest, shards: this.shards, files: this.headers });
+    } catch (e) {
+      this.writable = false;
+      this.log('error', `could not write the index cache in ${this.store.dir}: ${(e as Error).message}`);
+    }
+  }
+
+  get isDirty(): boolean {
+    return this.dirty.size > 0;
+  }
+
+  /** The stored record of a file: pending in memory, or from its shard (read once). */
+  storedFor(p: string): StoredFile {
+    const pend = this.pending.get(p);
+    if (pend) return 'packed' in pend ? pend : encodeFile(pend);
+    const shard = shardOf(p);
+    let map = this.loaded.get(shard);
+    if (!map) {
+      const meta = this.shards[shard];
+      if (!meta) throw new Error(`index cache has no shard for ${p}`);
+      map = this.store.readShard(shard, meta.checksum);
+      this.loaded.set(shard, map);
+    }
+    const rec = map.get(p);
+    if (!rec) throw new Error(`index shard ${shard} does not hold ${p}`);
+    return rec;
+  }
+}
