@@ -17,6 +17,9 @@ export interface PoolOptions {
   isCancelled?: () => boolean;
 }
 
+/** Old-space limit per worker; the largest file allowed (maxFileBytes) extracts well within it. */
+const WORKER_HEAP_MB = 256;
+
 export class CancelledError extends Error {
   constructor() {
     super('indexing cancelled');
@@ -68,9 +71,12 @@ export async function indexInPool(files: string[], opts: PoolOptions): Promise<v
     };
     for (let i = 0; i < n; i++) {
       // From source (tests run under tsx) the worker must register the TypeScript loader itself.
+      // A worker's garbage is mostly short-lived extraction objects; a modest old-space limit
+      // makes V8 collect it early instead of letting each worker grow by hundreds of MB.
+      const options = { workerData: init, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } };
       const w = script.endsWith('.ts')
-        ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true, workerData: init })
-        : new Worker(script, { workerData: init });
+        ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { ...options, eval: true })
+        : new Worker(script, options);
       workers.push(w);
       w.on('message', (msg: FromWorker) => {
         if (finished) return;

@@ -113,12 +113,31 @@ export class IndexStore {
     return new Map(list.map((f) => [f.path, f]));
   }
 
-  /** Write one shard; returns its checksum for the manifest. */
+  /**
+   * Write one shard, record by record: a whole-tree shard is tens of MB, and building it as
+   * one string left that much garbage per shard in the main thread. Returns its checksum.
+   */
   writeShard(shard: string, files: StoredFile[]): string {
     fs.mkdirSync(path.join(this.dir, 'shards'), { recursive: true });
-    const buf = Buffer.from(latin1Json(files), 'latin1');
-    atomicWrite(this.shardPath(shard), buf);
-    return checksum(buf);
+    const file = this.shardPath(shard);
+    const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+    const sum = new Checksum();
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      for (let i = 0; i <= files.length; i++) {
+        const text = (i === 0 ? '[' : ',') + (i < files.length ? latin1Json(files[i]) : '');
+        const chunk = Buffer.from(i === files.length ? (files.length ? ']' : '[]') : text, 'latin1');
+        sum.update(chunk);
+        fs.writeSync(fd, chunk);
+      }
+      fs.closeSync(fd);
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      try { fs.closeSync(fd); } catch { /* already closed */ }
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+    return sum.digest();
   }
 
   writeManifest(m: Omit<Manifest, 'format' | 'updatedAt'>): Manifest {
@@ -146,9 +165,23 @@ function latin1Json(value: unknown): string {
 }
 
 /** CRC-32 where Node has it (20.15+), SHA-1 otherwise: this guards against torn or damaged files, not tampering. */
+class Checksum {
+  private static readonly crc32 = (zlib as unknown as { crc32?: (b: Buffer, prev?: number) => number }).crc32;
+  private crc = 0;
+  private readonly sha = Checksum.crc32 ? undefined : crypto.createHash('sha1');
+  update(b: Buffer): void {
+    if (this.sha) this.sha.update(b);
+    else this.crc = Checksum.crc32!(b, this.crc);
+  }
+  digest(): string {
+    return this.sha ? `sha1:${this.sha.digest('hex')}` : `crc32:${(this.crc >>> 0).toString(16)}`;
+  }
+}
+
 function checksum(buf: Buffer): string {
-  const z = zlib as unknown as { crc32?: (b: Buffer) => number };
-  return z.crc32 ? `crc32:${z.crc32(buf).toString(16)}` : `sha1:${crypto.createHash('sha1').update(buf).digest('hex')}`;
+  const c = new Checksum();
+  c.update(buf);
+  return c.digest();
 }
 
 export function atomicWrite(file: string, data: Buffer): void {
