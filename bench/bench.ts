@@ -108,12 +108,19 @@ async function main(argv: string[]): Promise<number> {
     say(`re-index ${reindex.file}: ${reindex.ms.map((m) => m.toFixed(1)).join(', ')} ms`);
 
     let whole: EngineRun | undefined;
+    let wholeFloor: { seconds: number; peakRssMB?: number } | undefined;
     if (args.flags.has('whole-tree')) {
       say('whole tree (--scope all), cold: this takes a few minutes');
       const cache = path.join(tmp, 'whole-cache');
       whole = runEngine(cache, ['--rebuild'], 'all');
       fs.rmSync(cache, { recursive: true, force: true });
       say(`whole tree: ${whole.files} files in ${whole.seconds.toFixed(1)} s, ${whole.peakRssMB} MB`);
+      // The same floor over the whole tree, so the absolute goal can be read against what
+      // parsing alone costs on this machine.
+      const wholeList = path.join(tmp, 'whole-files.txt');
+      fs.writeFileSync(wholeList, scanTree(root, ['.']).files.join('\n') + '\n');
+      wholeFloor = runTimed(process.execPath, [__filename, '--parse-floor', root, wholeList, String(workers)]);
+      say(`whole tree parse-only floor: ${wholeFloor.seconds.toFixed(1)} s`);
     }
 
     const coldS = median(cold.map((c) => c.seconds));
@@ -148,7 +155,8 @@ async function main(argv: string[]): Promise<number> {
       },
       warm: { seconds: +warmS.toFixed(3), runs: warm.map((w) => +w.seconds.toFixed(3)), engineSeconds: +median(warm.map((w) => w.engineSeconds)).toFixed(3), peakRssMB: Math.max(...warm.map((w) => w.peakRssMB)) },
       reindex: { file: reindex.file, ms: +reindexMs.toFixed(2), runs: reindex.ms.map((m) => +m.toFixed(2)) },
-      wholeTree: whole ? { files: whole.files, seconds: +whole.seconds.toFixed(2), peakRssMB: whole.peakRssMB, functions: whole.functions } : null,
+      wholeTree: whole ? { files: whole.files, seconds: +whole.seconds.toFixed(2), peakRssMB: whole.peakRssMB, functions: whole.functions,
+        floorSeconds: wholeFloor ? +wholeFloor.seconds.toFixed(2) : null, overFloor: wholeFloor ? +(whole.seconds / wholeFloor.seconds).toFixed(3) : null } : null,
       commands: Object.fromEntries(TOOLS.map((t) => [t.name, t.describe('<list>', '<tmp>')])),
       goals,
     };
@@ -221,7 +229,7 @@ function goal(name: string, limit: number, value: number, unit: string): Goal {
 }
 
 function report(
-  result: { rounds: number; kernel: { version: string | null; scope: string[]; files: number; megabytes: number }; machine: { cores: number; workers: number }; warm: { seconds: number; engineSeconds: number; peakRssMB: number }; reindex: { file: string; ms: number }; wholeTree: { files: number; seconds: number; peakRssMB: number } | null; commands: Record<string, string> },
+  result: { rounds: number; kernel: { version: string | null; scope: string[]; files: number; megabytes: number }; machine: { cores: number; workers: number }; warm: { seconds: number; engineSeconds: number; peakRssMB: number }; reindex: { file: string; ms: number }; wholeTree: { files: number; seconds: number; peakRssMB: number; floorSeconds: number | null; overFloor: number | null } | null; commands: Record<string, string> },
   goals: Goal[], toolS: Record<string, number>, coldS: number, floorS: number, coldRss: number,
   floor: Array<{ peakRssMB?: number }>, tools: Map<string, Array<{ peakRssMB?: number }>>,
 ): string {
@@ -239,7 +247,10 @@ function report(
   }
   rows.push(['netpath warm start (median of 3)', result.warm.seconds.toFixed(2), '', rss(result.warm.peakRssMB)]);
   rows.push([`netpath re-index ${result.reindex.file} (median of 5)`, (result.reindex.ms / 1000).toFixed(3), '', '']);
-  if (result.wholeTree) rows.push([`netpath whole tree cold (${result.wholeTree.files} files)`, result.wholeTree.seconds.toFixed(2), '', rss(result.wholeTree.peakRssMB)]);
+  if (result.wholeTree) {
+    rows.push([`netpath whole tree cold (${result.wholeTree.files} files)`, result.wholeTree.seconds.toFixed(2), '', rss(result.wholeTree.peakRssMB)]);
+    if (result.wholeTree.floorSeconds !== null) rows.push(['whole tree parse-only floor', result.wholeTree.floorSeconds.toFixed(2), String(result.wholeTree.overFloor), '']);
+  }
   const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) lines.push(`${r[0].padEnd(w[0])}  ${r[1].padStart(w[1])}  ${r[2].padStart(w[2])}  ${r[3].padStart(w[3])}`);
   lines.push('');
