@@ -1,2 +1,61 @@
-// placeholder replaced below
-export {};
+// netpath language server: wires the kernel index to LSP. Started by the VS Code client over
+// node IPC, or with --stdio by tests and other editors.
+import { fileURLToPath } from 'node:url';
+import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { normaliseSettings } from '../../shared/protocol';
+import { DefinitionFeature } from './features/definition';
+import { DocumentSymbolsFeature } from './features/document-symbols';
+import { DocumentSyncFeature } from './features/document-sync';
+import { HoverFeature } from './features/hover';
+import { IndexSession } from './features/index-session';
+import { IndexingFeature } from './features/indexing';
+import { Logger } from './features/logger';
+import { ReferencesFeature } from './features/references';
+import { WorkspaceSymbolsFeature } from './features/workspace-symbols';
+
+const connection = createConnection(ProposedFeatures.all);
+const log = new Logger(connection);
+const documents = new TextDocuments(TextDocument);
+let session: IndexSession | undefined;
+
+// Last resort: a bug in a background task is logged, the server keeps serving.
+process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
+process.on('uncaughtException', (e) => log.error(`uncaught exception: ${e.stack ?? e.message}`));
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  const settings = normaliseSettings(params.initializationOptions);
+  log.setTrace(settings.trace.server);
+  session = new IndexSession(connection, log, settings);
+  session.setFolders(workspaceFolders(params));
+  const features = [
+    new IndexingFeature(session, log),
+    new DocumentSyncFeature(session, documents, log),
+    new DefinitionFeature(session, documents, log),
+    new ReferencesFeature(session, documents, log),
+    new DocumentSymbolsFeature(session, documents, log),
+    new WorkspaceSymbolsFeature(session, log),
+    new HoverFeature(session, documents, log),
+  ];
+  for (const f of features) f.register(connection);
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+      definitionProvider: true,
+      referencesProvider: true,
+      documentSymbolProvider: true,
+      workspaceSymbolProvider: true,
+      hoverProvider: true,
+    },
+    serverInfo: { name: 'netpath', version: process.env.NETPATH_VERSION },
+  };
+});
+
+connection.onShutdown(() => session?.dispose());
+
+function workspaceFolders(params: InitializeParams): string[] {
+  const uris = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  return uris.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
+}
+
+connection.listen();

@@ -1,0 +1,106 @@
+// Incremental updates: an edited buffer re-indexes just its file from the editor's text (debounced),
+// saves and file-system events re-index from disk, deletions drop the file.
+import { FileChangeType, type Connection, type DidChangeWatchedFilesParams, type TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { guardedNotification } from './guard';
+import type { IndexSession } from './index-session';
+import type { Logger } from './logger';
+
+/** Wait this long after the last keystroke before re-parsing a buffer. */
+export const EDIT_DEBOUNCE_MS = 300;
+
+export class DocumentSyncFeature {
+  /** Buffers edited but not yet re-indexed, by URI. */
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly session: IndexSession,
+    private readonly documents: TextDocuments<TextDocument>,
+    private readonly log: Logger,
+  ) {
+    session.setBeforeRead(() => this.flush());
+    // A full open reads the disk: edited buffers must be indexed again on top of it.
+    session.setAfterOpen(() => {
+      for (const doc of this.documents.all()) if (doc.version > 1) this.schedule(doc.uri);
+    });
+  }
+
+  register(connection: Connection): void {
+    this.documents.onDidChangeContent((e) => this.schedule(e.document.uri));
+    this.documents.onDidSave((e) => this.fromDisk(e.document.uri));
+    // Closing a buffer may discard unsaved edits that were indexed: go back to the disk version.
+    this.documents.onDidClose((e) => {
+      const hadEdits = this.cancel(e.document.uri) || e.document.version > 1;
+      if (hadEdits) this.fromDisk(e.document.uri);
+    });
+    connection.onDidChangeWatchedFiles(guardedNotification(this.log, 'didChangeWatchedFiles', (p: DidChangeWatchedFilesParams) => this.onFileEvents(p)));
+    this.documents.listen(connection);
+  }
+
+  /** Applies every pending edit now, so a request sees what the user sees. */
+  async flush(): Promise<void> {
+    const uris = [...this.pending.keys()];
+    for (const uri of uris) this.cancel(uri);
+    await Promise.all(uris.map((uri) => this.fromBuffer(uri)));
+  }
+
+  private schedule(uri: string): void {
+    // didOpen also fires a content change; an unmodified buffer matches the disk, which is indexed.
+    const doc = this.documents.get(uri);
+    if (!doc || doc.version <= 1 && !this.pending.has(uri)) return;
+    this.cancel(uri);
+    this.pending.set(uri, setTimeout(() => {
+      this.pending.delete(uri);
+      void this.fromBuffer(uri);
+    }, EDIT_DEBOUNCE_MS));
+  }
+
+  private cancel(uri: string): boolean {
+    const timer = this.pending.get(uri);
+    if (timer) clearTimeout(timer);
+    return this.pending.delete(uri);
+  }
+
+  private fromBuffer(uri: string): Promise<void> {
+    return this.update(uri, 'edit', () => this.documents.get(uri)?.getText());
+  }
+
+  private fromDisk(uri: string): Promise<void> {
+    return this.update(uri, 'disk', () => undefined);
+  }
+
+  private onFileEvents(params: DidChangeWatchedFilesParams): void {
+    for (const change of params.changes) {
+      if (change.type === FileChangeType.Deleted) {
+        void this.session.enqueue(async () => {
+          const idx = this.session.loaded;
+          const rel = this.session.toRelative(change.uri);
+          if (!idx || !rel || !idx.inScope(rel)) return;
+          idx.removeFile(rel);
+          this.session.noteFileUpdate();
+          this.log.debug(`removed ${rel}`);
+        }).catch((e: Error) => this.log.error(`removing ${change.uri} failed: ${e.stack ?? e.message}`));
+      } else if (!this.documents.get(change.uri)) {
+        // An open buffer owns its file's facts until it is saved or closed.
+        void this.fromDisk(change.uri);
+      }
+    }
+  }
+
+  /** Re-indexes one in-scope file; `text` undefined means read it from disk. */
+  private update(uri: string, source: 'edit' | 'disk', text: () => string | undefined): Promise<void> {
+    // Queued behind any open in progress, so the edit lands in the index that open produces.
+    return this.session.enqueue(async () => {
+      const idx = this.session.loaded;
+      const rel = this.session.toRelative(uri);
+      if (!idx || !rel || !idx.inScope(rel)) return;
+      const buffer = source === 'edit' ? text() : undefined;
+      if (source === 'edit' && buffer === undefined) return; // closed meanwhile
+      const started = Date.now();
+      const r = await idx.reindexFile(rel, buffer);
+      this.session.noteFileUpdate();
+      const outcome = r.ok ? `${r.facts.functions.length} functions` : `skipped (${r.skip.reason})`;
+      this.log.debug(`re-indexed ${rel} from ${source === 'edit' ? 'the editor' : 'disk'} in ${Date.now() - started} ms: ${outcome}`);
+    }).catch((e: Error) => this.log.error(`re-indexing ${uri} failed: ${e.stack ?? e.message}`));
+  }
+}

@@ -1,0 +1,209 @@
+// Owns the kernel index of the workspace: opens it with progress, reports readiness, serialises
+// changes to it, and hands it to request handlers once it can answer.
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MessageType, ShowMessageNotification, type CancellationToken, type Connection } from 'vscode-languageserver/node';
+import { CancelledError, KernelIndex, type IndexStats } from '../engine/indexer';
+import { checkKernelTree, NotAKernelTreeError } from '../engine/kernel-tree';
+import { IndexReadyNotification, IndexStatusNotification, type IndexStatus, type IndexSummary, type NetpathSettings } from '../../../shared/protocol';
+import { untilCancelled } from './guard';
+import type { Logger } from './logger';
+
+/** Progress notifications to the client at most this often; $/progress only on whole percents. */
+const STATUS_INTERVAL_MS = 250;
+
+export class IndexSession {
+  private index: KernelIndex | undefined;
+  private folder: string | undefined;
+  private status: IndexStatus = { state: 'starting', fileUpdates: 0 };
+  private changed = deferred();
+  private queue: Promise<unknown> = Promise.resolve();
+  private beforeRead: () => Promise<void> = async () => undefined;
+  private afterOpen: () => void = () => undefined;
+  private disposed = false;
+
+  constructor(private readonly connection: Connection, private readonly log: Logger, public settings: NetpathSettings) {}
+
+  /** Picks the first workspace folder that is a kernel tree (or the first folder, to report on). */
+  setFolders(folders: string[]): void {
+    this.folder = folders.find((f) => {
+      try {
+        checkKernelTree(f);
+        return true;
+      } catch {
+        return false;
+      }
+    }) ?? folders[0];
+  }
+
+  /** Runs before every read, e.g. to apply debounced edits so answers match the buffer. */
+  setBeforeRead(fn: () => Promise<void>): void {
+    this.beforeRead = fn;
+  }
+
+  /** Runs after every successful full open, e.g. to re-apply unsaved buffers over the disk state. */
+  setAfterOpen(fn: () => void): void {
+    this.afterOpen = fn;
+  }
+
+  currentStatus(): IndexStatus {
+    return this.status;
+  }
+
+  /** The index once it can answer, or undefined when there is none (not a kernel tree, failed). */
+  async current(token: CancellationToken): Promise<KernelIndex | undefined> {
+    while (!this.index && (this.status.state === 'starting' || this.status.state === 'indexing')) {
+      await untilCancelled(this.changed.promise, token);
+    }
+    // Pending edits may wait behind a re-index in the queue: a cancelled request stops waiting.
+    await untilCancelled(this.beforeRead(), token);
+    return this.index;
+  }
+
+  /** The index as it is now, for updates that must not wait for an open. */
+  get loaded(): KernelIndex | undefined {
+    return this.index;
+  }
+
+  /** Runs index mutations one at a time, after any open in progress. */
+  enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  noteFileUpdate(): void {
+    this.status = { ...this.status, fileUpdates: this.status.fileUpdates + 1 };
+  }
+
+  /** Tree-relative path of a document, or undefined when it is outside the tree. */
+  toRelative(uri: string): string | undefined {
+    if (!uri.startsWith('file:')) return undefined;
+    const abs = fileURLToPath(uri);
+    const fromRoot = this.index?.relative(abs);
+    if (fromRoot || !this.folder) return fromRoot;
+    // The folder the editor opened may be a symlink to the real root the index uses.
+    const rel = path.relative(this.folder, abs);
+    return !rel || rel.startsWith('..') || path.isAbsolute(rel) ? undefined : rel.split(path.sep).join('/');
+  }
+
+  /** URI of a tree-relative path, under the folder as the editor named it. */
+  toUri(rel: string): string {
+    return pathToFileURL(path.join(this.folder ?? this.index?.root ?? '/', rel)).toString();
+  }
+
+  absolute(rel: string): string {
+    return path.join(this.folder ?? this.index?.root ?? '/', rel);
+  }
+
+  /** Full open (first start, re-index command, scope change). Resolves with the new summary or null. */
+  reopen(): Promise<IndexSummary | null> {
+    return this.enqueue(() => this.open());
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  private async open(): Promise<IndexSummary | null> {
+    if (!this.folder) {
+      this.fail('netpath: open the top folder of a Linux kernel tree to use netpath (no workspace folder is open).');
+      return null;
+    }
+    try {
+      checkKernelTree(this.folder); // before any progress UI: most non-kernel folders stop here
+    } catch (e) {
+      if (!(e instanceof NotAKernelTreeError)) throw e;
+      this.fail(`netpath: ${e.message}`);
+      return null;
+    }
+    this.setStatus({ state: 'indexing', done: 0, total: 0, summary: this.status.summary, fileUpdates: this.status.fileUpdates, message: `indexing ${this.folder}` });
+    const reporter = await this.connection.window.createWorkDoneProgress();
+    reporter.begin('netpath: indexing the kernel tree', 0, this.folder, true);
+    let ended = false;
+    const endProgress = () => {
+      if (!ended) reporter.done();
+      ended = true;
+    };
+    let userCancelled = false;
+    reporter.token.onCancellationRequested(() => (userCancelled = true));
+    let lastPercent = -1;
+    let lastStatusAt = 0;
+    const onProgress = (done: number, total: number) => {
+      const percent = total ? Math.floor((done * 100) / total) : 100;
+      if (percent !== lastPercent) reporter.report(percent, `${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} files`);
+      lastPercent = percent;
+      const now = Date.now();
+      if (now - lastStatusAt >= STATUS_INTERVAL_MS || done === total) {
+        lastStatusAt = now;
+        this.setStatus({ ...this.status, done, total });
+      }
+    };
+    try {
+      const idx = await KernelIndex.open(this.folder, {
+        scope: this.settings.scope,
+        cacheRoot: this.settings.cacheDirectory || undefined,
+        workers: this.settings.workers || undefined,
+        onProgress,
+        isCancelled: () => userCancelled || this.disposed,
+        log: (level, message) => this.log.log(level, message),
+      });
+      endProgress(); // close the progress UI before announcing readiness
+      this.index = idx;
+      const summary = summarise(idx.stats());
+      this.log.info(`index ready: ${summary.files} files, ${summary.functions} functions in ${summary.seconds.toFixed(1)} s (${summary.indexed} parsed, ${summary.fromCache} from cache); cache ${idx.cacheDir}`);
+      this.setStatus({ state: 'ready', summary, fileUpdates: 0 });
+      this.afterOpen();
+      void this.connection.sendNotification(IndexReadyNotification, summary);
+      return summary;
+    } catch (e) {
+      if (e instanceof NotAKernelTreeError) {
+        this.fail(`netpath: ${e.message}`);
+      } else if (e instanceof CancelledError) {
+        this.log.info('indexing cancelled');
+        if (this.index) this.setStatus({ state: 'ready', summary: this.status.summary, fileUpdates: this.status.fileUpdates, message: 're-index cancelled; serving the previous index' });
+        else this.setStatus({ state: 'unavailable', fileUpdates: 0, message: 'indexing cancelled; run "netpath: Re-index the kernel tree" to start again' });
+      } else {
+        const err = e as Error;
+        this.log.error(`indexing failed: ${err.stack ?? err.message}`);
+        this.show(MessageType.Error, `netpath: indexing failed: ${err.message}`);
+        this.setStatus({ state: this.index ? 'ready' : 'unavailable', summary: this.status.summary, fileUpdates: this.status.fileUpdates, message: `indexing failed: ${err.message}` });
+      }
+      return null;
+    } finally {
+      endProgress();
+    }
+  }
+
+  private fail(message: string): void {
+    this.log.warn(message);
+    this.show(MessageType.Warning, message);
+    this.setStatus({ state: 'unavailable', fileUpdates: 0, message });
+  }
+
+  /** window/showMessage: a notification, since there is nothing to choose (showWarningMessage is a request). */
+  private show(type: MessageType, message: string): void {
+    void this.connection.sendNotification(ShowMessageNotification.type, { type, message });
+  }
+
+  private setStatus(status: IndexStatus): void {
+    this.status = status;
+    void this.connection.sendNotification(IndexStatusNotification, status);
+    const waiting = this.changed;
+    this.changed = deferred();
+    waiting.resolve();
+  }
+}
+
+function summarise(s: IndexStats): IndexSummary {
+  return {
+    root: s.root, version: s.version, scope: s.scope, files: s.files, functions: s.functions,
+    indexed: s.indexed, fromCache: s.fromCache, skipped: s.skipped, seconds: s.seconds,
+  };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}

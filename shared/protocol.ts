@@ -1,0 +1,118 @@
+// The netpath client/server contract: every custom message and the settings, declared once.
+// Imported by the language server, the VS Code client and the tests, so it must not import `vscode`.
+import { NotificationType, RequestType0 } from 'vscode-languageserver-protocol';
+
+// ---- Index state --------------------------------------------------------------------------
+
+/** Summary of an opened index, as shown in the status bar and returned by requests. */
+export interface IndexSummary {
+  root: string;
+  /** Kernel version from the top Makefile, e.g. "6.12.117". */
+  version: string | undefined;
+  scope: string[];
+  files: number;
+  functions: number;
+  /** Files parsed by this open; the rest came from the cache. */
+  indexed: number;
+  fromCache: number;
+  skipped: number;
+  /** Wall time of the open, in seconds. */
+  seconds: number;
+}
+
+/**
+ * starting: no folder opened yet; indexing: an open is running; ready: requests are answered;
+ * unavailable: not a kernel tree, no folder, or the open failed or was cancelled (see message).
+ */
+export type IndexState = 'starting' | 'indexing' | 'ready' | 'unavailable';
+
+export interface IndexStatus {
+  state: IndexState;
+  /** While indexing: files parsed so far and files to parse. */
+  done?: number;
+  total?: number;
+  /** Why the index is unavailable, or what it is doing. */
+  message?: string;
+  /** The index being served; kept while a re-index runs. */
+  summary?: IndexSummary;
+  /** Single-file updates applied since the last full open (edits, saves, file events). */
+  fileUpdates: number;
+}
+
+// ---- Messages -----------------------------------------------------------------------------
+
+/** Server → client: an index is open and answering requests. Sent after every full open. */
+export const IndexReadyNotification = new NotificationType<IndexSummary>('netpath/indexReady');
+
+/** Server → client: the index state changed, or indexing progressed (throttled). Drives the status bar. */
+export const IndexStatusNotification = new NotificationType<IndexStatus>('netpath/indexStatusChanged');
+
+/** Client → server: the current index state. */
+export const IndexStatusRequest = new RequestType0<IndexStatus, void>('netpath/indexStatus');
+
+/**
+ * Client → server: open the index again (files changed on disk outside the editor, or after a
+ * cancelled or failed open). Answers with the new summary, or null when the folder cannot be indexed.
+ */
+export const ReindexRequest = new RequestType0<IndexSummary | null, void>('netpath/reindex');
+
+// ---- Settings -----------------------------------------------------------------------------
+
+export type TraceLevel = 'off' | 'messages' | 'verbose';
+const TRACE_LEVELS: readonly TraceLevel[] = ['off', 'messages', 'verbose'];
+
+/** The `netpath.*` settings after normalisation; also sent as initializationOptions. */
+export interface NetpathSettings {
+  /** Folders of the tree to index, relative to its root; ["all"] means the whole tree. */
+  scope: string[];
+  /** Where the index cache lives; empty means $NETPATH_CACHE or ~/.cache/netpath. */
+  cacheDirectory: string;
+  /** Index worker threads; 0 means one per core. */
+  workers: number;
+  trace: { server: TraceLevel };
+}
+
+export const DEFAULT_SETTINGS: NetpathSettings = {
+  scope: ['net', 'drivers/net', 'include'],
+  cacheDirectory: '',
+  workers: 0,
+  trace: { server: 'off' },
+};
+
+/** Flat `netpath.x.y` keys with their defaults: what package.json must contribute. */
+export function settingDefaults(): Record<string, unknown> {
+  return {
+    'netpath.scope': DEFAULT_SETTINGS.scope,
+    'netpath.cacheDirectory': DEFAULT_SETTINGS.cacheDirectory,
+    'netpath.workers': DEFAULT_SETTINGS.workers,
+    'netpath.trace.server': DEFAULT_SETTINGS.trace.server,
+  };
+}
+
+/**
+ * Turns whatever the editor sends (the `netpath` section, possibly partial, hand-edited or from an
+ * older version) into complete settings. Invalid values fall back to the default, never throw.
+ */
+export function normaliseSettings(raw: unknown): NetpathSettings {
+  const obj = isRecord(raw) ? raw : {};
+  const trace = isRecord(obj.trace) ? obj.trace.server : obj['trace.server'];
+  return {
+    scope: normaliseScope(obj.scope),
+    cacheDirectory: typeof obj.cacheDirectory === 'string' ? obj.cacheDirectory.trim() : DEFAULT_SETTINGS.cacheDirectory,
+    workers: typeof obj.workers === 'number' && Number.isInteger(obj.workers) && obj.workers >= 0 ? obj.workers : DEFAULT_SETTINGS.workers,
+    trace: { server: TRACE_LEVELS.includes(trace as TraceLevel) ? (trace as TraceLevel) : DEFAULT_SETTINGS.trace.server },
+  };
+}
+
+/** Accepts an array or a comma-separated string; `all` anywhere means the whole tree. */
+export function normaliseScope(raw: unknown): string[] {
+  const list = Array.isArray(raw) ? raw.filter((s): s is string => typeof s === 'string') : typeof raw === 'string' ? raw.split(',') : undefined;
+  if (!list) return [...DEFAULT_SETTINGS.scope];
+  const clean = [...new Set(list.map((s) => s.trim().replace(/^\.\/+|\/+$/g, '')).filter((s) => s.length > 0))];
+  if (clean.length === 0) return [...DEFAULT_SETTINGS.scope];
+  return clean.some((s) => s === 'all' || s === '.') ? ['all'] : clean;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
