@@ -90,6 +90,43 @@ for (const version of KERNEL_VERSIONS) {
       assert.match(usage.stderr, /unknown command "frobnicate"/);
     });
 
+    test('path: ixgbe_poll reaches __udp_queue_rcv_skb through napi_gro_receive, ip_rcv or ip_list_rcv, and udp_rcv', () => {
+      type Hop = { caller: string; callee: string; file: string; line: number; kind: string; candidates?: number };
+      const chain = (from: string, to: string): Hop[] => {
+        const r = netpath(['path', from, to, '--max', '1', '--kernel', root, '--cache', cache, '--json']);
+        assert.equal(r.status, 0, `${from} -> ${to}: ${r.stderr}`);
+        const hops: Hop[] = JSON.parse(r.stdout).paths[0].hops;
+        assert.equal(hops[0].caller, from);
+        assert.equal(hops[hops.length - 1].callee, to);
+        for (let i = 1; i < hops.length; i++) assert.equal(hops[i].caller, hops[i - 1].callee, 'hops connect');
+        for (const h of hops) {
+          const text = fs.readFileSync(path.join(root, h.file), 'utf8').split('\n')[h.line - 1];
+          if (h.kind === 'direct') assert.ok(text.includes(h.callee), `${h.file}:${h.line} calls ${h.callee}: ${text}`);
+          if (h.kind !== 'direct') assert.ok((h.candidates ?? 0) >= 1, JSON.stringify(h));
+        }
+        return hops;
+      };
+      chain('ixgbe_poll', 'napi_gro_receive');
+      const ip = ['ip_list_rcv', 'ip_rcv'].map((to) => netpath(['path', 'napi_gro_receive', to, '--max', '1', '--kernel', root, '--cache', cache, '--json']));
+      assert.ok(ip.some((r) => r.status === 0), 'napi_gro_receive reaches ip_rcv or ip_list_rcv');
+      const viaIp = chain('ip_rcv', 'udp_rcv');
+      assert.ok(viaIp.some((h) => h.callee === 'udp_rcv' && h.kind === 'macro' && h.caller === 'ip_protocol_deliver_rcu'), 'INDIRECT_CALL_2 dispatch to udp_rcv');
+      chain('udp_rcv', '__udp_queue_rcv_skb');
+      const whole = chain('ixgbe_poll', '__udp_queue_rcv_skb').map((h) => h.callee);
+      assert.ok(whole.includes('udp_rcv') && (whole.includes('ip_rcv') || whole.includes('ip_list_rcv')), whole.join(' -> '));
+    });
+
+    test('the rx_handler hop and the count_rx_dropped callback are resolved', () => {
+      const callers = JSON.parse(netpath(['callers', 'tap_handle_frame', '--kernel', root, '--cache', cache, '--json']).stdout).callers;
+      assert.ok(callers.some((h: { caller: string; kind: string }) => h.caller === '__netif_receive_skb_core' && h.kind === 'variable'), JSON.stringify(callers));
+      const callees = JSON.parse(netpath(['callees', 'tap_handle_frame', '--kernel', root, '--cache', cache, '--json']).stdout).callees;
+      const hop = callees.find((h: { callee: string }) => h.callee === 'macvtap_count_rx_dropped');
+      assert.ok(hop, JSON.stringify(callees));
+      assert.equal(hop.kind, 'field');
+      const line = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n')[hop.line - 1];
+      assert.match(line, /tap->count_rx_dropped\(tap\)/);
+    });
+
     test('Kbuild maps sources to their modules', async () => {
       const idx = await KernelIndex.open(root, { cacheRoot: cache });
       assert.equal(idx.stats().indexed, 0, 'served from the cache the CLI wrote');

@@ -79,6 +79,37 @@ test('calls: direct, through a field with receiver, through a local loaded from 
   assert.ok(f.calls.every((c) => c.fn === 0));
 });
 
+test('parameters and struct-typed locals are recorded; stores through rcu_assign_pointer and parameter passing are marked', async () => {
+  const f = await facts([
+    'int netdev_rx_handler_register(struct net_device *dev, rx_handler_func_t *rx_handler, void *rx_handler_data)',
+    '{',
+    '\trcu_assign_pointer(dev->rx_handler, rx_handler);',
+    '\treturn 0;',
+    '}',
+    'static inline void netif_napi_add(struct net_device *dev, struct napi_struct *napi, int (*poll)(struct napi_struct *, int))',
+    '{',
+    '\tstruct packet_type *pt_prev = NULL;',
+    '\tnetif_napi_add_weight(dev, napi, poll, 64);',
+    '}',
+    'void f(void) { }',
+    'int g(int, char *) { return 0; }', '',
+  ].join('\n'));
+  assert.deepEqual(f.functions.map((x) => [x.name, x.params]), [
+    ['netdev_rx_handler_register', ['dev', 'rx_handler', 'rx_handler_data']], ['netif_napi_add', ['dev', 'napi', 'poll']], ['f', ['']], ['g', ['', '']]]);
+  assert.deepEqual(f.functions[0].vars, { dev: 'net_device' });
+  assert.deepEqual(f.functions[1].vars, { dev: 'net_device', napi: 'napi_struct', pt_prev: 'packet_type' });
+  const store = f.addressTaken.find((a) => a.name === 'rx_handler')!;
+  assert.deepEqual([store.ctx, store.field, store.target, store.param, store.fn], ['assign', 'rx_handler', 'dev', 1, 0]);
+  const pass = f.addressTaken.find((a) => a.name === 'poll')!;
+  assert.deepEqual([pass.ctx, pass.callee, pass.argPos, pass.param], ['arg', 'netif_napi_add_weight', 2, 1]);
+  assert.ok(!f.addressTaken.some((a) => a.name === 'dev' || a.name === 'napi'), 'parameters passed on are kept only when they may be callbacks');
+});
+
+test('#define names come from a line scan, with exact positions', async () => {
+  const f = await facts('#define A 1\n  #  define  NF_HOOK_X(x) (x)\nint y;\n');
+  assert.deepEqual(f.defs.filter((d) => d.kind === 'macro').map((d) => [d.name, d.line, d.col]), [['A', 1, 8], ['NF_HOOK_X', 2, 13]]);
+});
+
 test('gotos and labels are attributed to their function', async () => {
   const f = await facts('int g(void)\n{\n\tif (x)\n\t\tgoto drop;\n\treturn 0;\ndrop:\n\tkfree_skb(skb);\n\treturn 1;\n}\n');
   assert.deepEqual(f.gotos.map((g) => [g.label, g.line, g.fn]), [['drop', 4, 0]]);
@@ -136,7 +167,8 @@ test('dispatch macros keep their arguments; SNMP tables, enums with comments and
   assert.match(e.items[0].comment ?? '', /drop reason is not specified/);
   assert.equal(e.items[1].comment, undefined);
   const s = f.structs.find((x) => x.name === 'packet_type')!;
-  assert.deepEqual(s.fields.map((x) => [x.name, x.type, x.fnPtr]), [['type', '__be16', false], ['dev', 'struct net_device *', false], ['func', 'int', true]]);
+  // Scalar fields are not recorded: only struct-typed and function-pointer fields resolve calls.
+  assert.deepEqual(s.fields.map((x) => [x.name, x.type, x.fnPtr]), [['dev', 'struct net_device *', false], ['func', 'int', true]]);
   assert.deepEqual(f.macroCalls.map((m) => [m.macro, m.args, m.fn]), [['INDIRECT_CALL_2', ['ipprot->handler', 'tcp_v4_rcv', 'udp_rcv', 'skb'], 0]]);
   assert.ok(!f.calls.some((c) => c.name === 'INDIRECT_CALL_2'), 'a dispatch macro is not recorded as a direct call');
 });

@@ -5,6 +5,7 @@ import { NotAKernelTreeError } from '../engine/kernel-tree';
 import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { ProgressBar } from './progress';
 import { findDefinitions, findReferences } from '../engine/symbols';
+import { CallGraph } from '../engine/callgraph/graph';
 
 const USAGE = `netpath: explore the Linux kernel network receive path
 
@@ -12,6 +13,9 @@ usage:
   netpath index <kernel-dir> [--scope S] [--rebuild] [--workers N] [--json]
   netpath def <symbol>  [--kernel <dir>] [--json]
   netpath refs <symbol> [--kernel <dir>] [--json]
+  netpath callers <function> [--kernel <dir>] [--json]
+  netpath callees <function> [--kernel <dir>] [--json]
+  netpath path <from> <to> [--max N] [--kernel <dir>] [--json]
 
 options:
   --kernel <dir>   kernel tree (default: the current directory)
@@ -19,12 +23,13 @@ options:
   --rebuild        ignore the cache and index everything again
   --workers N      index worker threads (default: number of cores)
   --cache <dir>    cache folder (default: $NETPATH_CACHE or ~/.cache/netpath)
+  --max N          path: how many shortest chains (default 3)
   --json           machine-readable output on stdout
   --verbose        log skipped files and cache decisions to stderr
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet'], options: ['kernel', 'scope', 'workers', 'cache'] });
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet'], options: ['kernel', 'scope', 'workers', 'cache', 'max'] });
   const [cmd, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || cmd === 'help') {
     process.stdout.write(USAGE);
@@ -37,6 +42,13 @@ async function main(argv: string[]): Promise<number> {
     case 'refs':
       if (!rest[0]) throw new UsageError(`netpath ${cmd} needs a symbol name`);
       return runLookup(cmd, rest[0], args);
+    case 'callers':
+    case 'callees':
+      if (!rest[0]) throw new UsageError(`netpath ${cmd} needs a function name`);
+      return runCalls(cmd, rest[0], args);
+    case 'path':
+      if (!rest[0] || !rest[1]) throw new UsageError('netpath path needs <from> <to>');
+      return runPath(rest[0], rest[1], args);
     default:
       throw new UsageError(`unknown command "${cmd}"`);
   }
@@ -117,6 +129,51 @@ async function runLookup(cmd: 'def' | 'refs', name: string, args: ParsedArgs): P
   }
   if (locations.length === 0) {
     process.stderr.write(`netpath: no ${cmd === 'def' ? 'definition' : 'references'} of "${name}" in scope ${idx.scope.join(',')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function loadGraph(args: ParsedArgs): Promise<{ idx: KernelIndex; graph: CallGraph }> {
+  const idx = await openIndex(args.options.get('kernel') ?? '.', args, 'loading index');
+  return { idx, graph: CallGraph.build(idx.files, idx.knowledge) };
+}
+
+async function runCalls(cmd: 'callers' | 'callees', name: string, args: ParsedArgs): Promise<number> {
+  const { graph } = await loadGraph(args);
+  const ids = graph.idsOf(name);
+  if (!ids.length) {
+    process.stderr.write(`netpath: no function "${name}" in the index\n`);
+    return 1;
+  }
+  const edges = ids.flatMap((id) => (cmd === 'callers' ? graph.in[id] : graph.out[id]).map((e) => graph.hop(graph.edges[e])));
+  edges.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  if (args.flags.has('json')) process.stdout.write(JSON.stringify({ function: name, [cmd]: edges }) + '\n');
+  else for (const h of edges) process.stdout.write(`${h.caller} -> ${h.callee}\t${h.file}:${h.line}\t${h.kind}${h.candidates ? ` (${h.candidates} candidates)` : ''}\n`);
+  return 0;
+}
+
+async function runPath(from: string, to: string, args: ParsedArgs): Promise<number> {
+  const max = args.options.has('max') ? Number(args.options.get('max')) : 3;
+  if (!Number.isInteger(max) || max < 1) throw new UsageError('--max must be a positive integer');
+  const { graph } = await loadGraph(args);
+  for (const n of [from, to]) {
+    if (!graph.idsOf(n).length) {
+      process.stderr.write(`netpath: no function "${n}" in the index\n`);
+      return 1;
+    }
+  }
+  const paths = graph.paths(from, to, max);
+  if (args.flags.has('json')) {
+    process.stdout.write(JSON.stringify({ from, to, paths: paths.map((hops) => ({ hops })) }) + '\n');
+  } else {
+    paths.forEach((hops, i) => {
+      process.stdout.write(`path ${i + 1} (${hops.length} hops)\n`);
+      for (const h of hops) process.stdout.write(`  ${h.caller} -> ${h.callee}\t${h.file}:${h.line}\t${h.kind}${h.candidates ? ` (${h.candidates} candidates)` : ''}\n`);
+    });
+  }
+  if (!paths.length) {
+    process.stderr.write(`netpath: no call chain from ${from} to ${to}\n`);
     return 1;
   }
   return 0;

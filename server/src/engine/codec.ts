@@ -12,17 +12,18 @@ const COL = '\u00a6';
 const ITEM = '\u00a7';
 const SEPARATORS = /[\u00b6\u00a6\u00a7]/g;
 
-type FieldType = 'n' | 's' | 'o' | 'a';
+type FieldType = 'n' | 's' | 'o' | 'a' | 'm';
 type Schema = ReadonlyArray<readonly [string, FieldType]>;
 
-// 'n' number, 's' string, 'o' optional string/number (empty = absent), 'a' string list.
+// 'n' number, 's' string, 'o' optional string/number (empty = absent), 'a' string list,
+// 'm' string map (k=v items).
 const SCHEMAS = {
-  functions: [['name', 's'], ['line', 'n'], ['col', 'n'], ['endLine', 'n'], ['flags', 'n'], ['signature', 's'], ['annotations', 'a']],
+  functions: [['name', 's'], ['line', 'n'], ['col', 'n'], ['endLine', 'n'], ['flags', 'n'], ['signature', 's'], ['annotations', 'a'], ['params', 'a'], ['vars', 'm']],
   defs: [['name', 's'], ['kind', 's'], ['line', 'n'], ['col', 'n'], ['endLine', 'n']],
   calls: [['fn', 'n'], ['kind', 's'], ['name', 's'], ['line', 'n'], ['col', 'n'], ['args', 'n'], ['receiver', 'o'], ['op', 'o'], ['loadedFrom', 'o'], ['loadedField', 'o']],
   gotos: [['fn', 'n'], ['label', 's'], ['line', 'n'], ['col', 'n']],
   labels: [['fn', 'n'], ['label', 's'], ['line', 'n'], ['col', 'n']],
-  addressTaken: [['name', 's'], ['ctx', 's'], ['line', 'n'], ['col', 'n'], ['fn', 'n'], ['field', 'o'], ['struct', 'o'], ['target', 'o'], ['callee', 'o'], ['argPos', 'o']],
+  addressTaken: [['name', 's'], ['ctx', 's'], ['line', 'n'], ['col', 'n'], ['fn', 'n'], ['field', 'o'], ['struct', 'o'], ['target', 'o'], ['callee', 'o'], ['argPos', 'o'], ['param', 'o']],
   macroCalls: [['fn', 'n'], ['macro', 's'], ['line', 'n'], ['col', 'n'], ['args', 'a']],
   mibItems: [['table', 's'], ['name', 's'], ['mib', 's'], ['line', 'n']],
 } as const satisfies Record<string, Schema>;
@@ -30,7 +31,7 @@ const SCHEMAS = {
 type PackedKey = keyof typeof SCHEMAS;
 export type PackedCounts = Record<PackedKey, number>;
 const PACKED = Object.keys(SCHEMAS) as PackedKey[];
-const NUMERIC_OPTIONAL = new Set(['argPos']);
+const NUMERIC_OPTIONAL = new Set(['argPos', 'param']);
 /** List fields that are always present, empty or not. */
 const REQUIRED_LISTS = new Set(['args']);
 
@@ -138,7 +139,9 @@ function pack(rows: Array<Record<string, unknown>>, schema: Schema): string {
       const [key, type] = schema[i];
       const v = row[key];
       if (v === undefined || v === null) continue;
-      out += type === 'a' ? (v as string[]).map(clean).join(ITEM) : type === 'n' ? String(v) : clean(String(v));
+      if (type === 'a') out += (v as string[]).map(clean).join(ITEM);
+      else if (type === 'm') out += Object.entries(v as Record<string, string>).map(([k, x]) => `${clean(k)}=${clean(x)}`).join(ITEM);
+      else out += type === 'n' ? String(v) : clean(String(v));
     }
   }
   return out;
@@ -159,6 +162,7 @@ function unpack(text: string, schema: Schema): Array<Record<string, unknown>> {
         if (!Number.isFinite(n)) throw new Error(`corrupt number in ${key}`);
         row[key] = n;
       } else if (type === 's') row[key] = v;
+      else if (v !== '' && type === 'm') row[key] = Object.fromEntries(v.split(ITEM).map((kv) => kv.split('=')));
       else if (v !== '') row[key] = type === 'a' ? v.split(ITEM) : NUMERIC_OPTIONAL.has(key) ? Number(v) : v;
       else if (type === 'a' && REQUIRED_LISTS.has(key)) row[key] = [];
     }

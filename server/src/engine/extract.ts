@@ -39,6 +39,7 @@ export type ExtractedFacts = Omit<FileFacts, 'path' | 'mtimeMs' | 'size'>;
 
 interface RawCall { at: number; kind: 'direct' | 'field' | 'other'; name: string; line: number; col: number; argsAt: number; receiver?: string; op?: '->' | '.' }
 interface RawName { at: number; name: string }
+interface ParamInfo { name: string; struct?: string; callback?: boolean }
 interface Located { at: number }
 interface FnRange { start: number; bodyStart: number; end: number; node: Node }
 interface Container<T> { start: number; end: number; value: T }
@@ -48,6 +49,7 @@ const IDENT_AT = /[A-Za-z_]\w*/y;
 export function extractFacts(input: ExtractInput): ExtractedFacts {
   const { tree, parsed, original, annotations, query, knowledge } = input;
   const sections = new Set(knowledge.sectionAnnotations);
+  const storeMacros = new Set(knowledge.storeMacros);
   /** Identifier starting at a captured node: read from the text, not from wasm. */
   const nameAt = (n: Node): string => {
     IDENT_AT.lastIndex = n.startIndex;
@@ -63,29 +65,28 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
   const rawEnumerators: Array<Located & { name: string; line: number }> = [];
   const rawComments: Node[] = [];
   const declared: Array<RawName & { variable: boolean; line: number; col: number }> = [];
-  const params: RawName[] = [];
+  const paramLists: Array<{ at: number; params: ParamInfo[] }> = [];
+  const typedLocals: Array<RawName & { struct: string }> = [];
   const rawCalls: RawCall[] = [];
   const rawGotos: Array<Located & { label: string; line: number; col: number }> = [];
   const rawLabels: Array<Located & { label: string; line: number; col: number }> = [];
   const rawAddr: Array<Located & Omit<AddressTaken, 'fn'>> = [];
   const initSeen = new Set<number>();
-  let parseErrors = 0;
+  let parseErrors = 0; // 1 when the tree has any ERROR or MISSING node
 
   for (const m of query.matches(tree.rootNode)) {
     const c = captureMap(m);
-    const first = m.captures[0]?.name;
     if (c['call.direct']) {
       const n = c['call.direct'];
       const name = nameAt(n);
       rawCalls.push({ at: n.startIndex, kind: 'direct', name, line: row(n), col: col(n), argsAt: n.startIndex + name.length });
-    } else if (c.param) {
-      params.push({ at: c.param.startIndex, name: nameAt(c.param) });
+    } else if (c.params) {
+      paramLists.push({ at: c.params.startIndex, params: splitArgs(parsed, c.params.startIndex).map((a) => paramInfo(a.text)) });
+    } else if (c['local.typed']) {
+      typedLocals.push({ at: c['local.typed'].startIndex, name: nameAt(c['local.typed']), struct: nameAt(c['local.struct']) });
     } else if (c['decl.name'] || c['decl.var']) {
       const n = c['decl.name'] ?? c['decl.var'];
       declared.push({ at: n.startIndex, name: nameAt(n), line: row(n), col: col(n), variable: !!c['decl.var'] });
-    } else if (c['macro.name']) {
-      const n = c['macro.name'];
-      defs.push({ name: nameAt(n), kind: 'macro', line: row(n), col: col(n), endLine: row(n) });
     } else if (c.function) {
       fnNodes.push(c.function);
     } else if (c['field.name'] || c['field.fnptr']) {
@@ -152,10 +153,10 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
     } else if (c['typedef.name']) {
       const n = c['typedef.name'];
       defs.push({ name: nameAt(n), kind: 'typedef', line: row(n), col: col(n), endLine: row(n) });
-    } else if (first === 'error') {
-      parseErrors++;
     }
   }
+  if (tree.rootNode.hasError) parseErrors = 1;
+  defineScan(parsed, defs);
 
   // ---- pass 2: functions, then everything attributed to them
   const functions: FunctionDef[] = [];
@@ -185,9 +186,22 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
   };
 
   const locals: Array<Set<string>> = ranges.map(() => new Set());
-  for (const p of params) {
-    const i = fnAt(p.at, true);
-    if (i >= 0) locals[i].add(p.name);
+  /** Parameters that may hold a function: only these are followed through stores and calls. */
+  const callbacks: Array<Set<string>> = ranges.map(() => new Set());
+  for (const pl of paramLists) {
+    const i = fnAt(pl.at, true);
+    if (i < 0 || functions[i].params) continue;
+    functions[i].params = pl.params.map((p) => p.name);
+    for (const p of pl.params) {
+      if (!p.name) continue;
+      locals[i].add(p.name);
+      if (p.callback) callbacks[i].add(p.name);
+      if (p.struct) (functions[i].vars ??= {})[p.name] = p.struct;
+    }
+  }
+  for (const t of typedLocals) {
+    const i = fnAt(t.at);
+    if (i >= 0) (functions[i].vars ??= {})[t.name] = t.struct;
   }
   for (const d of declared) {
     const i = fnAt(d.at);
@@ -208,7 +222,8 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
       macroCalls.push({ fn, macro: rc.name, line: rc.line, col: rc.col, args: argList.map((a) => clip(a.text)) });
       continue;
     }
-    noteArgs(rc.kind === 'direct' ? rc.name : undefined, argList, lines, fn, locals[fn], addressTaken);
+    if (rc.kind === 'direct' && storeMacros.has(rc.name)) noteStore(rc, argList, fn, callbacks[fn], addressTaken);
+    noteArgs(rc.kind === 'direct' ? rc.name : undefined, argList, lines, fn, locals[fn], callbacks[fn], addressTaken);
     if (fn < 0) continue;
     const kind = rc.kind === 'direct' && locals[fn].has(rc.name) ? 'variable' : rc.kind;
     const call: CallSite = { fn, kind, name: rc.name, line: rc.line, col: rc.col, args: argList.length };
@@ -231,7 +246,9 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
   }
   for (const a of rawAddr) {
     const { at, ...rest } = a;
-    addressTaken.push({ ...rest, fn: fnAt(at) });
+    const fn = fnAt(at);
+    const isParam = fn >= 0 && rest.ctx === 'assign' && callbacks[fn].has(rest.name);
+    addressTaken.push({ ...rest, fn, ...(isParam ? { param: 1 } : {}) });
   }
   const structs = attachFields(structRanges, rawFields, parsed);
   const enums = attachEnumerators(enumRanges, rawEnumerators, rawComments);
@@ -322,12 +339,46 @@ function argsAfter(text: string, from: number): ArgText[] | undefined {
   return splitArgs(text, i);
 }
 
-function noteArgs(callee: string | undefined, args: ArgText[], lines: number[], fn: number, locals: Set<string> | undefined, out: AddressTaken[]) {
+/**
+ * `rcu_assign_pointer(dev->rx_handler, rx_handler)` stores like an assignment does; the value
+ * may be a parameter, which is how registration helpers are summarised.
+ */
+function noteStore(rc: { name: string; line: number; col: number }, args: ArgText[], fn: number, callbacks: Set<string> | undefined, out: AddressTaken[]) {
+  if (args.length < 2) return;
+  const m = /^(.*?)\s*(->|\.)\s*([A-Za-z_]\w*)$/.exec(args[0].text);
+  const name = functionValueText(args[1].text);
+  if (!m || !name) return;
+  out.push({ name, ctx: 'assign', line: rc.line, col: rc.col, field: m[3], target: clip(m[1]), fn, ...(callbacks?.has(name) ? { param: 1 } : {}) });
+}
+
+/** Name and pointed-to struct of one parameter's text: `struct sk_buff *skb`, `int (*okfn)(struct sk_buff *)`. */
+export function paramInfo(text: string): ParamInfo {
+  const fnPtr = /\(\s*\*\s*([A-Za-z_]\w*)\s*\)/.exec(text);
+  if (fnPtr) return { name: fnPtr[1], callback: true };
+  const bare = text.replace(/\[[^\]]*\]\s*$/, '').trim();
+  const last = /([A-Za-z_]\w*)$/.exec(bare);
+  const idents = bare.match(/[A-Za-z_]\w*/g) ?? [];
+  const struct = /^(?:const\s+|volatile\s+)*(?:struct|union)\s+([A-Za-z_]\w*)/.exec(bare)?.[1];
+  const typeWords = struct ? 2 : 1;
+  if (!last || idents.length <= typeWords || C_KEYWORDS.has(last[1]) || bare === '...') return { name: '' };
+  if (struct) return { name: last[1], struct };
+  // `rx_handler_func_t *rx_handler`: a pointer to a typedef'd function type, by kernel naming.
+  return CALLBACK_TYPEDEF.test(bare) ? { name: last[1], callback: true } : { name: last[1] };
+}
+
+const CALLBACK_TYPEDEF = /\b[A-Za-z_]\w*_(?:func_t|fn_t|fn|func|cb|cb_t|handler_t|callback_t)\s*\*\s*[A-Za-z_]\w*$/;
+
+function noteArgs(callee: string | undefined, args: ArgText[], lines: number[], fn: number, locals: Set<string> | undefined,
+  callbacks: Set<string> | undefined, out: AddressTaken[]) {
   for (let pos = 0; pos < args.length; pos++) {
     const name = functionValueText(args[pos].text);
-    if (!name || locals?.has(name)) continue;
+    if (!name) continue;
+    // Locals are not functions; callback parameters are kept, marked, for registration summaries.
+    const isParam = callbacks?.has(name) ?? false;
+    if (locals?.has(name) && !isParam) continue;
+    if (isParam && !callee) continue;
     const { line, col } = positionOf(lines, args[pos].offset);
-    out.push({ name, ctx: 'arg', line, col, fn, argPos: pos, ...(callee ? { callee } : {}) });
+    out.push({ name, ctx: 'arg', line, col, fn, argPos: pos, ...(callee ? { callee } : {}), ...(isParam ? { param: 1 } : {}) });
   }
 }
 
@@ -391,7 +442,7 @@ function resolveLoads(input: ExtractInput, ranges: FnRange[], calls: Array<{ cal
   for (const [fn, list] of byFn) {
     const r = ranges[fn];
     const loads: Array<{ at: number; name: string; value: Node }> = [];
-    for (const m of input.loadsQuery.matches(r.node, { startIndex: r.bodyStart, endIndex: r.end })) {
+    for (const m of input.loadsQuery.matches(r.node)) { // the function subtree only; range options count bytes, not characters
       const c = captureMap(m);
       if (c['load.var'] && c['load.value']) loads.push({ at: c['load.value'].startIndex, name: c['load.var'].text, value: c['load.value'] });
     }
@@ -422,6 +473,22 @@ function loadedField(value: Node, wrappers: Set<string>): { text: string; field:
   if (v?.type !== 'field_expression') return undefined;
   const field = v.childForFieldName('field');
   return field ? { text: clip(v.text), field: field.text } : undefined;
+}
+
+const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/gm;
+
+/** `#define NAME` lines, as macro definitions. */
+function defineScan(text: string, defs: OtherDef[]): void {
+  if (!text.includes('define')) return;
+  let line = 1;
+  let last = 0;
+  DEFINE.lastIndex = 0;
+  for (let m = DEFINE.exec(text); m; m = DEFINE.exec(text)) {
+    for (let i = text.indexOf('\n', last); i >= 0 && i < m.index; i = text.indexOf('\n', i + 1)) line++;
+    last = m.index;
+    const col = m.index - (text.lastIndexOf('\n', m.index - 1) + 1) + m[0].length - m[1].length;
+    defs.push({ name: m[1], kind: 'macro', line, col, endLine: line });
+  }
 }
 
 /** Innermost container (struct body, enum body) holding offset `at`. Containers sorted by start. */

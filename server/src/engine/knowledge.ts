@@ -9,7 +9,9 @@ export interface Knowledge {
   annotationFunctionMacros: string[];
   sectionAnnotations: string[];
   valueWrappers: string[];
+  storeMacros: string[];
   dispatchMacros: RegExp;
+  macroDispatch: Record<string, { callee?: number; candidates: number[] }>;
   loopMacroMarker: string;
   kernelMarkers: string[];
   defaultScope: string[];
@@ -22,7 +24,9 @@ export function baseKnowledge(): Knowledge {
     annotationFunctionMacros: [...raw.annotationFunctionMacros],
     sectionAnnotations: [...raw.sectionAnnotations],
     valueWrappers: [...raw.valueWrappers],
+    storeMacros: [...raw.storeMacros],
     dispatchMacros: new RegExp(raw.dispatchMacros),
+    macroDispatch: raw.macroDispatch,
     loopMacroMarker: raw.loopMacroMarker,
     kernelMarkers: [...raw.kernelMarkers],
     defaultScope: [...raw.defaultScope],
@@ -62,5 +66,5 @@ export function knowledgeFor(root: string): Knowledge {
 /** A stable fingerprint of everything that changes extraction output; part of the cache key. */
 export function knowledgeFingerprint(k: Knowledge): string {
   return JSON.stringify([k.annotationMacros, k.annotationFunctionMacros, k.sectionAnnotations,
-    k.valueWrappers, k.dispatchMacros.source, k.loopMacroMarker, k.maxFileBytes]);
+    k.valueWrappers, k.storeMacros, k.dispatchMacros.source, k.loopMacroMarker, k.maxFileBytes]);
 }

@@ -15,6 +15,10 @@ export interface FunctionDef {
   annotations?: string[];
   /** Declaration text up to the body, whitespace collapsed; used for hover. */
   signature: string;
+  /** Parameter names in order ('' for an unnamed one). */
+  params?: string[];
+  /** Parameters and locals declared as `struct x` or `struct x *`: name -> x. Narrows field calls. */
+  vars?: Record<string, string>;
 }
 
 export type SymbolKindName = 'function' | 'struct' | 'union' | 'enum' | 'macro' | 'typedef' | 'variable';
@@ -70,6 +74,11 @@ export interface AddressTaken {
   argPos?: number;
   /** Enclosing function, or -1 at file scope. */
   fn: number;
+  /**
+   * arg/assign: 1 when `name` is a parameter of the enclosing function, not a function: how
+   * registration helpers pass a callback on (`netif_napi_add` -> `napi->poll = poll`).
+   */
+  param?: number;
 }
 
 /** A dispatch macro invocation (INDIRECT_CALL_*, NF_HOOK*) with its argument texts. */
@@ -99,7 +108,7 @@ export interface FileFacts {
   mibItems: MibItem[];
   enums: EnumDef[];
   structs: StructDef[];
-  /** Number of ERROR/MISSING nodes in the tree: a parse-quality signal, not a failure. */
+  /** 1 when the tree has ERROR or MISSING nodes: a parse-quality signal, not a failure. */
   parseErrors: number;
   /** Non-fatal notes, e.g. "non-UTF-8 bytes replaced". */
   notes?: string[];
