@@ -151,7 +151,7 @@ export class CallGraph {
           for (const fl of flows) add(from, fl.fn, f.path, c.line, c.col, fl.via === 'registered' ? 'registered' : 'field', flows.length);
         } else if (c.kind === 'variable') {
           let targets: number[] = [];
-          let naive = 0;
+          let naive: number;
           if (c.loadedField) {
             const recv = (c.loadedFrom ?? '').replace(/\s*(->|\.)\s*[A-Za-z_]\w*$/, '');
             targets = this.resolveField(c.loadedField, this.typeOf(recv, from), c.args).map((x) => x.fn);
