@@ -1,6 +1,6 @@
 // The netpath client/server contract: every custom message and the settings, declared once.
 // Imported by the language server, the VS Code client and the tests, so it must not import `vscode`.
-import { NotificationType, RequestType0 } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, RequestType0, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
 
 // ---- Index state --------------------------------------------------------------------------
 
@@ -55,6 +55,75 @@ export const IndexStatusRequest = new RequestType0<IndexStatus, void>('netpath/i
  * cancelled or failed open). Answers with the new summary, or null when the folder cannot be indexed.
  */
 export const ReindexRequest = new RequestType0<IndexSummary | null, void>('netpath/reindex');
+
+// ---- Receive path -------------------------------------------------------------------------
+
+/** How a call site reaches its callee (mirrors the engine's EdgeKind). */
+export type CallKind = 'direct' | 'macro' | 'field' | 'registered' | 'variable';
+
+/** How both sides word a call's kind: "direct", "macro · 1 candidate", "field · 2 candidates". */
+export function callKindLabel(kind: CallKind, candidates?: number): string {
+  return candidates === undefined ? kind : `${kind} · ${candidates} candidate${candidates === 1 ? '' : 's'}`;
+}
+
+/**
+ * Default end points of a receive path: the functions that put an skb on a socket's receive queue.
+ * The one place this list lives; the server uses it when a request names no end point.
+ */
+export const SOCKET_ENQUEUE_FUNCTIONS: readonly string[] = ['__udp_queue_rcv_skb', 'tcp_v4_do_rcv', '__sock_queue_rcv_skb'];
+
+/** Paths asked for when a request names no maximum, and the most a request may ask for. */
+export const DEFAULT_RECEIVE_PATHS = 3;
+export const MAX_RECEIVE_PATHS = 20;
+
+/** A function registered as a NAPI poll handler (flows into `napi_struct.poll`). */
+export interface ReceivePathEntryPoint {
+  name: string;
+  /** Tree-relative path and 1-based line of the definition. */
+  file: string;
+  line: number;
+  uri: string;
+}
+
+/** Client → server: the NAPI poll functions of the index, sorted by name. Builds the call graph on first use. */
+export const ReceivePathEntryPointsRequest = new RequestType<WorkDoneProgressParams, ReceivePathEntryPoint[], void>('netpath/receivePathEntryPoints');
+
+export interface ReceivePathParams extends WorkDoneProgressParams {
+  /** Function name to start from. */
+  from: string;
+  /** End point function names; absent or empty means SOCKET_ENQUEUE_FUNCTIONS. */
+  to?: string[];
+  /** How many shortest chains, over all end points (default DEFAULT_RECEIVE_PATHS, at most MAX_RECEIVE_PATHS). */
+  max?: number;
+}
+
+/** One call of a chain. `file` is relative to the tree, `line` 1-based, `col` 0-based (UTF-16). */
+export interface ReceivePathHop {
+  caller: string;
+  callee: string;
+  file: string;
+  line: number;
+  col: number;
+  kind: CallKind;
+  /** For indirect calls: how many candidates the call site resolved to. */
+  candidates?: number;
+  /** The call site's file as a URI, under the folder the editor opened. */
+  uri: string;
+}
+
+export interface ReceivePathResult {
+  from: string;
+  /** The end points searched (the defaults when the request named none). */
+  to: string[];
+  /** Index root on disk, and the URI of the folder hop URIs are under. */
+  root: string;
+  rootUri: string;
+  /** Shortest chains first; empty when no end point is reachable or `from` is unknown. */
+  paths: ReceivePathHop[][];
+}
+
+/** Client → server: up to `max` shortest call chains from `from` to any end point. Builds the call graph on first use. */
+export const ReceivePathRequest = new RequestType<ReceivePathParams, ReceivePathResult, void>('netpath/receivePath');
 
 // ---- Settings -----------------------------------------------------------------------------
 

@@ -2,7 +2,11 @@
 // anything testable without VS Code lives in modules that do not import `vscode`.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { IndexReadyNotification, IndexStatusNotification, normaliseSettings, ReindexRequest } from '../../shared/protocol';
+import {
+  DEFAULT_RECEIVE_PATHS, IndexReadyNotification, IndexStatusNotification, normaliseSettings, ReceivePathEntryPointsRequest, ReceivePathRequest,
+  ReindexRequest, type ReceivePathResult,
+} from '../../shared/protocol';
+import { buildPathTree, endPointChoices, entryPointChoices, pathTreeMessage, RECEIVE_PATH_COMMANDS, RECEIVE_PATH_VIEW, type PathTreeNode } from './receive-path-tree';
 import { statusText } from './status-text';
 
 let client: LanguageClient | undefined;
@@ -40,6 +44,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('netpath.showLog', () => output.show(true)),
     vscode.commands.registerCommand('netpath.reindex', () => reindex()),
   );
+  const paths = new ReceivePathTree();
+  const view = vscode.window.createTreeView(RECEIVE_PATH_VIEW, { treeDataProvider: paths, showCollapseAll: true });
+  paths.view = view;
+  context.subscriptions.push(
+    view,
+    vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.fromHere, () => showReceivePathFromHere(paths)),
+    vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.pick, () => pickReceivePath(paths)),
+  );
 
   try {
     await client.start();
@@ -67,6 +79,94 @@ async function reindex(): Promise<void> {
     if (summary) void vscode.window.showInformationMessage(`netpath: indexed ${summary.files.toLocaleString('en-US')} files in ${summary.seconds.toFixed(1)} s`);
   } catch (e) {
     void vscode.window.showErrorMessage(`netpath: re-index failed: ${(e as Error).message}`);
+  }
+}
+
+/** The "Receive path" view: nodes come from receive-path-tree.ts; a click opens the call site. */
+class ReceivePathTree implements vscode.TreeDataProvider<PathTreeNode> {
+  view: vscode.TreeView<PathTreeNode> | undefined;
+  private roots: PathTreeNode[] = [];
+  private readonly changed = new vscode.EventEmitter<PathTreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  show(result: ReceivePathResult): void {
+    this.roots = buildPathTree(result);
+    if (this.view) this.view.message = pathTreeMessage(result);
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: PathTreeNode): PathTreeNode[] {
+    return node ? node.children : this.roots;
+  }
+
+  getTreeItem(node: PathTreeNode): vscode.TreeItem {
+    const state = !node.children.length ? vscode.TreeItemCollapsibleState.None : node.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+    const item = new vscode.TreeItem(node.label, state);
+    item.id = node.id;
+    item.description = node.description;
+    item.tooltip = node.tooltip;
+    const at = new vscode.Position(node.hop.line - 1, node.hop.col);
+    const options: vscode.TextDocumentShowOptions = { selection: new vscode.Range(at, at) };
+    item.command = { command: 'vscode.open', title: 'Open call site', arguments: [vscode.Uri.parse(node.hop.uri), options] };
+    return item;
+  }
+}
+
+function runningClient(): LanguageClient | undefined {
+  if (client?.isRunning()) return client;
+  void vscode.window.showWarningMessage('netpath: the language server is not running; see "netpath: Show Log".');
+  return undefined;
+}
+
+/** Runs a request with a window progress (the first one builds the call graph, a few seconds). */
+function withGraphProgress<T>(title: string, work: (token: vscode.CancellationToken) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title, cancellable: false }, () => work(shutdown!.token));
+}
+
+/** The entry point is the identifier under the cursor, else the function the cursor is in. */
+async function functionAtCursor(editor: vscode.TextEditor): Promise<string | undefined> {
+  const pos = editor.selection.active;
+  const word = editor.document.getWordRangeAtPosition(pos, /[A-Za-z_][A-Za-z0-9_]*/);
+  if (word) return editor.document.getText(word);
+  const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[] | undefined>('vscode.executeDocumentSymbolProvider', editor.document.uri);
+  return symbols?.find((s) => s.kind === vscode.SymbolKind.Function && s.range.contains(pos))?.name;
+}
+
+async function showReceivePathFromHere(tree: ReceivePathTree): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const c = runningClient();
+  if (!editor || !c) return;
+  const from = await functionAtCursor(editor);
+  if (!from) {
+    void vscode.window.showInformationMessage('netpath: put the cursor on a function name to show its receive path.');
+    return;
+  }
+  await requestPath(c, tree, from, []);
+}
+
+async function pickReceivePath(tree: ReceivePathTree): Promise<void> {
+  const c = runningClient();
+  if (!c) return;
+  try {
+    const entries = await withGraphProgress('netpath: finding NAPI poll functions', (token) => c.sendRequest(ReceivePathEntryPointsRequest, {}, token));
+    const entry = await vscode.window.showQuickPick(entryPointChoices(entries), { title: 'netpath: receive path from (NAPI poll functions)', matchOnDescription: true });
+    if (!entry) return;
+    const end = await vscode.window.showQuickPick(endPointChoices(), { title: `netpath: receive path from ${entry.label} to` });
+    if (!end) return;
+    await requestPath(c, tree, entry.label, end.to);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`netpath: receive path failed: ${(e as Error).message}`);
+  }
+}
+
+async function requestPath(c: LanguageClient, tree: ReceivePathTree, from: string, to: string[]): Promise<void> {
+  try {
+    const result = await withGraphProgress(`netpath: receive path from ${from}`, (token) => c.sendRequest(ReceivePathRequest, { from, to, max: DEFAULT_RECEIVE_PATHS }, token));
+    tree.show(result);
+    await vscode.commands.executeCommand(`${RECEIVE_PATH_VIEW}.focus`);
+    if (!result.paths.length) void vscode.window.showInformationMessage(`netpath: ${pathTreeMessage(result)}`);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`netpath: receive path failed: ${(e as Error).message}`);
   }
 }
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeParams, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { normaliseSettings } from '../../shared/protocol';
+import { CallHierarchyFeature } from './features/call-hierarchy';
 import { DefinitionFeature } from './features/definition';
 import { DocumentSymbolsFeature } from './features/document-symbols';
 import { DocumentSyncFeature } from './features/document-sync';
@@ -11,6 +12,7 @@ import { HoverFeature } from './features/hover';
 import { IndexSession } from './features/index-session';
 import { IndexingFeature } from './features/indexing';
 import { Logger } from './features/logger';
+import { ReceivePathFeature } from './features/receive-path';
 import { ReferencesFeature } from './features/references';
 import { WorkspaceSymbolsFeature } from './features/workspace-symbols';
 
@@ -36,6 +38,8 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     new DocumentSymbolsFeature(session, documents, log),
     new WorkspaceSymbolsFeature(session, log),
     new HoverFeature(session, documents, log),
+    new CallHierarchyFeature(session, documents, log),
+    new ReceivePathFeature(session, log),
   ];
   for (const f of features) f.register(connection);
   return {
@@ -46,6 +50,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       documentSymbolProvider: true,
       workspaceSymbolProvider: true,
       hoverProvider: true,
+      callHierarchyProvider: true,
     },
     serverInfo: { name: 'netpath', version: process.env.NETPATH_VERSION },
   };

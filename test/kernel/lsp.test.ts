@@ -1,20 +1,23 @@
 // The language server end to end: dist/server.js over stdio on the real 6.1 and 6.12 trees.
 // The scope is narrowed to the folders the assertions need, with a scratch cache, so each tree is
 // indexed cold once per run (about a minute on two cores) and the user's cache is left alone.
+// net/core and include are there for the receive path: ixgbe_poll reaches ip_rcv through net/core,
+// and the struct types that narrow indirect calls are declared in include.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
-import { IndexStatusRequest, ReindexRequest, type IndexSummary } from '../../shared/protocol';
+import { IndexStatusRequest, ReceivePathEntryPointsRequest, ReceivePathRequest, ReindexRequest, SOCKET_ENQUEUE_FUNCTIONS, type IndexSummary } from '../../shared/protocol';
 import { KERNEL_VERSIONS, kernelTree, tempCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 
-const SCOPE = ['drivers/net', 'net/ipv4'];
+const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4'];
 /** LSP RequestCancelled */
 const REQUEST_CANCELLED = -32800;
 
+interface CallItem { name: string; detail?: string; uri: string; range: Loc['range']; selectionRange: Loc['range']; data?: unknown }
 interface Loc { uri: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } }
 
 /** 0-based line and column of the first line of `file` matching `pattern`, at `word`. */
@@ -118,6 +121,77 @@ for (const version of KERNEL_VERSIONS) {
       assert.match(hover.contents.value, /drivers\/net\/tap\.c:\d+/);
     });
 
+    test('call hierarchy: incoming calls of udp_rcv include ip_protocol_deliver_rcu through a dispatch macro', async () => {
+      const def = findLine(path.join(root, 'net/ipv4/udp.c'), /^int udp_rcv\(struct sk_buff \*skb\)/, 'udp_rcv');
+      const from = lsp.pushed.length;
+      // The first graph request builds the graph and reports it on the client's token.
+      const items = await lsp.connection.sendRequest<CallItem[]>('textDocument/prepareCallHierarchy', { textDocument: { uri: uriOf('net/ipv4/udp.c') }, position: { line: def.line, character: def.character + 2 }, workDoneToken: 'netpath-test-graph' });
+      assert.equal(items.length, 1, JSON.stringify(items));
+      assert.equal(items[0].name, 'udp_rcv');
+      assert.equal(items[0].uri, uriOf('net/ipv4/udp.c'));
+      assert.deepEqual(items[0].selectionRange.start, def);
+      const progress = lsp.pushed.slice(from).filter((p) => p.method === '$/progress' && (p.params as { token: unknown }).token === 'netpath-test-graph').map((p) => (p.params as { value: { kind: string; title?: string } }).value);
+      assert.equal(progress[0]?.kind, 'begin');
+      assert.match(progress[0].title ?? '', /call graph/);
+      assert.equal(progress.at(-1)?.kind, 'end');
+      const incoming = await lsp.connection.sendRequest<Array<{ from: CallItem; fromRanges: Loc['range'][] }>>('callHierarchy/incomingCalls', { item: items[0] });
+      const deliver = incoming.find((c) => c.from.name === 'ip_protocol_deliver_rcu');
+      assert.ok(deliver, incoming.map((c) => `${c.from.name} (${c.from.detail})`).join(', '));
+      assert.match(deliver.from.detail ?? '', /\bmacro\b/);
+      assert.equal(deliver.from.uri, uriOf('net/ipv4/ip_input.c'));
+      const lines = fs.readFileSync(path.join(root, 'net/ipv4/ip_input.c'), 'utf8').split('\n');
+      assert.ok(deliver.fromRanges.length > 0);
+      for (const r of deliver.fromRanges) assert.match(lines[r.start.line], /INDIRECT_CALL_2\(/, `call site line ${r.start.line + 1}`);
+    });
+
+    test('call hierarchy: outgoing calls of tap_handle_frame include macvtap_count_rx_dropped through a field', async () => {
+      const def = findLine(path.join(root, 'drivers/net/tap.c'), /^rx_handler_result_t tap_handle_frame\(/, 'tap_handle_frame');
+      const items = await lsp.connection.sendRequest<CallItem[]>('textDocument/prepareCallHierarchy', { textDocument: { uri: uriOf('drivers/net/tap.c') }, position: def });
+      assert.equal(items.length, 1, JSON.stringify(items));
+      const outgoing = await lsp.connection.sendRequest<Array<{ to: CallItem; fromRanges: Loc['range'][] }>>('callHierarchy/outgoingCalls', { item: items[0] });
+      const dropped = outgoing.find((c) => c.to.name === 'macvtap_count_rx_dropped');
+      assert.ok(dropped, outgoing.map((c) => `${c.to.name} (${c.to.detail})`).join(', '));
+      assert.match(dropped.to.detail ?? '', /^field\b/);
+      assert.equal(dropped.to.uri, uriOf('drivers/net/macvtap.c'));
+      const lines = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n');
+      for (const r of dropped.fromRanges) assert.match(lines[r.start.line], /count_rx_dropped/, `call site line ${r.start.line + 1}`);
+      assert.ok(outgoing.some((c) => c.to.detail?.startsWith('direct')), 'direct calls are listed too');
+    });
+
+    test('netpath/receivePathEntryPoints lists NAPI poll functions, ixgbe_poll among them', async () => {
+      const entries = await lsp.connection.sendRequest(ReceivePathEntryPointsRequest, {});
+      const ixgbe = entries.find((e) => e.name === 'ixgbe_poll');
+      assert.ok(ixgbe, `${entries.length} entry points`);
+      assert.equal(ixgbe.file, 'drivers/net/ethernet/intel/ixgbe/ixgbe_main.c');
+      assert.equal(ixgbe.uri, uriOf(ixgbe.file));
+      assert.match(fs.readFileSync(path.join(root, ixgbe.file), 'utf8').split('\n')[ixgbe.line - 1], /ixgbe_poll\(/);
+      assert.ok(entries.length > 20, `${entries.length} entry points`);
+      assert.ok(!entries.some((e) => e.name === 'udp_rcv'), 'only NAPI poll handlers');
+    });
+
+    test('netpath/receivePath from ixgbe_poll reaches __udp_queue_rcv_skb through udp_rcv', async () => {
+      const result = await lsp.connection.sendRequest(ReceivePathRequest, { from: 'ixgbe_poll', to: ['__udp_queue_rcv_skb'], max: 2 });
+      assert.deepEqual(result.to, ['__udp_queue_rcv_skb']);
+      assert.ok(result.paths.length >= 1 && result.paths.length <= 2, `${result.paths.length} paths`);
+      const hops = result.paths[0];
+      assert.equal(hops[0].caller, 'ixgbe_poll');
+      assert.equal(hops.at(-1)?.callee, '__udp_queue_rcv_skb');
+      assert.ok(hops.some((h) => h.callee === 'udp_rcv'), hops.map((h) => h.callee).join(' → '));
+      for (let i = 1; i < hops.length; i++) assert.equal(hops[i].caller, hops[i - 1].callee, 'a chain');
+      for (const h of hops) {
+        assert.equal(h.uri, uriOf(h.file));
+        assert.ok(h.uri.startsWith(result.rootUri), `${h.uri} under ${result.rootUri}`);
+        const text = fs.readFileSync(path.join(root, h.file), 'utf8').split('\n')[h.line - 1];
+        if (h.kind === 'direct') assert.equal(text.slice(h.col, h.col + h.callee.length), h.callee, `${h.file}:${h.line}`);
+      }
+      const defaults = await lsp.connection.sendRequest(ReceivePathRequest, { from: 'ixgbe_poll' });
+      assert.deepEqual(defaults.to, [...SOCKET_ENQUEUE_FUNCTIONS]);
+      assert.ok(defaults.paths.length > 0);
+      assert.ok(defaults.paths.every((p) => SOCKET_ENQUEUE_FUNCTIONS.includes(p.at(-1)!.callee)));
+      const unknown = await lsp.connection.sendRequest(ReceivePathRequest, { from: 'no_such_function_netpath' });
+      assert.deepEqual(unknown.paths, []);
+    });
+
     test('an edit in an open buffer is indexed incrementally, without touching the disk', async () => {
       const rel = 'drivers/net/tap.c';
       await open(rel);
@@ -172,6 +246,21 @@ for (const version of KERNEL_VERSIONS) {
       const refs = await lsp.connection.sendRequest<Loc[]>('textDocument/references', { textDocument: { uri: uriOf('drivers/net/tap.c') }, position: at, context: { includeDeclaration: false } });
       assert.ok(refs.length > 100, `kfree_skb references after the re-index: ${refs.length}`);
       assert.ok(lsp.alive);
+    });
+
+    test('after a full re-open the call graph is built again, for the new index', async () => {
+      // Runs after the re-index above: the graph built for the previous index must not be served.
+      const def = findLine(path.join(root, 'net/ipv4/udp.c'), /^int udp_rcv\(struct sk_buff \*skb\)/, 'udp_rcv');
+      const from = lsp.pushed.length;
+      const items = await lsp.connection.sendRequest<CallItem[]>('textDocument/prepareCallHierarchy', { textDocument: { uri: uriOf('net/ipv4/udp.c') }, position: def, workDoneToken: 'netpath-test-rebuild' });
+      const progress = lsp.pushed.slice(from).filter((p) => p.method === '$/progress' && (p.params as { token: unknown }).token === 'netpath-test-rebuild').map((p) => (p.params as { value: { kind: string } }).value.kind);
+      assert.deepEqual([progress[0], progress.at(-1)], ['begin', 'end']);
+      const incoming = await lsp.connection.sendRequest<Array<{ from: CallItem }>>('callHierarchy/incomingCalls', { item: items[0] });
+      assert.ok(incoming.some((c) => c.from.name === 'ip_protocol_deliver_rcu'));
+      // A second request finds the graph built: no progress for it.
+      const again = lsp.pushed.length;
+      await lsp.connection.sendRequest('textDocument/prepareCallHierarchy', { textDocument: { uri: uriOf('net/ipv4/udp.c') }, position: def, workDoneToken: 'netpath-test-built' });
+      assert.ok(!lsp.pushed.slice(again).some((p) => p.method === '$/progress' && (p.params as { token: unknown }).token === 'netpath-test-built'));
     });
   });
 }

@@ -23,7 +23,7 @@ test('the contributed defaults normalise to DEFAULT_SETTINGS', () => {
 
 test('commands used by the client are contributed', () => {
   const commands = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
-  assert.deepEqual(commands, ['netpath.reindex', 'netpath.showLog']);
+  assert.deepEqual(commands, ['netpath.reindex', 'netpath.showLog', 'netpath.showReceivePath', 'netpath.showReceivePathFromHere']);
 });
 
 test('missing or malformed sections fall back to the defaults', () => {

@@ -2,11 +2,12 @@
 // changes to it, and hands it to request handlers once it can answer.
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MessageType, ShowMessageNotification, type CancellationToken, type Connection } from 'vscode-languageserver/node';
+import { MessageType, ShowMessageNotification, type CancellationToken, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import { CallGraph } from '../engine/callgraph/graph';
 import { CancelledError, KernelIndex, type IndexStats } from '../engine/indexer';
 import { checkKernelTree, NotAKernelTreeError } from '../engine/kernel-tree';
 import { IndexReadyNotification, IndexStatusNotification, type IndexStatus, type IndexSummary, type NetpathSettings } from '../../../shared/protocol';
-import { untilCancelled } from './guard';
+import { throwIfCancelled, untilCancelled } from './guard';
 import type { Logger } from './logger';
 
 /** Progress notifications to the client at most this often; $/progress only on whole percents. */
@@ -21,6 +22,7 @@ export class IndexSession {
   private beforeRead: () => Promise<void> = async () => undefined;
   private afterOpen: () => void = () => undefined;
   private disposed = false;
+  private graphBuild: { index: KernelIndex; graph: Promise<CallGraph> } | undefined;
 
   constructor(private readonly connection: Connection, private readonly log: Logger, public settings: NetpathSettings) {}
 
@@ -58,6 +60,44 @@ export class IndexSession {
     // Pending edits may wait behind a re-index in the queue: a cancelled request stops waiting.
     await untilCancelled(this.beforeRead(), token);
     return this.index;
+  }
+
+  /**
+   * The index with its call graph, built lazily on first use (about 5 s on the net scope) and built
+   * again after every full open (a new KernelIndex). Single-file updates (edits, saves, file events)
+   * change the index in place and do NOT rebuild the graph: call hierarchy and receive paths may be
+   * stale for edited files until the next full open ("netpath: Re-index the kernel tree").
+   * `progress` reports the build when this request is the one that starts it.
+   */
+  async callGraph(token: CancellationToken, progress: WorkDoneProgressReporter): Promise<{ index: KernelIndex; graph: CallGraph } | undefined> {
+    const index = await this.current(token);
+    if (!index) return undefined;
+    let build = this.graphBuild;
+    if (!build || build.index !== index) {
+      throwIfCancelled(token); // before starting a build nobody is waiting for
+      progress.begin('netpath: building the call graph', undefined, `${index.files.size.toLocaleString('en-US')} files`, false);
+      const graph = (async () => {
+        await new Promise<void>((resolve) => setImmediate(resolve)); // let the progress begin reach the client
+        const started = Date.now();
+        try {
+          const g = CallGraph.build(index.files, index.knowledge);
+          this.log.info(`call graph: ${g.nodes.length} functions, ${g.edges.length} calls in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+          return g;
+        } finally {
+          progress.done();
+        }
+      })();
+      build = this.graphBuild = { index, graph };
+      // A failed build is not kept: the next request tries again.
+      graph.catch(() => {
+        if (this.graphBuild?.graph === graph) this.graphBuild = undefined;
+      });
+    }
+    // The build itself cannot be interrupted (it is synchronous); a request cancelled meanwhile
+    // stops waiting here, and the finished graph serves the next request.
+    const graph = await untilCancelled(build.graph, token);
+    throwIfCancelled(token);
+    return { index, graph };
   }
 
   /** The index as it is now, for updates that must not wait for an open. */
