@@ -37,6 +37,11 @@ const GOALS = {
 };
 
 interface EngineRun { seconds: number; engineSeconds: number; peakRssMB: number; files: number; functions: number }
+interface GraphStats {
+  indirectSites: number; resolvedSites: number; resolvedFraction: number; meanCandidates: number; medianCandidates: number;
+  naive: { resolvedSites: number; meanCandidates: number; medianCandidates: number }; edges: number; seconds: number;
+}
+
 interface Goal { name: string; limit: number; value: number; unit: string; pass: boolean }
 
 let jsonOnly = false;
@@ -72,7 +77,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     const engineCache = path.join(tmp, 'engine-cache');
     const runEngine = (cache: string, extra: string[], scopeArg = scope.join(',')): EngineRun => {
-      const r = runTimed(process.execPath, [cli, 'index', root, '--scope', scopeArg, '--workers', String(workers), '--cache', cache, '--json', '--quiet', ...extra]);
+      // Index timings exclude the call graph (--no-graph); its statistics are a separate run below.
+      const r = runTimed(process.execPath, [cli, 'index', root, '--scope', scopeArg, '--workers', String(workers), '--cache', cache, '--json', '--quiet', '--no-graph', ...extra]);
       const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; peakRssMB: number; files: number; functions: number };
       return { seconds: r.seconds, engineSeconds: j.seconds, peakRssMB: Math.max(j.peakRssMB, r.peakRssMB ?? 0), files: j.files, functions: j.functions };
     };
@@ -103,6 +109,10 @@ async function main(argv: string[]): Promise<number> {
     const warm: EngineRun[] = [];
     for (let i = 0; i < 3; i++) warm.push(runEngine(engineCache, []));
     say(`warm start: ${warm.map((w) => w.seconds.toFixed(2)).join(', ')} s`);
+
+    const graphRun = runTimed(process.execPath, [cli, 'index', root, '--scope', scope.join(','), '--cache', engineCache, '--json', '--quiet']);
+    const graph = (JSON.parse(graphRun.stdout.trim().split('\n').pop()!) as { graph: GraphStats }).graph;
+    say(`call graph: ${graph.indirectSites} indirect sites, ${(graph.resolvedFraction * 100).toFixed(1)} % resolved, built in ${graph.seconds.toFixed(1)} s`);
 
     const reindex = await measureReindex(root, scope, engineCache, scan.files);
     say(`re-index ${reindex.file}: ${reindex.ms.map((m) => m.toFixed(1)).join(', ')} ms`);
@@ -155,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
       },
       warm: { seconds: +warmS.toFixed(3), runs: warm.map((w) => +w.seconds.toFixed(3)), engineSeconds: +median(warm.map((w) => w.engineSeconds)).toFixed(3), peakRssMB: Math.max(...warm.map((w) => w.peakRssMB)) },
       reindex: { file: reindex.file, ms: +reindexMs.toFixed(2), runs: reindex.ms.map((m) => +m.toFixed(2)) },
+      graph,
       wholeTree: whole ? { files: whole.files, seconds: +whole.seconds.toFixed(2), peakRssMB: whole.peakRssMB, functions: whole.functions,
         floorSeconds: wholeFloor ? +wholeFloor.seconds.toFixed(2) : null, overFloor: wholeFloor ? +(whole.seconds / wholeFloor.seconds).toFixed(3) : null } : null,
       commands: Object.fromEntries(TOOLS.map((t) => [t.name, t.describe('<list>', '<tmp>')])),
@@ -229,7 +240,7 @@ function goal(name: string, limit: number, value: number, unit: string): Goal {
 }
 
 function report(
-  result: { rounds: number; kernel: { version: string | null; scope: string[]; files: number; megabytes: number }; machine: { cores: number; workers: number }; warm: { seconds: number; engineSeconds: number; peakRssMB: number }; reindex: { file: string; ms: number }; wholeTree: { files: number; seconds: number; peakRssMB: number; floorSeconds: number | null; overFloor: number | null } | null; commands: Record<string, string> },
+  result: { rounds: number; kernel: { version: string | null; scope: string[]; files: number; megabytes: number }; machine: { cores: number; workers: number }; warm: { seconds: number; engineSeconds: number; peakRssMB: number }; reindex: { file: string; ms: number }; wholeTree: { files: number; seconds: number; peakRssMB: number; floorSeconds: number | null; overFloor: number | null } | null; graph: GraphStats; commands: Record<string, string> },
   goals: Goal[], toolS: Record<string, number>, coldS: number, floorS: number, coldRss: number,
   floor: Array<{ peakRssMB?: number }>, tools: Map<string, Array<{ peakRssMB?: number }>>,
 ): string {
@@ -255,6 +266,9 @@ function report(
   for (const r of rows) lines.push(`${r[0].padEnd(w[0])}  ${r[1].padStart(w[1])}  ${r[2].padStart(w[2])}  ${r[3].padStart(w[3])}`);
   lines.push('');
   lines.push(`warm start inside the engine (without node start-up): ${result.warm.engineSeconds.toFixed(2)} s`);
+  const g = result.graph;
+  lines.push(`call graph: ${g.edges} edges built in ${g.seconds.toFixed(1)} s; ${g.indirectSites} indirect call sites, ${g.resolvedSites} resolved (${(g.resolvedFraction * 100).toFixed(1)} %)`);
+  lines.push(`  candidates per resolved site: mean ${g.meanCandidates.toFixed(2)}, median ${g.medianCandidates}; naive field-name matching: mean ${g.naive.meanCandidates.toFixed(2)}, median ${g.naive.medianCandidates} over ${g.naive.resolvedSites} sites`);
   if (!haveGnuTime()) lines.push('peak RSS of external tools needs /usr/bin/time (Debian package "time")');
   for (const [name, cmd] of Object.entries(result.commands)) lines.push(`${name}: ${cmd}`);
   lines.push('');

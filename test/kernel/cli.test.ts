@@ -45,7 +45,15 @@ for (const version of KERNEL_VERSIONS) {
       assert.ok(s.calls > 800000, `calls ${s.calls}`);
       assert.equal(s.version.split('.').slice(0, 2).join('.'), version);
       assert.ok(s.filesWithParseErrors < s.files * 0.3, `parse errors in ${s.filesWithParseErrors} files`);
-      const warm = JSON.parse(netpath(['index', root, '--cache', cache, '--json']).stdout);
+      // Call-graph resolution statistics, against naive matching on the field name alone.
+      const g = s.graph;
+      assert.ok(g.indirectSites > 5000, `indirect sites ${g.indirectSites}`);
+      assert.ok(g.resolvedFraction > 0.5 && g.resolvedFraction <= 1, `resolved ${g.resolvedFraction}`);
+      assert.ok(g.meanCandidates < g.naive.meanCandidates, `mean ${g.meanCandidates} vs naive ${g.naive.meanCandidates}`);
+      assert.ok(g.medianCandidates <= g.naive.medianCandidates);
+      assert.ok(g.edges > s.calls * 0.5, `edges ${g.edges}`);
+      const warm = JSON.parse(netpath(['index', root, '--cache', cache, '--json', '--no-graph']).stdout);
+      assert.equal(warm.graph, undefined);
       assert.equal(warm.indexed, 0);
       assert.equal(warm.fromCache, s.files);
       assert.equal(warm.functions, s.functions);
