@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KERNEL_VERSIONS, kernelTree, tempCache } from '../helpers/kernels';
 import { KernelIndex } from '../../server/src/engine/indexer';
+import { CallGraph } from '../../server/src/engine/callgraph/graph';
+import { checkGolden, edgeLines } from '../helpers/golden';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
 
@@ -133,6 +135,16 @@ for (const version of KERNEL_VERSIONS) {
       assert.equal(hop.kind, 'field');
       const line = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n')[hop.line - 1];
       assert.match(line, /tap->count_rx_dropped\(tap\)/);
+    });
+
+    test('golden call-graph edges of drivers/net/tap.c, net/ipv4/ip_input.c and net/core/dev.c', async () => {
+      const idx = await KernelIndex.open(root, { cacheRoot: cache });
+      const graph = CallGraph.build(idx.files, idx.knowledge);
+      for (const file of ['drivers/net/tap.c', 'net/ipv4/ip_input.c', 'net/core/dev.c']) {
+        const lines = edgeLines(graph, file);
+        assert.ok(lines.length > 20, `${file}: ${lines.length} edges`);
+        checkGolden(`${version}/${file.replace(/\//g, '__')}.edges`, lines);
+      }
     });
 
     test('Kbuild maps sources to their modules', async () => {
