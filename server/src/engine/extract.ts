@@ -81,7 +81,7 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
       const name = nameAt(n);
       rawCalls.push({ at: n.startIndex, kind: 'direct', name, line: row(n), col: col(n), argsAt: n.startIndex + name.length });
     } else if (c.params) {
-      paramLists.push({ at: c.params.startIndex, params: splitArgs(parsed, c.params.startIndex).map((a) => paramInfo(a.text)) });
+      paramLists.push({ at: c.params.startIndex, params: splitArgs(parsed, c.params.startIndex).map((a) => paramInfo(a.text, knowledge.callbackParam)) });
     } else if (c['local.typed']) {
       typedLocals.push({ at: c['local.typed'].startIndex, name: nameAt(c['local.typed']), struct: nameAt(c['local.struct']) });
     } else if (c['decl.name'] || c['decl.var']) {
@@ -352,7 +352,7 @@ function noteStore(rc: { name: string; line: number; col: number }, args: ArgTex
 }
 
 /** Name and pointed-to struct of one parameter's text: `struct sk_buff *skb`, `int (*okfn)(struct sk_buff *)`. */
-export function paramInfo(text: string): ParamInfo {
+export function paramInfo(text: string, callbackParam: RegExp): ParamInfo {
   const fnPtr = /\(\s*\*\s*([A-Za-z_]\w*)\s*\)/.exec(text);
   if (fnPtr) return { name: fnPtr[1], callback: true };
   const bare = text.replace(/\[[^\]]*\]\s*$/, '').trim();
@@ -363,10 +363,9 @@ export function paramInfo(text: string): ParamInfo {
   if (!last || idents.length <= typeWords || C_KEYWORDS.has(last[1]) || bare === '...') return { name: '' };
   if (struct) return { name: last[1], struct };
   // `rx_handler_func_t *rx_handler`: a pointer to a typedef'd function type, by kernel naming.
-  return CALLBACK_TYPEDEF.test(bare) ? { name: last[1], callback: true } : { name: last[1] };
+  return callbackParam.test(bare) ? { name: last[1], callback: true } : { name: last[1] };
 }
 
-const CALLBACK_TYPEDEF = /\b[A-Za-z_]\w*_(?:func_t|fn_t|fn|func|cb|cb_t|handler_t|callback_t)\s*\*\s*[A-Za-z_]\w*$/;
 
 function noteArgs(callee: string | undefined, args: ArgText[], lines: number[], fn: number, locals: Set<string> | undefined,
   callbacks: Set<string> | undefined, out: AddressTaken[]) {

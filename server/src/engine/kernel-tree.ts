@@ -1,6 +1,7 @@
 // Recognise a Linux kernel tree, and resolve the indexing scope within it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { baseKnowledge } from './knowledge';
 
 export class NotAKernelTreeError extends Error {
   constructor(readonly dir: string, readonly missing: string[]) {
@@ -10,7 +11,7 @@ export class NotAKernelTreeError extends Error {
   }
 }
 
-const MARKERS = ['Makefile', 'Kbuild', 'net', 'include/linux/skbuff.h'];
+const MARKERS = baseKnowledge().kernelMarkers;
 
 /** Throws NotAKernelTreeError with what is missing; returns the tree's real path. */
 export function checkKernelTree(dir: string): string {

@@ -14,6 +14,9 @@ export interface Knowledge {
   macroDispatch: Record<string, { callee?: number; candidates: number[] }>;
   loopMacroMarker: string;
   kernelMarkers: string[];
+  /** Matches a parameter declared as a pointer to a callback typedef (`rx_handler_func_t *h`). */
+  callbackParam: RegExp;
+  napiPoll: { struct: string; field: string };
   defaultScope: string[];
   maxFileBytes: number;
 }
@@ -29,6 +32,8 @@ export function baseKnowledge(): Knowledge {
     macroDispatch: raw.macroDispatch,
     loopMacroMarker: raw.loopMacroMarker,
     kernelMarkers: [...raw.kernelMarkers],
+    callbackParam: new RegExp(`\\b[A-Za-z_]\\w*_(?:${raw.callbackTypedefSuffixes.join('|')})\\s*\\*\\s*[A-Za-z_]\\w*$`),
+    napiPoll: { ...raw.napiPoll },
     defaultScope: [...raw.defaultScope],
     maxFileBytes: raw.maxFileBytes,
   };
@@ -66,5 +71,5 @@ export function knowledgeFor(root: string): Knowledge {
 /** A stable fingerprint of everything that changes extraction output; part of the cache key. */
 export function knowledgeFingerprint(k: Knowledge): string {
   return JSON.stringify([k.annotationMacros, k.annotationFunctionMacros, k.sectionAnnotations,
-    k.valueWrappers, k.storeMacros, k.dispatchMacros.source, k.loopMacroMarker, k.maxFileBytes]);
+    k.valueWrappers, k.storeMacros, k.callbackParam.source, k.dispatchMacros.source, k.loopMacroMarker, k.maxFileBytes]);
 }

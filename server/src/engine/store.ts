@@ -147,10 +147,6 @@ export class IndexStore {
     return full;
   }
 
-  clear(): void {
-    fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-
   shardPath(shard: string): string {
     return path.join(this.dir, 'shards', `${shard}.json`);
   }

@@ -69,10 +69,6 @@ export class SymbolTable {
     return scored.slice(0, limit).map((x) => x.loc);
   }
 
-  get size(): number {
-    return this.byName.size;
-  }
-
   private add(f: FileFacts): void {
     for (const loc of locationsOf(f)) {
       const list = this.byName.get(loc.name);

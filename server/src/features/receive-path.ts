@@ -11,17 +11,13 @@ import { guarded, throwIfCancelled } from './guard';
 import type { IndexSession } from './index-session';
 import type { Logger } from './logger';
 
-/** NAPI poll handlers are the functions flowing into this struct's `poll` field. */
-const NAPI_FIELD = 'poll';
-const NAPI_STRUCT = 'napi_struct';
-
 export class ReceivePathFeature {
   constructor(private readonly session: IndexSession, private readonly log: Logger) {}
 
   register(connection: Connection): void {
     connection.onRequest(ReceivePathEntryPointsRequest, guarded(this.log, 'receivePathEntryPoints', async (params, token) => {
       const loaded = await this.session.callGraph(token, connection.languages.attachWorkDoneProgress(params ?? {}));
-      return loaded ? this.entryPoints(loaded.graph) : [];
+      return loaded ? this.entryPoints(loaded.graph, loaded.index.knowledge.napiPoll) : [];
     }));
     connection.onRequest(ReceivePathRequest, guarded(this.log, 'receivePath', async (params: ReceivePathParams, token) => {
       const loaded = await this.session.callGraph(token, connection.languages.attachWorkDoneProgress(params));
@@ -34,8 +30,9 @@ export class ReceivePathFeature {
     }));
   }
 
-  private entryPoints(graph: CallGraph): ReceivePathEntryPoint[] {
-    const ids = new Set((graph.flows.get(NAPI_FIELD) ?? []).filter((f) => f.struct === NAPI_STRUCT).map((f) => f.fn));
+  /** NAPI poll handlers: the functions flowing into `napi_struct.poll` (kernel-knowledge.json). */
+  private entryPoints(graph: CallGraph, napi: { struct: string; field: string }): ReceivePathEntryPoint[] {
+    const ids = new Set((graph.flows.get(napi.field) ?? []).filter((f) => f.struct === napi.struct).map((f) => f.fn));
     return [...ids]
       .map((id) => graph.nodes[id])
       .map((n) => ({ name: n.name, file: n.file, line: n.line, uri: this.session.toUri(n.file) }))
