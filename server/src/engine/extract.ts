@@ -4,7 +4,7 @@
 // Pass 1 collects raw matches (the query engine returns them roughly, not strictly, in
 // document order); pass 2 attributes them to their enclosing function and classifies
 // calls once each function's parameters and locals are all known.
-import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
+import type { SyntaxMatch as QueryMatch, SyntaxNode as Node, SyntaxQuery as Query, SyntaxTree as Tree } from './syntax';
 import type { Knowledge } from './knowledge';
 import { splitArgs, type ArgText } from './args-text';
 import {

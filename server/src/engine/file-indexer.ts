@@ -1,23 +1,25 @@
 // Index one file: read, check, blank annotations, parse, extract, free the tree.
 // Bad input never throws out of here: it comes back as a skip with a reason.
 import * as fs from 'node:fs';
-import type { CParser } from './parser';
+import { wasmBackend, type CParser } from './parser';
+import type { SyntaxBackend } from './syntax';
 import type { Knowledge } from './knowledge';
 import { makeNeutraliser, type Neutraliser } from './macros';
 import { extractFacts } from './extract';
 import type { FileFacts, SkippedFile } from './types';
 
 export interface FileIndexContext {
-  cparser: CParser;
+  backend: SyntaxBackend;
   knowledge: Knowledge;
   neutraliser: Neutraliser;
   /** Parse time budget per file; a pathological file is skipped rather than stalling the pool. */
   parseTimeoutMs?: number;
 }
 
-export function makeFileIndexContext(cparser: CParser, knowledge: Knowledge, parseTimeoutMs?: number): FileIndexContext {
+export function makeFileIndexContext(parser: CParser | SyntaxBackend, knowledge: Knowledge, parseTimeoutMs?: number): FileIndexContext {
   const neutraliser = makeNeutraliser(knowledge.annotationMacros, knowledge.annotationFunctionMacros, knowledge.loopMacroMarker);
-  return { cparser, knowledge, neutraliser, parseTimeoutMs };
+  const backend = 'parse' in parser ? parser : wasmBackend(parser);
+  return { backend, knowledge, neutraliser, parseTimeoutMs };
 }
 
 export type FileResult = { ok: true; facts: FileFacts } | { ok: false; skip: SkippedFile };
@@ -62,27 +64,18 @@ export function indexBuffer(ctx: FileIndexContext, buf: Buffer, relPath: string,
 
 export function indexText(ctx: FileIndexContext, original: string, relPath: string, mtimeMs: number, size: number, notes: string[] = []): FileResult {
   const { text, hits } = ctx.neutraliser.apply(original);
-  const deadline = Date.now() + (ctx.parseTimeoutMs ?? 20_000);
-  let timedOut = false;
-  const tree = ctx.cparser.parser.parse(text, null, {
-    progressCallback: () => {
-      if (Date.now() > deadline) timedOut = true;
-      return timedOut;
-    },
-  });
-  if (!tree) {
-    ctx.cparser.parser.reset();
-    return skip(relPath, timedOut ? `parse timed out after ${ctx.parseTimeoutMs ?? 20_000} ms` : 'parser returned no tree');
-  }
+  const outcome = ctx.backend.parse(text, ctx.parseTimeoutMs ?? 20_000);
+  if (!outcome.ok) return skip(relPath, outcome.reason);
+  const { tree, free } = outcome.parsed;
   try {
-    const facts = extractFacts({ tree, original, annotations: hits, parsed: text, query: ctx.cparser.facts, loadsQuery: ctx.cparser.loads, knowledge: ctx.knowledge });
+    const facts = extractFacts({ tree, original, annotations: hits, parsed: text, query: ctx.backend.facts, loadsQuery: ctx.backend.loads, knowledge: ctx.knowledge });
     const out: FileFacts = { path: relPath, mtimeMs, size, ...facts };
     if (notes.length) out.notes = notes;
     return { ok: true, facts: out };
   } catch (e) {
     return skip(relPath, `extraction failed: ${(e as Error).message}`);
   } finally {
-    tree.delete();
+    free();
   }
 }
 

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadCParser } from './parser';
+import { loadCParser, wasmBackend } from './parser';
 import { knowledgeFor } from './knowledge';
 import { indexFile, makeFileIndexContext } from './file-indexer';
 import { encodeFile, type StoredFile } from './codec';
@@ -21,14 +21,18 @@ async function main() {
   try {
     const cparser = await loadCParser();
     const knowledge = knowledgeFor(init.root);
-    const ctx = makeFileIndexContext(cparser, knowledge, init.parseTimeoutMs);
+    const backend = wasmBackend(cparser);
+    const ctx = makeFileIndexContext(backend, knowledge, init.parseTimeoutMs);
     port.on('message', (msg: ToWorker) => {
       if (msg.type === 'stop') {
         port.close();
         return;
       }
       if (init.mode === 'parse-only') {
-        for (const f of msg.files) cparser.parser.parse(fs.readFileSync(path.join(init.root, f), 'utf8'))?.delete();
+        for (const f of msg.files) {
+          const r = backend.parse(fs.readFileSync(path.join(init.root, f), 'utf8'), init.parseTimeoutMs ?? 20_000);
+          if (r.ok) r.parsed.free();
+        }
         port.postMessage({ type: 'result', id: msg.id, results: [] } satisfies FromWorker);
         return;
       }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Parser, Language, Query } from 'web-tree-sitter';
+import type { ParseOutcome, SyntaxBackend } from './syntax';
 
 export interface CParser {
   parser: Parser;
@@ -58,3 +59,29 @@ export async function loadCParser(): Promise<CParser> {
   const loads = new Query(language, queryText('loads.scm'));
   return { parser, language, facts, loads, grammarPath: gp };
 }
+
+/** The wasm parser as a SyntaxBackend: the language server and the tests use this one. */
+export function wasmBackend(c: CParser): SyntaxBackend {
+  return {
+    name: 'wasm',
+    grammarPath: c.grammarPath,
+    facts: c.facts,
+    loads: c.loads,
+    parse(text: string, timeoutMs: number): ParseOutcome {
+      const deadline = Date.now() + timeoutMs;
+      let timedOut = false;
+      const tree = c.parser.parse(text, null, {
+        progressCallback: () => {
+          if (Date.now() > deadline) timedOut = true;
+          return timedOut;
+        },
+      });
+      if (!tree) {
+        c.parser.reset();
+        return { ok: false, reason: timedOut ? `parse timed out after ${timeoutMs} ms` : 'parser returned no tree' };
+      }
+      return { ok: true, parsed: { tree, free: () => tree.delete() } };
+    },
+  };
+}
+
