@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests and the benchmark use (run as root, or it prints the
 # command to run). Idempotent: packages already present are left alone.
 set -euo pipefail
-packages=(linux-source-6.1 linux-source-6.12 universal-ctags global cscope util-linux)
+packages=(linux-source-6.1 linux-source-6.12 universal-ctags global cscope util-linux systemtap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
