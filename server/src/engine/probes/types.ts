@@ -1,0 +1,64 @@
+// Shapes of probe generation: what the generator is asked for and what it knows about a
+// function. Pure data, shared by the CLI, the language server and the tests.
+import type { ObjectInfo } from '../kbuild';
+
+/** A function of the indexed tree, with what decides its probe points. */
+export interface ProbeFunction {
+  name: string;
+  /** Tree-relative path, forward slashes. */
+  file: string;
+  line: number;
+  endLine: number;
+  isStatic: boolean;
+  isInline: boolean;
+  /** Declared to return void: its return probe prints no value. */
+  isVoid: boolean;
+  /** Where Kbuild links the file; undefined for headers and files no makefile names. */
+  object?: ObjectInfo;
+}
+
+export type ProbeMode = 'function' | 'line' | 'drops' | 'path';
+
+/** One place to count in a script: a label for the table and the probe points that hit it. */
+export interface ProbeSite {
+  /** Shown in the per-site table, e.g. "tap.c:349 goto drop". */
+  label: string;
+  points: string[];
+  /** Comment written above the probe. */
+  comment?: string;
+}
+
+/** A drop site handed to the drops mode (adapted from the drop-site engine). */
+export interface DropSiteInput {
+  function: string;
+  file: string;
+  line: number;
+  kind: 'goto' | 'free' | 'counter';
+  label?: string;
+  labelLine?: number;
+  reason?: string | null;
+  counters?: string[];
+}
+
+/** One call of a receive path (the call graph's Hop). */
+export interface PathHopInput {
+  caller: string;
+  callee: string;
+  file: string;
+  line: number;
+  kind: string;
+}
+
+export interface GeneratedProbe {
+  mode: ProbeMode;
+  /** A short title, e.g. "entry and return of ip_rcv"; also names the untitled editor. */
+  title: string;
+  /** Suggested file name, e.g. "ip_rcv.stp". */
+  fileName: string;
+  text: string;
+  /** Every probe point written, in order, for checks against /proc/kallsyms and tests. */
+  points: string[];
+}
+
+/** Bad input to the generator: unknown function, line outside it, no path. Shown to the user as is. */
+export class ProbeError extends Error {}
