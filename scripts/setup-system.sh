@@ -2,7 +2,9 @@
 # Installs the Debian packages the tests and the benchmark use (run as root, or it prints the
 # command to run). Idempotent: packages already present are left alone.
 set -euo pipefail
-packages=(linux-source-6.1 linux-source-6.12 universal-ctags global cscope util-linux systemtap)
+packages=(linux-source-6.1 linux-source-6.12 universal-ctags global cscope util-linux systemtap
+  # code-server's native modules (scripts/code-server.mjs) and the browser of the e2e suite
+  libkrb5-dev pkg-config build-essential python3 ripgrep chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,121 @@
+// A real VS Code for end-to-end tests: code-server (cached by scripts/code-server.mjs) with the
+// extension installed from the VSIX that `npm run package` builds, driven in Debian's headless
+// Chromium through playwright-core. Fresh profile, extensions folder and index cache per run.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { ensureCodeServer, freePort, installVsix, launchCodeServer, writeUserSettings, type CodeServer } from '../../scripts/code-server.mjs';
+
+const ROOT = path.join(__dirname, '..', '..');
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Builds the VSIX with `npm run package` and returns its path (the script prints it last). */
+export function packageVsix(): string {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/package.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run package failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const vsix = r.stdout.trim().split('\n').pop()!;
+  if (!fs.existsSync(vsix)) throw new Error(`npm run package did not produce ${vsix}:\n${r.stdout}`);
+  return vsix;
+}
+
+export interface VsCode {
+  page: Page;
+  url: string;
+  /** The private user-data folder (logs live under logs/). */
+  userDataDir: string;
+  /** The index cache handed to the extension through netpath.cacheDirectory. */
+  cacheDir: string;
+  /** Saves a screenshot under test-artifacts/e2e/ and returns its path. */
+  screenshot(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Launches code-server on `folder` with the VSIX installed, and a browser page on it. */
+export async function openVsCode(folder: string, vsix: string): Promise<VsCode> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`prerequisite missing: ${CHROMIUM} (Debian package chromium); run "bash scripts/setup-system.sh" as root`);
+  const entry = ensureCodeServer();
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'netpath-e2e-'));
+  const userDataDir = path.join(scratch, 'user-data');
+  const extensionsDir = path.join(scratch, 'extensions');
+  const cacheDir = path.join(scratch, 'index-cache');
+  fs.mkdirSync(cacheDir, { recursive: true });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  installVsix(entry, vsix, userDataDir, extensionsDir);
+  writeUserSettings(userDataDir, {
+    'netpath.cacheDirectory': cacheDir,
+    'netpath.trace.server': 'messages',
+    'workbench.colorTheme': 'Default Light Modern',
+    'window.commandCenter': false,
+    'editor.minimap.enabled': false,
+    'chat.commandCenter.enabled': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  });
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    server = await launchCodeServer({ entry, folder, userDataDir, extensionsDir, port: await freePort(), logFile: path.join(ARTIFACTS, 'code-server.log') });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+    const page = await context.newPage();
+    await page.goto(`${server.url}?folder=${encodeURIComponent(folder)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const s = server;
+    const b = browser;
+    return {
+      page, url: server.url, userDataDir, cacheDir,
+      async screenshot(name) {
+        const file = path.join(ARTIFACTS, `${name}.png`);
+        await page.screenshot({ path: file });
+        return file;
+      },
+      async stop() {
+        await b.close().catch(() => undefined);
+        await s.stop();
+        fs.rmSync(scratch, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Runs a command by its title from the command palette. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor();
+  await input.press('Enter');
+}
+
+/** The netpath status bar item (its text comes from client/src/status-text.ts). */
+export function statusItem(page: Page): Locator {
+  return page.locator('#netpath\\.netpath\\.netpath\\.status, .statusbar-item[id$="netpath.status"]').first();
+}
+
+/** The first log file of the extension's "netpath" output channel under the user-data folder. */
+export function findChannelLog(userDataDir: string): string | undefined {
+  const logs = path.join(userDataDir, 'logs');
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 6 || !fs.existsSync(dir)) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (/netpath.*\.log$/.test(e.name) && !/code-server/.test(e.name)) found.push(p);
+    }
+  };
+  walk(logs, 0);
+  return found.sort()[0];
+}
