@@ -7,6 +7,7 @@ import { ProgressBar } from './progress';
 import { findDefinitions, findReferences } from '../engine/symbols';
 import { CallGraph } from '../engine/callgraph/graph';
 import type { ResolutionStats } from '../engine/callgraph/types';
+import { CountersUsageError, runCounters } from '../counters/cli';
 
 const USAGE = `netpath: explore the Linux kernel network receive path
 
@@ -17,6 +18,7 @@ usage:
   netpath callers <function> [--kernel <dir>] [--json]
   netpath callees <function> [--kernel <dir>] [--json]
   netpath path <from> <to> [--max N] [--kernel <dir>] [--json]
+  netpath counters [--host H] [--interval S] [--count N] [--ssh-config F] [--json]
 
 options:
   --kernel <dir>   kernel tree (default: the current directory)
@@ -26,12 +28,16 @@ options:
   --cache <dir>    cache folder (default: $NETPATH_CACHE or ~/.cache/netpath)
   --no-graph       index: skip building the call graph and its resolution statistics
   --max N          path: how many shortest chains (default 3)
+  --host H         counters: an ssh host (a Host of ~/.ssh/config, or [user@]name); default: this machine
+  --interval S     counters: seconds between snapshots, 1 to 3600 (default 1)
+  --count N        counters: stop after N snapshots
+  --ssh-config F   counters: ssh_config file given to ssh with -F
   --json           machine-readable output on stdout
   --verbose        log skipped files and cache decisions to stderr
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph'], options: ['kernel', 'scope', 'workers', 'cache', 'max'] });
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'host', 'interval', 'count', 'ssh-config'] });
   const [cmd, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || cmd === 'help') {
     process.stdout.write(USAGE);
@@ -48,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
     case 'callees':
       if (!rest[0]) throw new UsageError(`netpath ${cmd} needs a function name`);
       return runCalls(cmd, rest[0], args);
+    case 'counters':
+      return runCounters({ host: args.options.get('host'), interval: args.options.get('interval'), count: args.options.get('count'), sshConfig: args.options.get('ssh-config'), json: args.flags.has('json') });
     case 'path':
       if (!rest[0] || !rest[1]) throw new UsageError('netpath path needs <from> <to>');
       return runPath(rest[0], rest[1], args);
@@ -205,7 +213,7 @@ async function runPath(from: string, to: string, args: ParsedArgs): Promise<numb
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof CountersUsageError) {
       process.stderr.write(`netpath: ${e.message}\n\n${USAGE}`);
       process.exit(2);
     }
