@@ -10,7 +10,7 @@ export function parseNetDev(text: string, source = 'dev'): Counter[] {
     const at = line.lastIndexOf(':');
     if (at < 0) continue;
     const name = line.slice(0, at).trim();
-    if (!name || /\s|\|/.test(name)) continue;
+    if (!name || /\s/.test(name)) continue;
     const values = fields(line.slice(at + 1)).map(decimal);
     if (values.length < 2 || values.some((v) => v === undefined)) continue;
     values.forEach((value, i) => out.push({ source, group: name, name: DEV_COLUMNS[i] ?? `col${i + 1}`, value: value!, width: 64 }));
