@@ -32,7 +32,7 @@ before(async () => {
   try {
     ip('netns', 'add', NS);
   } catch (e) {
-    throw new Error(`cannot create a network namespace (needs CAP_SYS_ADMIN, e.g. run as root): ${(e as Error).message}`);
+    throw new Error(`cannot create a network namespace (needs CAP_SYS_ADMIN, e.g. run as root): ${(e as Error).message}`, { cause: e });
   }
   ip('netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up');
   // veth and bridge are built into Debian's kernel; the names go in as argv elements.
