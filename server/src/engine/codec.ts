@@ -26,6 +26,7 @@ const SCHEMAS = {
   addressTaken: [['name', 's'], ['ctx', 's'], ['line', 'n'], ['col', 'n'], ['fn', 'n'], ['field', 'o'], ['struct', 'o'], ['target', 'o'], ['callee', 'o'], ['argPos', 'o'], ['param', 'o']],
   macroCalls: [['fn', 'n'], ['macro', 's'], ['line', 'n'], ['col', 'n'], ['args', 'a']],
   mibItems: [['table', 's'], ['name', 's'], ['mib', 's'], ['line', 'n']],
+  increments: [['fn', 'n'], ['kind', 's'], ['name', 's'], ['line', 'n'], ['col', 'n'], ['via', 's'], ['receiver', 'o']],
 } as const satisfies Record<string, Schema>;
 
 type PackedKey = keyof typeof SCHEMAS;

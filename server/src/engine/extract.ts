@@ -9,7 +9,7 @@ import type { Knowledge } from './knowledge';
 import { splitArgs, type ArgText } from './args-text';
 import {
   FN_INLINE, FN_STATIC, type AddressTaken, type CallSite, type EnumDef, type FileFacts, type FunctionDef,
-  type GotoSite, type LabelDef, type MacroCall, type MibItem, type OtherDef, type StructDef,
+  type GotoSite, type Increment, type LabelDef, type MacroCall, type MibItem, type OtherDef, type StructDef,
 } from './types';
 
 const C_KEYWORDS = new Set([
@@ -71,6 +71,7 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
   const rawGotos: Array<Located & { label: string; line: number; col: number }> = [];
   const rawLabels: Array<Located & { label: string; line: number; col: number }> = [];
   const rawAddr: Array<Located & Omit<AddressTaken, 'fn'>> = [];
+  const rawIncrements: Array<Located & Omit<Increment, 'fn'>> = [];
   const initSeen = new Set<number>();
   let parseErrors = 0; // 1 when the tree has any ERROR or MISSING node
 
@@ -105,6 +106,13 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
       const inner = unwrapParenCallee(parsed.slice(o.startIndex, args.startIndex));
       const kind = IDENT.test(inner) ? 'direct' : 'other';
       rawCalls.push({ at: o.startIndex, kind, name: kind === 'direct' ? inner : clip(inner), line: row(o), col: col(o), argsAt: args.startIndex });
+    } else if (c['inc.field']) {
+      const f = c['inc.field'];
+      const u = c['inc.update'];
+      if (u && (parsed.startsWith('--', u.startIndex) || parsed.startsWith('--', u.endIndex - 2))) continue;
+      const r = c['inc.receiver'];
+      rawIncrements.push({ at: f.startIndex, kind: 'field', name: nameAt(f), line: row(f), col: col(f), via: u ? '++' : '+=',
+        receiver: clip(parsed.slice(r.startIndex, operatorBefore(parsed, f.startIndex).index)) });
     } else if (c['goto.label']) {
       const l = c['goto.label'];
       rawGotos.push({ at: l.startIndex, label: nameAt(l), line: row(l), col: col(l) });
@@ -214,6 +222,12 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
   const addressTaken: AddressTaken[] = [];
   const macroCalls: MacroCall[] = [];
   const variableCalls: Array<{ call: CallSite; at: number }> = [];
+  const increments: Increment[] = [];
+  for (const r of rawIncrements) {
+    const { at, ...rest } = r;
+    const fn = fnAt(at);
+    if (fn >= 0) increments.push({ fn, ...rest });
+  }
   for (const rc of rawCalls) {
     const fn = fnAt(rc.at);
     const argList = argsAfter(parsed, rc.argsAt);
@@ -223,6 +237,7 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
       continue;
     }
     if (rc.kind === 'direct' && storeMacros.has(rc.name)) noteStore(rc, argList, fn, callbacks[fn], addressTaken);
+    if (rc.kind === 'direct' && fn >= 0) noteIncrement(rc, argList, knowledge, fn, increments);
     noteArgs(rc.kind === 'direct' ? rc.name : undefined, argList, lines, fn, locals[fn], callbacks[fn], addressTaken);
     if (fn < 0) continue;
     const kind = rc.kind === 'direct' && locals[fn].has(rc.name) ? 'variable' : rc.kind;
@@ -255,7 +270,8 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
   const byPos = <T extends { line: number; col: number }>(x: T, y: T) => x.line - y.line || x.col - y.col;
   calls.sort(byPos);
   addressTaken.sort(byPos);
-  return { functions, defs, calls, gotos, labels, addressTaken, macroCalls, mibItems, enums, structs, parseErrors };
+  increments.sort(byPos);
+  return { functions, defs, calls, gotos, labels, addressTaken, macroCalls, mibItems, increments, enums, structs, parseErrors };
 }
 
 // ---------- helpers ----------
@@ -349,6 +365,36 @@ function noteStore(rc: { name: string; line: number; col: number }, args: ArgTex
   const name = functionValueText(args[1].text);
   if (!m || !name) return;
   out.push({ name, ctx: 'assign', line: rc.line, col: rc.col, field: m[3], target: clip(m[1]), fn, ...(callbacks?.has(name) ? { param: 1 } : {}) });
+}
+
+const FIELD_ARG = /^&?\s*\(?\s*(.*?)\s*(->|\.)\s*([A-Za-z_]\w*)\s*\)?$/s;
+
+/**
+ * Calls that bump a counter, by kernel knowledge: `atomic_inc(&sk->sk_drops)`,
+ * `DEV_STATS_INC(dev, rx_dropped)`, `dev_core_stats_rx_dropped_inc(dev)`,
+ * `__UDP_INC_STATS(net, UDP_MIB_RCVBUFERRORS, lite)`.
+ */
+function noteIncrement(rc: { name: string; line: number; col: number }, args: ArgText[], knowledge: Knowledge, fn: number, out: Increment[]) {
+  const k = knowledge.counters;
+  const at = { fn, line: rc.line, col: rc.col, via: rc.name };
+  if (k.mibMacros.test(rc.name)) {
+    const mib = args.find((a) => k.mibConstant.test(a.text));
+    if (mib) out.push({ ...at, kind: 'mib', name: mib.text });
+  } else if (k.calls.test(rc.name)) {
+    for (const a of args) {
+      const m = FIELD_ARG.exec(a.text);
+      if (m) {
+        out.push({ ...at, kind: 'field', name: m[3], receiver: clip(m[1]) });
+        return;
+      }
+    }
+  } else if (Object.hasOwn(k.fieldMacros, rc.name)) {
+    const f = args[k.fieldMacros[rc.name]]?.text;
+    if (f && IDENT.test(f)) out.push({ ...at, kind: 'field', name: f, ...(args[0] ? { receiver: clip(args[0].text) } : {}) });
+  } else {
+    const named = k.namedCalls.exec(rc.name);
+    if (named) out.push({ ...at, kind: 'field', name: named[1], ...(args[0] ? { receiver: clip(args[0].text) } : {}) });
+  }
 }
 
 /** Name and pointed-to struct of one parameter's text: `struct sk_buff *skb`, `int (*okfn)(struct sk_buff *)`. */

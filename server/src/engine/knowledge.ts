@@ -19,6 +19,16 @@ export interface Knowledge {
   napiPoll: { struct: string; field: string };
   defaultScope: string[];
   maxFileBytes: number;
+  /** Which calls and macros bump a counter (see `counters` in kernel-knowledge.json). */
+  counters: CounterKnowledge;
+}
+
+export interface CounterKnowledge {
+  calls: RegExp;
+  fieldMacros: Record<string, number>;
+  namedCalls: RegExp;
+  mibMacros: RegExp;
+  mibConstant: RegExp;
 }
 
 export function baseKnowledge(): Knowledge {
@@ -36,6 +46,13 @@ export function baseKnowledge(): Knowledge {
     napiPoll: { ...raw.napiPoll },
     defaultScope: [...raw.defaultScope],
     maxFileBytes: raw.maxFileBytes,
+    counters: {
+      calls: new RegExp(raw.counters.calls),
+      fieldMacros: { ...raw.counters.fieldMacros },
+      namedCalls: new RegExp(raw.counters.namedCalls),
+      mibMacros: new RegExp(raw.counters.mibMacros),
+      mibConstant: new RegExp(raw.counters.mibConstant),
+    },
   };
 }
 
@@ -71,5 +88,6 @@ export function knowledgeFor(root: string): Knowledge {
 /** A stable fingerprint of everything that changes extraction output; part of the cache key. */
 export function knowledgeFingerprint(k: Knowledge): string {
   return JSON.stringify([k.annotationMacros, k.annotationFunctionMacros, k.sectionAnnotations,
-    k.valueWrappers, k.storeMacros, k.callbackParam.source, k.dispatchMacros.source, k.loopMacroMarker, k.maxFileBytes]);
+    k.valueWrappers, k.storeMacros, k.callbackParam.source, k.dispatchMacros.source, k.loopMacroMarker, k.maxFileBytes,
+    [k.counters.calls.source, k.counters.fieldMacros, k.counters.namedCalls.source, k.counters.mibMacros.source, k.counters.mibConstant.source]]);
 }

@@ -87,6 +87,24 @@ export interface MacroCall { fn: number; macro: string; line: number; col: numbe
 /** SNMP_MIB_ITEM("RcvbufErrors", UDP_MIB_RCVBUFERRORS) inside table `table`. */
 export interface MibItem { table: string; name: string; mib: string; line: number }
 
+/**
+ * A counter bumped in a function: a field (`sd->time_squeeze++`, `x->f += n`,
+ * `atomic_inc(&sk->sk_drops)`, `dev_core_stats_rx_dropped_inc(dev)`) or an SNMP MIB constant
+ * passed to a `*_INC_STATS*` macro. Drop sites and the counter map are built on these.
+ */
+export interface Increment {
+  fn: number;
+  kind: 'field' | 'mib';
+  /** field: the field name; mib: the MIB constant (UDP_MIB_RCVBUFERRORS). */
+  name: string;
+  line: number;
+  col: number;
+  /** How: '++', '+=', or the called function or macro. */
+  via: string;
+  /** field: the expression the field is read from (`sd`, `dev->stats`). */
+  receiver?: string;
+}
+
 export interface Enumerator { name: string; line: number; comment?: string }
 export interface EnumDef { name: string; line: number; items: Enumerator[] }
 
@@ -106,6 +124,7 @@ export interface FileFacts {
   addressTaken: AddressTaken[];
   macroCalls: MacroCall[];
   mibItems: MibItem[];
+  increments: Increment[];
   enums: EnumDef[];
   structs: StructDef[];
   /** 1 when the tree has ERROR or MISSING nodes: a parse-quality signal, not a failure. */

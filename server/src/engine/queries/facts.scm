@@ -89,6 +89,12 @@
         arguments: (argument_list (string_literal (string_content) @mib.name) (identifier) @mib.const))))
   (#eq? @mib.macro "SNMP_MIB_ITEM"))
 
+; ---------------------------------------------------------------- counter bumps
+; Field increments that are not calls: `sd->time_squeeze++`, `++x->f`, `x->f += n`
+; (extract.ts drops `--`). Calls that count (atomic_inc, *_INC_STATS) are read from the calls.
+(update_expression argument: (field_expression argument: (_) @inc.receiver field: (field_identifier) @inc.field)) @inc.update
+(assignment_expression left: (field_expression argument: (_) @inc.receiver field: (field_identifier) @inc.field) operator: "+=")
+
 ; ---------------------------------------------------------------- control flow
 (goto_statement label: (statement_identifier) @goto.label)
 (labeled_statement label: (statement_identifier) @label.name)
