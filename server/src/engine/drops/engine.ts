@@ -1,0 +1,295 @@
+// Drop sites of a function, a file or a call chain, and the source sites of a counter, on the
+// index and call graph. Syntax the index does not keep (label code, conditions, reasons) comes
+// from re-parsing only the files asked about; results are cached per file version.
+import type { KernelIndex } from '../indexer';
+import type { CallGraph } from '../callgraph/graph';
+import type { FileFacts, Increment } from '../types';
+import { FN_INLINE } from '../types';
+import { dropKnowledge, type DropKnowledge } from './knowledge';
+import { SourceParser, functionNodeAt } from './source-parser';
+import { analyseFunction, type FunctionDropFacts } from './function-analysis';
+import { buildCounterMap, type CounterMap } from './counter-map';
+import type { CounterEntry, CounterSite, CounterSitesResult, DropSite } from './types';
+
+/** A counter reached from some code, and the calls followed to reach it. */
+interface Reached { entry: CounterEntry; through: string[] }
+
+export class UnknownCounterError extends Error {}
+
+export class DropEngine {
+  readonly k: DropKnowledge;
+  private readonly parser: SourceParser;
+  private map: Promise<CounterMap> | undefined;
+  private reasonTexts: Map<string, string> | undefined;
+  private idsByFile: Map<string, number[]> | undefined;
+  private readonly cache = new Map<string, { stamp: string; sites: DropSite[] }>();
+
+  constructor(readonly index: KernelIndex, readonly graph: CallGraph, k: DropKnowledge = dropKnowledge()) {
+    this.k = k;
+    this.parser = new SourceParser(index.root, index.knowledge);
+  }
+
+  counterMap(): Promise<CounterMap> {
+    return (this.map ??= buildCounterMap(this.index, this.parser, this.k));
+  }
+
+  /** SKB_DROP_REASON_* -> its comment in include/net/dropreason*.h. */
+  reasons(): Map<string, string> {
+    if (this.reasonTexts) return this.reasonTexts;
+    const out = new Map<string, string>();
+    for (const [rel, f] of this.index.files) {
+      if (!this.k.reasonHeaders.test(rel)) continue;
+      for (const e of f.enums) {
+        for (const it of e.items) {
+          if (it.name.startsWith(this.k.reasonPrefix) && it.comment) out.set(it.name, it.comment.replace(/^@\w+:\s*/, ''));
+        }
+      }
+    }
+    return (this.reasonTexts = out);
+  }
+
+  /** Drop sites of every function named `target`, or of every function in file `target`. */
+  async sites(target: string): Promise<DropSite[]> {
+    if (this.index.files.has(target)) return this.fileSites(target);
+    const files = [...new Set(this.graph.idsOf(target).map((id) => this.graph.nodes[id].file))].sort();
+    const out: DropSite[] = [];
+    for (const f of files) out.push(...(await this.fileSites(f)).filter((s) => s.function === target));
+    return out;
+  }
+
+  /** Drop sites in the functions along the shortest call chain from `from` to `to`, in chain order. */
+  async pathSites(from: string, to: string): Promise<{ functions: string[]; sites: DropSite[] } | undefined> {
+    const hops = this.graph.paths(from, to, 1)[0];
+    if (!hops) return undefined;
+    const chain = [{ name: from, file: '' }, ...hops.map((h) => ({ name: h.callee, file: '' }))];
+    // Each hop's callee is the function defined where the next hop's call site is.
+    const fileOf = hops.map((h) => h.file);
+    const sites: DropSite[] = [];
+    for (let i = 0; i < chain.length; i++) {
+      const file = i < fileOf.length ? fileOf[i] : undefined;
+      const fnSites = await this.sites(chain[i].name);
+      sites.push(...(file ? fnSites.filter((s) => s.file === file) : fnSites));
+    }
+    return { functions: chain.map((c) => c.name), sites };
+  }
+
+  /** The counter named `name` ("RcvbufErrors", "Udp:InErrors", "time_squeeze", "rx_dropped") and the code incrementing it. */
+  async counterSites(name: string): Promise<CounterSitesResult> {
+    const map = await this.counterMap();
+    const entries = this.findCounter(map, name);
+    const files = new Set(entries.map((e) => e.file));
+    const mibs = new Set(entries.map((e) => e.mib ?? ''));
+    if (files.size > 1 || mibs.size > 1) {
+      throw new UnknownCounterError(`counter "${name}" is ambiguous: ${entries.map(qualifiedName).join(', ')}`);
+    }
+    const wanted = new Set(entries);
+    const sites: CounterSite[] = [];
+    for (const [rel, f] of this.index.files) {
+      const mib = entries[0].mib;
+      const field = entries[0].field;
+      const any = f.increments.some((i) => (mib ? i.kind === 'mib' && i.name === mib : i.kind === 'field' && i.name === field));
+      if (!any) continue;
+      const ids = this.fileIds(rel);
+      for (const inc of f.increments) {
+        if (ids[inc.fn] === undefined) continue;
+        if (this.countersOf(map, inc, ids[inc.fn]).some((e) => wanted.has(e))) {
+          sites.push({ function: f.functions[inc.fn].name, file: rel, line: inc.line, via: inc.via });
+        }
+      }
+    }
+    sites.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+    const e = entries[0];
+    const prefixes = [...new Set(entries.map((x) => x.prefix).filter((p): p is string => !!p))];
+    return { counter: e.name, file: e.file, mib: e.mib ?? null, ...(e.field ? { field: e.field } : {}), ...(prefixes.length ? { prefixes } : {}), sites };
+  }
+
+  private findCounter(map: CounterMap, name: string): CounterEntry[] {
+    const colon = name.lastIndexOf(':');
+    const prefix = colon > 0 ? name.slice(0, colon) : undefined;
+    const bare = colon > 0 ? name.slice(colon + 1) : name;
+    let found = map.entries.filter((e) => e.name === bare && (!prefix || e.prefix === prefix || e.file === prefix));
+    if (!found.length && !prefix) found = map.entries.filter((e) => e.field === bare);
+    if (!found.length) throw new UnknownCounterError(`no counter named "${name}" in the counter map of this tree`);
+    return found;
+  }
+
+  /** Drop sites of one file, cached until its facts change. `text` analyses an unsaved buffer. */
+  async fileSites(rel: string): Promise<DropSite[]> {
+    const facts = this.index.files.get(rel);
+    if (!facts) return [];
+    const stamp = `${facts.mtimeMs}:${facts.size}`;
+    const hit = this.cache.get(rel);
+    if (hit && hit.stamp === stamp) return hit.sites;
+    const sites = await this.computeFileSites(facts);
+    this.cache.set(rel, { stamp, sites });
+    return sites;
+  }
+
+  private async computeFileSites(facts: FileFacts): Promise<DropSite[]> {
+    const map = await this.counterMap();
+    const ids = this.fileIds(facts.path);
+    const freeNames = (n: string) => this.k.freeFunctions.has(n) || this.k.conditionalFrees.has(n);
+    const needAst = new Set<number>();
+    for (const g of facts.gotos) needAst.add(g.fn);
+    for (const c of facts.calls) if (c.kind === 'direct' && freeNames(c.name)) needAst.add(c.fn);
+    const analyses = new Map<number, FunctionDropFacts>();
+    if (needAst.size) {
+      await this.parser.with(facts.path, ({ root, text }) => {
+        for (const i of needAst) {
+          const node = functionNodeAt(root, facts.functions[i].line);
+          if (node) analyses.set(i, analyseFunction(node, text, this.k));
+        }
+      });
+    }
+    const reasons = this.reasons();
+    const incByFn = new Map<number, Increment[]>();
+    for (const inc of facts.increments) {
+      const list = incByFn.get(inc.fn);
+      if (list) list.push(inc);
+      else incByFn.set(inc.fn, [inc]);
+    }
+    const out: DropSite[] = [];
+    facts.functions.forEach((fn, i) => {
+      const id = ids[i];
+      if (id === undefined) return;
+      const a = analyses.get(i);
+      const incs = incByFn.get(i) ?? [];
+      const withReason = (reason: string | null) => ({ reason, ...(reason && reasons.has(reason) ? { reasonText: reasons.get(reason) } : {}) });
+      // Drop labels: their code frees the skb or counts a drop.
+      const dropLabels = new Map<string, { line: number; counters: Reached[]; from: number; to: number; start: number; end: number }>();
+      for (const code of a?.labels ?? []) {
+        const reached = [
+          ...incs.filter((x) => x.line >= code.line && x.line <= code.endLine).flatMap((x) => this.dropCounters(map, x, id).map((entry) => ({ entry, through: [] }))),
+          ...this.reachedFromCalls(map, id, code.line, code.endLine, true),
+        ];
+        if (code.frees.length || reached.length) dropLabels.set(code.label, { line: code.line, counters: reached, from: code.line, to: code.endLine, start: code.start, end: code.end });
+      }
+      const inLabel = (line: number) => [...dropLabels.values()].some((l) => line >= l.from && line <= l.to);
+      for (const g of a?.gotos ?? []) {
+        const l = dropLabels.get(g.label);
+        if (!l) continue;
+        const through = l.counters.find((r) => r.through.length)?.through;
+        out.push({ function: fn.name, file: facts.path, line: g.line, kind: 'goto', label: g.label, labelLine: l.line, ...withReason(g.reason),
+          counters: names(l.counters), ...(g.condition ? { condition: g.condition } : {}), ...(through ? { through } : {}) });
+      }
+      for (const f of a?.frees ?? []) {
+        if ([...dropLabels.values()].some((l) => f.at >= l.start && f.at < l.end)) continue;
+        out.push({ function: fn.name, file: facts.path, line: f.line, kind: 'free', ...withReason(f.reason), counters: [], via: f.name,
+          ...(this.k.conditionalFrees.has(f.name) ? { notAlwaysDrop: true } : {}) });
+      }
+      for (const inc of incs) {
+        if (inLabel(inc.line)) continue;
+        const counters = this.dropCounters(map, inc, id);
+        if (counters.length) out.push({ function: fn.name, file: facts.path, line: inc.line, kind: 'counter', reason: null, counters: names(counters.map((entry) => ({ entry, through: [] }))), via: inc.via });
+      }
+      // Counting helpers and callbacks called outside drop labels (sk_drops_add, tap->count_rx_dropped).
+      const byLine = new Map<number, Reached[]>();
+      for (const e of this.graph.out[id]) {
+        const edge = this.graph.edges[e];
+        if (inLabel(edge.line) || !this.followable(edge.to, edge.kind)) continue;
+        const r = this.reachedFrom(map, edge.to, 1, new Set([id]), [this.graph.nodes[edge.to].name]);
+        if (r.length) byLine.set(edge.line, [...(byLine.get(edge.line) ?? []), ...r]);
+      }
+      for (const [line, r] of byLine) {
+        if (out.some((s) => s.kind === 'counter' && s.line === line && s.function === fn.name)) continue;
+        out.push({ function: fn.name, file: facts.path, line, kind: 'counter', reason: null, counters: names(r), via: r[0].through[0], through: r[0].through });
+      }
+    });
+    out.sort((x, y) => x.line - y.line || kindOrder(x.kind) - kindOrder(y.kind));
+    return out;
+  }
+
+  /** Counters reached by the calls a function makes on lines [from, to]; `any` follows every callee at the first level. */
+  private reachedFromCalls(map: CounterMap, id: number, from: number, to: number, any: boolean): Reached[] {
+    const out: Reached[] = [];
+    for (const e of this.graph.out[id]) {
+      const edge = this.graph.edges[e];
+      if (edge.line < from || edge.line > to) continue;
+      const callee = this.graph.nodes[edge.to];
+      if (this.k.freeFunctions.has(callee.name) || this.k.conditionalFrees.has(callee.name)) continue;
+      if (!any && !this.followable(edge.to, edge.kind)) continue;
+      const first = edge.kind === 'direct' ? callee.name : `${this.callText(id, edge.line, edge.col) ?? callee.name}`;
+      const through = first === callee.name ? [callee.name] : [first, callee.name];
+      out.push(...this.reachedFrom(map, edge.to, 1, new Set([id]), through));
+    }
+    return out;
+  }
+
+  /** Counters a function increments, and those of the inline helpers and callbacks it calls, to labelFollowDepth. */
+  private reachedFrom(map: CounterMap, id: number, depth: number, seen: Set<number>, through: string[]): Reached[] {
+    if (seen.has(id) || depth > this.k.labelFollowDepth) return [];
+    seen.add(id);
+    const node = this.graph.nodes[id];
+    const facts = this.index.files.get(node.file);
+    if (!facts) return [];
+    const out: Reached[] = [];
+    for (const inc of facts.increments) if (inc.fn === node.index) for (const entry of this.dropCounters(map, inc, id)) out.push({ entry, through });
+    for (const e of this.graph.out[id]) {
+      const edge = this.graph.edges[e];
+      if (!this.followable(edge.to, edge.kind)) continue;
+      out.push(...this.reachedFrom(map, edge.to, depth + 1, seen, [...through, this.graph.nodes[edge.to].name]));
+    }
+    return out;
+  }
+
+  /** Inline helpers and indirect calls are followed; other direct calls are separate functions with their own sites. */
+  private followable(to: number, kind: string): boolean {
+    const n = this.graph.nodes[to];
+    if (this.k.freeFunctions.has(n.name) || this.k.conditionalFrees.has(n.name) || this.k.notDrops.has(n.name)) return false;
+    if (kind !== 'direct') return true;
+    const fn = this.index.files.get(n.file)?.functions[n.index];
+    return !!fn && (fn.flags & FN_INLINE) !== 0;
+  }
+
+  /** `tap->count_rx_dropped` for a field call at this site, from the index's call facts. */
+  private callText(id: number, line: number, col: number): string | undefined {
+    const node = this.graph.nodes[id];
+    const c = this.index.files.get(node.file)?.calls.find((x) => x.fn === node.index && x.line === line && x.col === col);
+    if (!c) return undefined;
+    return c.kind === 'field' && c.receiver !== undefined ? `${c.receiver}${c.op ?? '->'}${c.name}` : c.name;
+  }
+
+  private dropCounters(map: CounterMap, inc: Increment, id: number): CounterEntry[] {
+    return this.countersOf(map, inc, id).filter((e) => e.drop);
+  }
+
+  /** Counter-map entries an increment feeds. */
+  countersOf(map: CounterMap, inc: Increment, id: number): CounterEntry[] {
+    if (inc.kind === 'mib') {
+      const family = this.k.mibFamilies.find((f) => f.macros.test(inc.via));
+      return (map.byMib.get(inc.name) ?? []).filter((e) => !family || e.source.file === family.source);
+    }
+    const list = map.byField.get(inc.name);
+    if (!list) return [];
+    let type: string | undefined | null = null;
+    return list.filter((e) => {
+      if (!map.strict.has(e)) return true;
+      if (type === null) type = this.graph.typeOf(inc.receiver ?? '', id);
+      return type === e.struct;
+    });
+  }
+
+  private fileIds(rel: string): number[] {
+    if (!this.idsByFile) {
+      this.idsByFile = new Map();
+      for (const n of this.graph.nodes) {
+        let list = this.idsByFile.get(n.file);
+        if (!list) this.idsByFile.set(n.file, (list = []));
+        list[n.index] = n.id;
+      }
+    }
+    return this.idsByFile.get(rel) ?? [];
+  }
+}
+
+function names(r: Reached[]): string[] {
+  return [...new Set(r.map((x) => x.entry.name))].sort();
+}
+
+function kindOrder(k: DropSite['kind']): number {
+  return k === 'goto' ? 0 : k === 'free' ? 1 : 2;
+}
+
+export function qualifiedName(e: CounterEntry): string {
+  return e.prefix ? `${e.prefix}:${e.name}` : e.file.includes(e.name) ? e.name : `${e.file}:${e.name}`;
+}
