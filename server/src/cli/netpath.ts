@@ -8,6 +8,9 @@ import { findDefinitions, findReferences } from '../engine/symbols';
 import { CallGraph } from '../engine/callgraph/graph';
 import type { ResolutionStats } from '../engine/callgraph/types';
 import { CountersUsageError, runCounters } from '../counters/cli';
+import { kernelVersion } from '../engine/kernel-tree';
+import { generateProbe, type ProbeRequest } from '../engine/probes/generate';
+import { ProbeError } from '../engine/probes/types';
 
 const USAGE = `netpath: explore the Linux kernel network receive path
 
@@ -19,6 +22,8 @@ usage:
   netpath callees <function> [--kernel <dir>] [--json]
   netpath path <from> <to> [--max N] [--kernel <dir>] [--json]
   netpath counters [--host H] [--interval S] [--count N] [--ssh-config F] [--json]
+  netpath probe <function> [--line N | --drops] [--file F] [--format stap] [--kernel <dir>]
+  netpath probe --path <from> <to> [--format stap] [--kernel <dir>]
 
 options:
   --kernel <dir>   kernel tree (default: the current directory)
@@ -28,6 +33,11 @@ options:
   --cache <dir>    cache folder (default: $NETPATH_CACHE or ~/.cache/netpath)
   --no-graph       index: skip building the call graph and its resolution statistics
   --max N          path: how many shortest chains (default 3)
+  --line N         probe: a statement probe on line N of the function's file
+  --drops          probe: which drop site of the function fires
+  --path           probe: one probe per hop of the shortest chain <from> -> <to>
+  --file F         probe: the function's file (tree-relative) when its name is defined in several
+  --format stap    probe: script language (only SystemTap for now)
   --host H         counters: an ssh host (a Host of ~/.ssh/config, or [user@]name); default: this machine
   --interval S     counters: seconds between snapshots, 1 to 3600 (default 1)
   --count N        counters: stop after N snapshots
@@ -37,7 +47,7 @@ options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'host', 'interval', 'count', 'ssh-config'] });
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'host', 'interval', 'count', 'ssh-config'] });
   const [cmd, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || cmd === 'help') {
     process.stdout.write(USAGE);
@@ -54,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
     case 'callees':
       if (!rest[0]) throw new UsageError(`netpath ${cmd} needs a function name`);
       return runCalls(cmd, rest[0], args);
+    case 'probe':
+      return runProbe(rest, args);
     case 'counters':
       return runCounters({ host: args.options.get('host'), interval: args.options.get('interval'), count: args.options.get('count'), sshConfig: args.options.get('ssh-config'), json: args.flags.has('json') });
     case 'path':
@@ -182,6 +194,39 @@ async function runCalls(cmd: 'callers' | 'callees', name: string, args: ParsedAr
   if (args.flags.has('json')) process.stdout.write(JSON.stringify({ function: name, [cmd]: edges }) + '\n');
   else for (const h of edges) process.stdout.write(`${h.caller} -> ${h.callee}\t${h.file}:${h.line}\t${h.kind}${h.candidates ? ` (${h.candidates} candidates)` : ''}\n`);
   return 0;
+}
+
+/** `netpath probe`: a SystemTap script on stdout; bad input is a usage error or exit 1 with the reason. */
+async function runProbe(rest: string[], args: ParsedArgs): Promise<number> {
+  const format = args.options.get('format') ?? 'stap';
+  if (format !== 'stap') throw new UsageError(`--format ${format} is not supported (only stap)`);
+  const modes = ['line', 'drops', 'path'].filter((m) => args.flags.has(m) || args.options.has(m));
+  if (modes.length > 1) throw new UsageError(`--${modes.join(', --')} cannot be combined`);
+  const file = args.options.get('file');
+  let req: ProbeRequest;
+  if (args.flags.has('path')) {
+    if (rest.length !== 2) throw new UsageError('netpath probe --path needs <from> <to>');
+    req = { mode: 'path', from: rest[0], to: rest[1] };
+  } else {
+    if (rest.length !== 1) throw new UsageError('netpath probe needs one function name');
+    if (args.options.has('line')) {
+      const line = Number(args.options.get('line'));
+      if (!Number.isInteger(line) || line < 1) throw new UsageError('--line must be a positive line number');
+      req = { mode: 'line', function: rest[0], file, line };
+    } else {
+      req = { mode: args.flags.has('drops') ? 'drops' : 'function', function: rest[0], file };
+    }
+  }
+  const idx = await openIndex(args.options.get('kernel') ?? '.', args, 'loading index');
+  try {
+    const probe = await generateProbe({ files: idx.files, kbuild: idx.kbuild, version: kernelVersion(idx.root), graph: () => CallGraph.build(idx.files, idx.knowledge) }, req);
+    process.stdout.write(probe.text);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof ProbeError)) throw e;
+    process.stderr.write(`netpath: ${e.message}\n`);
+    return 1;
+  }
 }
 
 async function runPath(from: string, to: string, args: ParsedArgs): Promise<number> {
