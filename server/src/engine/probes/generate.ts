@@ -16,10 +16,24 @@ export interface ProbeSources extends ProbeIndex {
   version?: string;
   /** The call graph, for path mode (built on demand: it takes seconds). */
   graph?: () => CallGraph | Promise<CallGraph>;
-  /** Drop sites of a function, for drops mode; absent until the drop-site engine provides them. */
-  dropSites?: (fn: ProbeFunction) => DropSiteInput[];
-  /** Functions the drop sites count through (e.g. macvtap_count_rx_dropped), for drops mode. */
-  counterFunctions?: (fn: ProbeFunction, sites: DropSiteInput[]) => ProbeFunction[];
+  /** Drop sites of a function (from the drop-site engine), for drops mode. */
+  dropSites?: (fn: ProbeFunction) => DropSiteInput[] | Promise<DropSiteInput[]>;
+}
+
+/**
+ * The functions a function's drop sites count through: the named calls in each site's
+ * `through` chain (`tap->count_rx_dropped` is a field call, `macvtap_count_rx_dropped` a function).
+ */
+export function counterFunctions(src: ProbeIndex, fn: ProbeFunction, sites: DropSiteInput[]): ProbeFunction[] {
+  const out = new Map<string, ProbeFunction>();
+  for (const s of sites) {
+    for (const name of s.through ?? []) {
+      if (!/^[A-Za-z_]\w*$/.test(name) || name === fn.name || out.has(name)) continue;
+      const def = calleeFunction(src, name, fn.file);
+      if (def) out.set(name, def);
+    }
+  }
+  return [...out.values()];
 }
 
 export async function generateProbe(src: ProbeSources, req: ProbeRequest): Promise<GeneratedProbe> {
@@ -51,8 +65,8 @@ export async function generateProbe(src: ProbeSources, req: ProbeRequest): Promi
     case 'drops': {
       if (!src.dropSites) throw new ProbeError('drop sites are not available in this version of netpath');
       const fn = pickFunction(src, req.function, req.file);
-      const sites = src.dropSites(fn);
-      return dropsProbe(ctx, fn, sites, dropReasons(src), src.counterFunctions?.(fn, sites) ?? []);
+      const sites = (await src.dropSites(fn)).filter((s) => s.function === fn.name && s.file === fn.file);
+      return dropsProbe(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites));
     }
   }
 }

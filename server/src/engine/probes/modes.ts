@@ -28,7 +28,7 @@ export function objectText(fn: ProbeFunction): string {
 
 function describe(fn: ProbeFunction): string {
   const kind = fn.isInline ? 'inline function' : fn.isStatic ? 'static function' : 'function';
-  return `${fn.name}, a ${kind} at ${fn.file}:${fn.line}, ${objectText(fn)}.`;
+  return `${fn.name}, ${kind.startsWith('i') ? 'an' : 'a'} ${kind} at ${fn.file}:${fn.line}, ${objectText(fn)}.`;
 }
 
 function headerOf(ctx: ModeContext, title: string, lines: string[]): string[] {

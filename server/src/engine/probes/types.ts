@@ -38,6 +38,8 @@ export interface DropSiteInput {
   labelLine?: number;
   reason?: string | null;
   counters?: string[];
+  /** Calls followed from the site to its counters, e.g. ["tap->count_rx_dropped", "macvtap_count_rx_dropped"]. */
+  through?: string[];
 }
 
 /** One call of a receive path (the call graph's Hop). */
