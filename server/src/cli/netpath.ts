@@ -11,6 +11,7 @@ import { CountersUsageError, runCounters } from '../counters/cli';
 import { kernelVersion } from '../engine/kernel-tree';
 import { generateProbe, type ProbeRequest } from '../engine/probes/generate';
 import { ProbeError } from '../engine/probes/types';
+import { DropEngine } from '../engine/drops/engine';
 
 const USAGE = `netpath: explore the Linux kernel network receive path
 
@@ -219,7 +220,12 @@ async function runProbe(rest: string[], args: ParsedArgs): Promise<number> {
   }
   const idx = await openIndex(args.options.get('kernel') ?? '.', args, 'loading index');
   try {
-    const probe = await generateProbe({ files: idx.files, kbuild: idx.kbuild, version: kernelVersion(idx.root), graph: () => CallGraph.build(idx.files, idx.knowledge) }, req);
+    let graph: CallGraph | undefined;
+    const graphOf = () => (graph ??= CallGraph.build(idx.files, idx.knowledge));
+    const probe = await generateProbe({
+      files: idx.files, kbuild: idx.kbuild, version: kernelVersion(idx.root), graph: graphOf,
+      dropSites: (fn) => new DropEngine(idx, graphOf()).sites(fn.name),
+    }, req);
     process.stdout.write(probe.text);
     return 0;
   } catch (e) {
