@@ -54,6 +54,8 @@ test('labels that free the skb or count a drop are drop labels; others are not, 
     [line(L, 'goto drop;', 1), 'goto', 'drop', 'SKB_DROP_REASON_NOT_SPECIFIED', '', 'skb->len > 1500'],
     [line(L, 'goto discard;'), 'goto', 'discard', null, 'drops', '!(skb->protocol)'],
     [line(L, 'goto count;'), 'goto', 'count', null, 'rx_dropped', 'skb->priority'],
+    // The label's own code stores the reason, then jumps to the label that frees.
+    [line(L, 'goto short_packet;'), 'goto', 'short_packet', 'SKB_DROP_REASON_PKT_TOO_SMALL', '', 'skb->hash'],
     [line(L, 'dev_kfree_skb_any(skb);'), 'free', 'dev_kfree_skb_any', null, '', ''],
     [line(L, '\tkfree_skb(skb);'), 'free', 'kfree_skb', null, '', ''],
   ]);

@@ -3,11 +3,12 @@
 // from re-parsing only the files asked about; results are cached per file version.
 import type { KernelIndex } from '../indexer';
 import type { CallGraph } from '../callgraph/graph';
+import type { Edge } from '../callgraph/types';
 import type { FileFacts, Increment } from '../types';
 import { FN_INLINE } from '../types';
 import { dropKnowledge, type DropKnowledge } from './knowledge';
 import { SourceParser, functionNodeAt } from './source-parser';
-import { analyseFunction, type FunctionDropFacts } from './function-analysis';
+import { analyseFunction, type FunctionDropFacts, type Segment } from './function-analysis';
 import { buildCounterMap, type CounterMap } from './counter-map';
 import type { CounterEntry, CounterSite, CounterSitesResult, DropSite } from './types';
 
@@ -156,15 +157,16 @@ export class DropEngine {
       const incs = incByFn.get(i) ?? [];
       const withReason = (reason: string | null) => ({ reason, ...(reason && reasons.has(reason) ? { reasonText: reasons.get(reason) } : {}) });
       // Drop labels: their code frees the skb or counts a drop.
-      const dropLabels = new Map<string, { line: number; counters: Reached[]; from: number; to: number; start: number; end: number }>();
+      const dropLabels = new Map<string, { line: number; counters: Reached[]; segments: Segment[] }>();
       for (const code of a?.labels ?? []) {
+        const onLines = (line: number) => code.segments.some((g) => line >= g.startLine && line <= g.endLine);
         const reached = [
-          ...incs.filter((x) => x.line >= code.line && x.line <= code.endLine).flatMap((x) => this.dropCounters(map, x, id).map((entry) => ({ entry, through: [] }))),
-          ...this.reachedFromCalls(map, id, code.line, code.endLine, true),
+          ...incs.filter((x) => onLines(x.line)).flatMap((x) => this.dropCounters(map, x, id).map((entry) => ({ entry, through: [] }))),
+          ...this.reachedFromCalls(map, id, onLines),
         ];
-        if (code.frees.length || reached.length) dropLabels.set(code.label, { line: code.line, counters: reached, from: code.line, to: code.endLine, start: code.start, end: code.end });
+        if (code.frees.length || reached.length) dropLabels.set(code.label, { line: code.line, counters: reached, segments: code.segments });
       }
-      const inLabel = (line: number) => [...dropLabels.values()].some((l) => line >= l.from && line <= l.to);
+      const inLabel = (line: number) => [...dropLabels.values()].some((l) => l.segments.some((g) => line >= g.startLine && line <= g.endLine));
       for (const g of a?.gotos ?? []) {
         const l = dropLabels.get(g.label);
         if (!l) continue;
@@ -173,7 +175,7 @@ export class DropEngine {
           counters: names(l.counters), ...(g.condition ? { condition: g.condition } : {}), ...(through ? { through } : {}) });
       }
       for (const f of a?.frees ?? []) {
-        if ([...dropLabels.values()].some((l) => f.at >= l.start && f.at < l.end)) continue;
+        if ([...dropLabels.values()].some((l) => l.segments.some((g) => f.at >= g.start && f.at < g.end))) continue;
         out.push({ function: fn.name, file: facts.path, line: f.line, kind: 'free', ...withReason(f.reason), counters: [], via: f.name,
           ...(this.k.conditionalFrees.has(f.name) ? { notAlwaysDrop: true } : {}) });
       }
@@ -186,8 +188,8 @@ export class DropEngine {
       const byLine = new Map<number, Reached[]>();
       for (const e of this.graph.out[id]) {
         const edge = this.graph.edges[e];
-        if (inLabel(edge.line) || !this.followable(edge.to, edge.kind)) continue;
-        const r = this.reachedFrom(map, edge.to, 1, new Set([id]), [this.graph.nodes[edge.to].name]);
+        if (inLabel(edge.line) || !this.followable(edge, false)) continue;
+        const r = this.reachedFrom(map, edge.to, 1, new Set([id]), [this.graph.nodes[edge.to].name], false);
         if (r.length) byLine.set(edge.line, [...(byLine.get(edge.line) ?? []), ...r]);
       }
       for (const [line, r] of byLine) {
@@ -199,24 +201,24 @@ export class DropEngine {
     return out;
   }
 
-  /** Counters reached by the calls a function makes on lines [from, to]; `any` follows every callee at the first level. */
-  private reachedFromCalls(map: CounterMap, id: number, from: number, to: number, any: boolean): Reached[] {
+  /** Counters reached by the calls a label's code makes: every callee, and resolved callbacks, are followed. */
+  private reachedFromCalls(map: CounterMap, id: number, onLines: (line: number) => boolean): Reached[] {
     const out: Reached[] = [];
     for (const e of this.graph.out[id]) {
       const edge = this.graph.edges[e];
-      if (edge.line < from || edge.line > to) continue;
+      if (!onLines(edge.line)) continue;
       const callee = this.graph.nodes[edge.to];
-      if (this.k.freeFunctions.has(callee.name) || this.k.conditionalFrees.has(callee.name)) continue;
-      if (!any && !this.followable(edge.to, edge.kind)) continue;
+      if (!this.followable(edge, true) && edge.kind !== 'direct' && edge.kind !== 'macro') continue;
+      if (this.k.freeFunctions.has(callee.name) || this.k.conditionalFrees.has(callee.name) || this.k.notDrops.has(callee.name)) continue;
       const first = edge.kind === 'direct' ? callee.name : `${this.callText(id, edge.line, edge.col) ?? callee.name}`;
       const through = first === callee.name ? [callee.name] : [first, callee.name];
-      out.push(...this.reachedFrom(map, edge.to, 1, new Set([id]), through));
+      out.push(...this.reachedFrom(map, edge.to, 1, new Set([id]), through, true));
     }
     return out;
   }
 
   /** Counters a function increments, and those of the inline helpers and callbacks it calls, to labelFollowDepth. */
-  private reachedFrom(map: CounterMap, id: number, depth: number, seen: Set<number>, through: string[]): Reached[] {
+  private reachedFrom(map: CounterMap, id: number, depth: number, seen: Set<number>, through: string[], callbacks: boolean): Reached[] {
     if (seen.has(id) || depth > this.k.labelFollowDepth) return [];
     seen.add(id);
     const node = this.graph.nodes[id];
@@ -226,17 +228,21 @@ export class DropEngine {
     for (const inc of facts.increments) if (inc.fn === node.index) for (const entry of this.dropCounters(map, inc, id)) out.push({ entry, through });
     for (const e of this.graph.out[id]) {
       const edge = this.graph.edges[e];
-      if (!this.followable(edge.to, edge.kind)) continue;
-      out.push(...this.reachedFrom(map, edge.to, depth + 1, seen, [...through, this.graph.nodes[edge.to].name]));
+      if (!this.followable(edge, callbacks)) continue;
+      out.push(...this.reachedFrom(map, edge.to, depth + 1, seen, [...through, this.graph.nodes[edge.to].name], callbacks));
     }
     return out;
   }
 
-  /** Inline helpers and indirect calls are followed; other direct calls are separate functions with their own sites. */
-  private followable(to: number, kind: string): boolean {
-    const n = this.graph.nodes[to];
+  /**
+   * Inline helpers are followed (they count for their caller); so are callbacks resolved to a
+   * few candidates when `callbacks` (a drop label's `tap->count_rx_dropped(tap)`). Other calls
+   * are functions with drop sites of their own.
+   */
+  private followable(edge: Edge, callbacks: boolean): boolean {
+    const n = this.graph.nodes[edge.to];
     if (this.k.freeFunctions.has(n.name) || this.k.conditionalFrees.has(n.name) || this.k.notDrops.has(n.name)) return false;
-    if (kind !== 'direct') return true;
+    if (edge.kind === 'field' || edge.kind === 'registered' || edge.kind === 'variable') return callbacks && (edge.candidates ?? 1) <= this.k.maxCallbackCandidates;
     const fn = this.index.files.get(n.file)?.functions[n.index];
     return !!fn && (fn.flags & FN_INLINE) !== 0;
   }

@@ -6,13 +6,17 @@ import { oneLine, walk } from './source-parser';
 import type { DropKnowledge } from './knowledge';
 
 export interface FreeCall { name: string; line: number; at: number; reason: string | null }
+/** A stretch of a label's code, as offsets and 1-based lines. */
+export interface Segment { start: number; end: number; startLine: number; endLine: number }
 export interface LabelCode {
   label: string;
   line: number;
-  /** The label's code: from the label to the end of the next return (or of the function). */
-  start: number;
-  end: number;
-  endLine: number;
+  /**
+   * The label's code: the statements from the label on, to the next return, through
+   * unconditional gotos. Statements that contain their own exit (`if (x) { ...; return; }`)
+   * are other paths and are left out.
+   */
+  segments: Segment[];
   frees: FreeCall[];
 }
 export interface GotoFact { label: string; line: number; at: number; condition?: string; reason: string | null }
@@ -22,16 +26,15 @@ interface ReasonStore { variable: string; value: string; at: number; blockStart:
 interface RawFree { name: string; line: number; at: number; constant?: string; variable?: string }
 
 export function analyseFunction(fn: Node, text: string, k: DropKnowledge): FunctionDropFacts {
-  const labels: Array<{ label: string; line: number; start: number }> = [];
+  const labels: Array<{ label: string; line: number; node: Node }> = [];
   const gotos: Array<{ label: string; line: number; at: number; node: Node }> = [];
-  const returns: number[] = [];
   const frees: RawFree[] = [];
   const stores: ReasonStore[] = [];
   walk(fn, (n) => {
     switch (n.type) {
       case 'labeled_statement': {
         const l = n.childForFieldName('label');
-        if (l) labels.push({ label: l.text, line: n.startPosition.row + 1, start: n.startIndex });
+        if (l) labels.push({ label: l.text, line: n.startPosition.row + 1, node: n });
         break;
       }
       case 'goto_statement': {
@@ -39,9 +42,6 @@ export function analyseFunction(fn: Node, text: string, k: DropKnowledge): Funct
         if (l) gotos.push({ label: l.text, line: n.startPosition.row + 1, at: n.startIndex, node: n });
         break;
       }
-      case 'return_statement':
-        returns.push(n.startIndex);
-        break;
       case 'call_expression': {
         const callee = n.childForFieldName('function');
         if (callee?.type !== 'identifier') break;
@@ -74,7 +74,6 @@ export function analyseFunction(fn: Node, text: string, k: DropKnowledge): Funct
       }
     }
   });
-  returns.sort((a, b) => a - b);
   frees.sort((a, b) => a.at - b.at);
   /** The reason a variable holds at `at`: the last store before it in a block that encloses it. */
   const reasonOf = (variable: string, at: number): string | null => {
@@ -84,22 +83,30 @@ export function analyseFunction(fn: Node, text: string, k: DropKnowledge): Funct
     }
     return best?.value ?? null;
   };
-  const fnEnd = fn.endIndex;
+  /** A reason stored by the label's own code before the free at `at` (`short_packet: reason = X; goto drop;`). */
+  const storedInLabel = (segments: Segment[], variable: string, at: number): string | null => {
+    let value: string | null = null;
+    for (const g of segments) {
+      for (const st of stores) if (st.variable === variable && st.at >= g.start && st.at < g.end && (st.at < at || !(at >= g.start && at < g.end))) value = st.value;
+      if (at >= g.start && at < g.end) break;
+    }
+    return value;
+  };
+  /** Gotos that end a label's code (`csum_error: ...; goto drop;`): part of that label's path, not sites of their own. */
+  const chained = new Set<number>();
+  const labelNodes = new Map<string, Node>();
+  for (const l of labels) labelNodes.set(l.label, l.node);
+  const inside = (segs: Segment[], at: number) => segs.some((g) => at >= g.start && at < g.end);
   const codes: LabelCode[] = labels.map((l) => {
-    const ret = returns.find((r) => r > l.start);
-    const end = ret !== undefined ? endOfStatement(text, ret, fnEnd) : fnEnd;
-    const inside = frees.filter((f) => f.at >= l.start && f.at < end);
-    return {
-      label: l.label, line: l.line, start: l.start, end, endLine: lineAt(text, end, l.line, l.start),
-      frees: inside.map((f) => ({ name: f.name, line: f.line, at: f.at, reason: f.constant ?? null })),
-    };
+    const segments = labelCode(l.node, labelNodes, chained);
+    return { label: l.label, line: l.line, segments, frees: frees.filter((f) => inside(segments, f.at)).map((f) => ({ name: f.name, line: f.line, at: f.at, reason: f.constant ?? null })) };
   });
-  const gotoFacts: GotoFact[] = gotos.map((g) => {
+  const gotoFacts: GotoFact[] = gotos.filter((g) => !chained.has(g.at)).map((g) => {
     const code = codes.find((c) => c.label === g.label);
     // The reason passed at the label: a constant, or the variable's value at the goto.
     let reason: string | null = null;
-    for (const f of code ? frees.filter((x) => x.at >= code.start && x.at < code.end) : []) {
-      reason = f.constant ?? (f.variable ? reasonOf(f.variable, g.at) : null);
+    for (const f of code ? frees.filter((x) => inside(code.segments, x.at)) : []) {
+      reason = f.constant ?? (f.variable ? storedInLabel(code!.segments, f.variable, f.at) ?? reasonOf(f.variable, g.at) : null);
       if (reason) break;
     }
     const condition = guardOf(g.node, fn, text);
@@ -113,6 +120,7 @@ export function analyseFunction(fn: Node, text: string, k: DropKnowledge): Funct
 function blockOf(n: Node): { blockStart: number; blockEnd: number } {
   let stmt: Node = n;
   while (stmt.parent && !stmt.type.endsWith('statement') && stmt.type !== 'declaration') stmt = stmt.parent;
+  while (stmt.parent?.type === 'labeled_statement') stmt = stmt.parent;
   const p = stmt.parent;
   return p && p.type === 'compound_statement' ? { blockStart: p.startIndex, blockEnd: p.endIndex } : { blockStart: stmt.startIndex, blockEnd: stmt.endIndex };
 }
@@ -132,14 +140,38 @@ function guardOf(g: Node, fn: Node, text: string): string | undefined {
   return undefined;
 }
 
-/** End of the statement starting at `at` (a return): the next `;`. */
-function endOfStatement(text: string, at: number, limit: number): number {
-  const semi = text.indexOf(';', at);
-  return semi >= 0 && semi < limit ? semi + 1 : limit;
+/** Statements run from a label: straight on to a return, following gotos, skipping statements with their own exits. */
+function labelCode(label: Node, labels: Map<string, Node>, chained: Set<number>): Segment[] {
+  const out: Segment[] = [];
+  const seen = new Set<number>();
+  let from: Node | undefined = label;
+  while (from && !seen.has(from.id)) {
+    seen.add(from.id);
+    const siblings = from.parent?.namedChildren.filter((c): c is Node => !!c) ?? [from];
+    let next: Node | undefined;
+    for (let i = siblings.findIndex((c) => c.id === from!.id); i >= 0 && i < siblings.length; i++) {
+      let s = siblings[i];
+      while (s.type === 'labeled_statement' && s.lastNamedChild) s = s.lastNamedChild;
+      if (s.type === 'comment') continue;
+      if (s.type === 'goto_statement') {
+        chained.add(s.startIndex);
+        next = labels.get(s.childForFieldName('label')?.text ?? '');
+        break;
+      }
+      if (s.type !== 'return_statement' && hasExit(s)) continue;
+      out.push({ start: s.startIndex, end: s.endIndex, startLine: s.startPosition.row + 1, endLine: s.endPosition.row + 1 });
+      if (s.type === 'return_statement') break;
+    }
+    from = next;
+  }
+  return out;
 }
 
-function lineAt(text: string, at: number, line: number, from: number): number {
-  let n = line;
-  for (let i = text.indexOf('\n', from); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+function hasExit(n: Node): boolean {
+  let found = false;
+  walk(n, (c) => {
+    if (found) return false;
+    if (c.type === 'return_statement' || c.type === 'goto_statement') found = true;
+  });
+  return found;
 }

@@ -12,6 +12,7 @@ export interface DropKnowledge {
   reasonHeaders: RegExp;
   dropCounter: RegExp;
   labelFollowDepth: number;
+  maxCallbackCandidates: number;
   mibFamilies: Array<{ macros: RegExp; source: string }>;
   mibSources: string[];
   procRegistrations: Set<string>;
@@ -29,6 +30,7 @@ export function dropKnowledge(): DropKnowledge {
     reasonHeaders: new RegExp(raw.reasonHeaders),
     dropCounter: new RegExp(raw.dropCounter, 'i'),
     labelFollowDepth: raw.labelFollowDepth,
+    maxCallbackCandidates: raw.maxCallbackCandidates,
     mibFamilies: raw.mibFamilies.map((f) => ({ macros: new RegExp(f.macros), source: f.source })),
     mibSources: [...raw.mibSources],
     procRegistrations: new Set(raw.procRegistrations),
