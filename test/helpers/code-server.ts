@@ -40,7 +40,9 @@ export async function openVsCode(folder: string, vsix: string): Promise<VsCode> 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'netpath-e2e-'));
   const userDataDir = path.join(scratch, 'user-data');
   const extensionsDir = path.join(scratch, 'extensions');
-  const cacheDir = path.join(scratch, 'index-cache');
+  // NETPATH_E2E_CACHE keeps the index between runs while working on the suite itself; by
+  // default every run indexes the tree from scratch, as a new user would.
+  const cacheDir = process.env.NETPATH_E2E_CACHE ?? path.join(scratch, 'index-cache');
   fs.mkdirSync(cacheDir, { recursive: true });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   installVsix(entry, vsix, userDataDir, extensionsDir);
@@ -94,9 +96,24 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor();
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor();
-  await input.press('Enter');
+  await quickPickRow(page, title).click({ timeout: 30_000 });
+}
+
+/** A quick-pick row whose label is exactly `label`. */
+export function quickPickRow(page: Page, label: string): Locator {
+  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  return page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+}
+
+/** Drags the side bar's sash so tree labels are readable in screenshots, as a user would. */
+export async function widenSideBar(page: Page, width: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box || Math.abs(box.width - width) < 10) return;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width + 1, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 5 });
+  await page.mouse.up();
 }
 
 /** The netpath status bar item (its text comes from client/src/status-text.ts). */
