@@ -7,6 +7,7 @@ import { ProgressBar } from './progress';
 import { findDefinitions, findReferences } from '../engine/symbols';
 import { CallGraph } from '../engine/callgraph/graph';
 import type { ResolutionStats } from '../engine/callgraph/types';
+import { runCounterSites, runDrops } from './drops';
 import { CountersUsageError, runCounters } from '../counters/cli';
 import { kernelVersion } from '../engine/kernel-tree';
 import { generateProbe, type ProbeRequest } from '../engine/probes/generate';
@@ -22,6 +23,9 @@ usage:
   netpath callers <function> [--kernel <dir>] [--json]
   netpath callees <function> [--kernel <dir>] [--json]
   netpath path <from> <to> [--max N] [--kernel <dir>] [--json]
+  netpath drops <function|file> [--kernel <dir>] [--json]
+  netpath drops --path <from> <to> [--kernel <dir>] [--json]
+  netpath counter-sites <name> [--kernel <dir>] [--json]
   netpath counters [--host H] [--interval S] [--count N] [--ssh-config F] [--json]
   netpath probe <function> [--line N | --drops] [--file F] [--format stap] [--kernel <dir>]
   netpath probe --path <from> <to> [--format stap] [--kernel <dir>]
@@ -69,6 +73,10 @@ async function main(argv: string[]): Promise<number> {
       return runProbe(rest, args);
     case 'counters':
       return runCounters({ host: args.options.get('host'), interval: args.options.get('interval'), count: args.options.get('count'), sshConfig: args.options.get('ssh-config'), json: args.flags.has('json') });
+    case 'drops':
+      return runDrops(rest, args, () => loadGraph(args));
+    case 'counter-sites':
+      return runCounterSites(rest, args, () => loadGraph(args));
     case 'path':
       if (!rest[0] || !rest[1]) throw new UsageError('netpath path needs <from> <to>');
       return runPath(rest[0], rest[1], args);

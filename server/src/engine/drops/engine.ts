@@ -152,7 +152,8 @@ export class DropEngine {
     const out: DropSite[] = [];
     facts.functions.forEach((fn, i) => {
       const id = ids[i];
-      if (id === undefined) return;
+      // After an edit the graph may predate the file's facts (it is rebuilt on a full open only).
+      if (id === undefined || this.graph.nodes[id].name !== fn.name) return;
       const a = analyses.get(i);
       const incs = incByFn.get(i) ?? [];
       const withReason = (reason: string | null) => ({ reason, ...(reason && reasons.has(reason) ? { reasonText: reasons.get(reason) } : {}) });
