@@ -12,14 +12,17 @@ import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
 import { kernelVersion } from '../../server/src/engine/kernel-tree';
 import { generateProbe, type ProbeRequest, type ProbeSources } from '../../server/src/engine/probes/generate';
-import { calleeFunction, dropReasons } from '../../server/src/engine/probes/resolve';
+import { calleeFunction, dropReasons, functionAt } from '../../server/src/engine/probes/resolve';
 import { ProbeError, type GeneratedProbe } from '../../server/src/engine/probes/types';
+import { DropEngine } from '../../server/src/engine/drops/engine';
 
 /** Enough of the tree for the receive path: ixgbe, tap, net/core, IPv4 and the headers. */
 const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4'];
 const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
 /** The canonical receive path, as segments joined end to end through the call graph. */
 const CANONICAL = ['ixgbe_poll', 'napi_gro_receive', 'ip_rcv', 'udp_rcv', '__udp_queue_rcv_skb'];
+/** Files whose every drop site gets a "which drop site fires?" script. */
+const DROP_FILES = ['drivers/net/tap.c', 'net/ipv4/udp.c', 'net/core/dev.c'];
 /** stap runs at once: pass 1 is short and mostly process start-up. */
 const STAP_JOBS = 3;
 
@@ -147,7 +150,8 @@ for (const version of KERNEL_VERSIONS) {
       stub = stapStub(version);
       idx = await KernelIndex.open(root, { scope: SCOPE, cacheRoot: cache });
       release = kernelVersion(root) ?? '';
-      src = { files: idx.files, kbuild: idx.kbuild, version: release, graph: () => (graph ??= CallGraph.build(idx.files, idx.knowledge)) };
+      const graphOf = () => (graph ??= CallGraph.build(idx.files, idx.knowledge));
+      src = { files: idx.files, kbuild: idx.kbuild, version: release, graph: graphOf, dropSites: (fn) => new DropEngine(idx, graphOf()).sites(fn.name) };
     });
     after(() => {
       fs.rmSync(cache, { recursive: true, force: true });
@@ -251,6 +255,52 @@ for (const version of KERNEL_VERSIONS) {
       assertAllParse(await stapParse(stub, scripts.map((s) => ({ name: s.fileName, text: s.text }))), scripts.length);
     });
 
+    test('which drop site fires: tap_handle_frame\'s goto-drop lines, its drop label, the counter function and drop reasons', async () => {
+      const p = await probe({ mode: 'drops', function: 'tap_handle_frame' });
+      const file = 'drivers/net/tap.c';
+      const start = lineOf(root, file, /^rx_handler_result_t tap_handle_frame\(/);
+      const lines = fs.readFileSync(path.join(root, file), 'utf8').split('\n');
+      const end = lines.findIndex((l, i) => i >= start && l === '}') + 1;
+      const gotos = lines.map((l, i) => ({ l, n: i + 1 })).filter(({ l, n }) => n > start && n < end && /\bgoto drop;/.test(l)).map(({ n }) => n);
+      assert.ok(gotos.length >= 4, `goto drop lines ${gotos}`);
+      for (const n of gotos) {
+        assert.ok(p.points.includes(`module("tap").statement("tap_handle_frame@${file}:${n}")?`), `statement probe on goto line ${n}`);
+        assert.match(p.text, new RegExp(`site\\[\\d+\\] = "tap\\.c:${n} goto drop"`));
+      }
+      assert.ok(p.points.includes(`module("tap").function("tap_handle_frame@${file}").label("drop")?`));
+      assert.ok(p.points.some((x) => x.startsWith('module("macvtap").function("macvtap_count_rx_dropped@drivers/net/macvtap.c")')), 'counter function macvtap_count_rx_dropped');
+      assert.match(p.text, /\nprobe kernel\.trace\("skb:kfree_skb"\)\n\{\n {2}drops\[\$reason, symname\(\$location\)\]\+\+/);
+      assert.match(p.text, /reason_name\[1\] = "(NOT_SPECIFIED|SKB_CONSUMED)"/);
+      assert.match(p.text, /probe timer\.s\(5\)\n\{\n {2}table\(\)/);
+      await assert.rejects(probe({ mode: 'drops', function: 'udp_rcv' }), (e) => e instanceof ProbeError && /no drop sites in udp_rcv/.test(e.message));
+    });
+
+    test('every drop site in tap.c, udp.c and dev.c is probed by a script that passes stap -p1', async () => {
+      const engine = new DropEngine(idx, await src.graph!());
+      const scripts: GeneratedProbe[] = [];
+      let total = 0;
+      for (const file of DROP_FILES) {
+        const sites = await engine.fileSites(file);
+        assert.ok(sites.length > 0, `no drop sites in ${file}`);
+        total += sites.length;
+        // By definition: a file may define a name twice under #ifdef/#else (sch_handle_ingress in 6.12).
+        const byFunction = new Map<string, typeof sites>();
+        for (const s of sites) {
+          const def = functionAt(src, file, s.line);
+          assert.equal(def?.name, s.function, `${file}:${s.line}`);
+          byFunction.set(`${s.function}:${def.line}`, [...(byFunction.get(`${s.function}:${def.line}`) ?? []), s]);
+        }
+        for (const [key, fnSites] of byFunction) {
+          const name = fnSites[0].function;
+          const p = await probe({ mode: 'drops', function: name, file, at: Number(key.split(':')[1]) });
+          for (const s of fnSites) assert.ok(p.points.some((x) => x.endsWith(`statement("${name}@${file}:${s.line}")`) || x.endsWith(`statement("${name}@${file}:${s.line}")?`)), `${file}:${s.line} in ${name}`);
+          scripts.push(p);
+        }
+      }
+      assert.ok(total >= 20, `drop sites ${total}`);
+      assertAllParse(await stapParse(stub, scripts.map((s) => ({ name: s.fileName, text: s.text }))), scripts.length);
+    });
+
     test('golden scripts: a module function, a static inline, a line and the receive path', async () => {
       const start = lineOf(root, 'net/ipv4/udp.c', /^static int __udp_queue_rcv_skb\(/);
       const cases: Array<[string, ProbeRequest]> = [
@@ -259,6 +309,7 @@ for (const version of KERNEL_VERSIONS) {
         ['function-__netif_receive_skb_list_ptype', { mode: 'function', function: '__netif_receive_skb_list_ptype' }],
         ['line-__udp_queue_rcv_skb', { mode: 'line', function: '__udp_queue_rcv_skb', line: lineOf(root, 'net/ipv4/udp.c', /UDP_MIB_RCVBUFERRORS/, start) }],
         ['path-ixgbe_poll-__udp_queue_rcv_skb', { mode: 'path', from: 'ixgbe_poll', to: '__udp_queue_rcv_skb' }],
+        ['drops-tap_handle_frame', { mode: 'drops', function: 'tap_handle_frame' }],
       ];
       for (const [name, req] of cases) checkGoldenScript(version, name, normalise((await probe(req)).text, release));
     });

@@ -6,11 +6,12 @@ import { calleeFunction, dropReasons, functionAt, pickFunction, type ProbeIndex 
 import { ProbeError, type DropSiteInput, type GeneratedProbe, type ProbeFunction } from './types';
 
 export type ProbeRequest =
-  | { mode: 'function'; function: string; file?: string }
+  /** `at`: a line inside the definition meant, when a file defines the name more than once (#ifdef variants). */
+  | { mode: 'function'; function: string; file?: string; at?: number }
   /** `function` may be omitted when `file` is given: the function around the line. */
   | { mode: 'line'; function?: string; file?: string; line: number }
   | { mode: 'path'; from: string; to: string }
-  | { mode: 'drops'; function: string; file?: string };
+  | { mode: 'drops'; function: string; file?: string; at?: number };
 
 export interface ProbeSources extends ProbeIndex {
   version?: string;
@@ -40,7 +41,7 @@ export async function generateProbe(src: ProbeSources, req: ProbeRequest): Promi
   const ctx = { version: src.version };
   switch (req.mode) {
     case 'function':
-      return functionProbe(ctx, pickFunction(src, req.function, req.file));
+      return functionProbe(ctx, pickFunction(src, req.function, req.file, req.at));
     case 'line': {
       let fn: ProbeFunction | undefined;
       if (req.function) fn = pickFunction(src, req.function, req.file);
@@ -64,8 +65,8 @@ export async function generateProbe(src: ProbeSources, req: ProbeRequest): Promi
     }
     case 'drops': {
       if (!src.dropSites) throw new ProbeError('drop sites are not available in this version of netpath');
-      const fn = pickFunction(src, req.function, req.file);
-      const sites = (await src.dropSites(fn)).filter((s) => s.function === fn.name && s.file === fn.file);
+      const fn = pickFunction(src, req.function, req.file, req.at);
+      const sites = (await src.dropSites(fn)).filter((s) => s.function === fn.name && s.file === fn.file && s.line >= fn.line && s.line <= fn.endLine);
       return dropsProbe(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites));
     }
   }

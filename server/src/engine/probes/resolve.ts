@@ -36,13 +36,20 @@ export function functionsNamed(idx: ProbeIndex, name: string): ProbeFunction[] {
  * one in a .c file when the others are in headers. Anything else is ambiguous: the error
  * lists the definitions so the caller can name the file.
  */
-export function pickFunction(idx: ProbeIndex, name: string, file?: string): ProbeFunction {
+export function pickFunction(idx: ProbeIndex, name: string, file?: string, at?: number): ProbeFunction {
   const all = functionsNamed(idx, name);
   if (!all.length) throw new ProbeError(`no function "${name}" in the index`);
   const inFile = file ? all.filter((f) => f.file === file) : all;
   if (!inFile.length) throw new ProbeError(`"${name}" is not defined in ${file}; it is defined in ${all.map((f) => `${f.file}:${f.line}`).join(', ')}`);
+  if (at !== undefined) {
+    const around = inFile.find((f) => f.line <= at && at <= f.endLine);
+    if (!around) throw new ProbeError(`no definition of "${name}" spans line ${at}${file ? ` of ${file}` : ''}`);
+    return around;
+  }
   const sources = inFile.filter((f) => f.file.endsWith('.c'));
-  const pick = inFile.length === 1 ? inFile : sources.length === 1 ? sources : inFile;
+  let pick = inFile.length === 1 ? inFile : sources.length === 1 ? sources : inFile;
+  // #ifdef/#else variants of one function in one file have the same probe points: take the first.
+  if (pick.length > 1 && pick.every((f) => f.file === pick[0].file)) pick = [pick[0]];
   if (pick.length > 1) {
     throw new ProbeError(`"${name}" is defined ${pick.length} times (${pick.map((f) => `${f.file}:${f.line}`).join(', ')}); name the file`);
   }
