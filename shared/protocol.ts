@@ -125,6 +125,57 @@ export interface ReceivePathResult {
 /** Client → server: up to `max` shortest call chains from `from` to any end point. Builds the call graph on first use. */
 export const ReceivePathRequest = new RequestType<ReceivePathParams, ReceivePathResult, void>('netpath/receivePath');
 
+// ---- Probes -------------------------------------------------------------------------------
+
+/** function: entry and return; line: one statement; drops: which drop site fires; path: one probe per hop. */
+export type ProbeMode = 'function' | 'line' | 'drops' | 'path';
+
+/** The editor commands that generate probes (package.json contributes them; code lenses run them). */
+export const PROBE_COMMANDS = {
+  function: 'netpath.probeFunction',
+  line: 'netpath.probeLine',
+  drops: 'netpath.probeDrops',
+  path: 'netpath.probeReceivePath',
+} as const satisfies Record<ProbeMode, string>;
+
+export interface GenerateProbeParams extends WorkDoneProgressParams {
+  mode: ProbeMode;
+  /** The C document the command ran in (function, line, drops; path when `function` is absent). */
+  uri?: string;
+  /** 0-based line in `uri`: the line to probe, or a line inside the function meant. */
+  line?: number;
+  /** function, drops: the function (else the one around `line`); path: where the path starts. */
+  function?: string;
+  /** path: where it ends; absent means the nearest of SOCKET_ENQUEUE_FUNCTIONS. */
+  to?: string;
+}
+
+export interface GenerateProbeResult {
+  /** "entry and return of ip_rcv", for the editor title and messages. */
+  title: string;
+  /** Suggested file name, e.g. "ip_rcv.stp". */
+  fileName: string;
+  /** Language of `text`: always "systemtap" for now. */
+  languageId: 'systemtap';
+  text: string;
+  /** Every probe point in the script. */
+  points: string[];
+}
+
+/**
+ * Client → server: a SystemTap script for a function, a line, a function's drop sites or a receive
+ * path. Fails with a message naming the problem (no function at the cursor, no drop sites, no path).
+ * Builds the call graph on first use (path and drops modes).
+ */
+export const GenerateProbeRequest = new RequestType<GenerateProbeParams, GenerateProbeResult, void>('netpath/generateProbe');
+
+/** Arguments of a probe command run from a code lens: the function's document, name and 0-based line. */
+export interface ProbeCommandArgs {
+  uri: string;
+  function: string;
+  line: number;
+}
+
 // ---- Settings -----------------------------------------------------------------------------
 
 export type TraceLevel = 'off' | 'messages' | 'verbose';
