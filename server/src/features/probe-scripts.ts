@@ -1,0 +1,85 @@
+// "Generate SystemTap probe for this function / for this line", "Which drop site fires?" and
+// "Probe the receive path": GenerateProbeRequest on the probe generator. Bad requests (no
+// function at the cursor, no drop sites, no path) answer with an error that names the problem.
+import { ErrorCodes, ResponseError, type CancellationToken, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import { GenerateProbeRequest, SOCKET_ENQUEUE_FUNCTIONS, type GenerateProbeParams, type GenerateProbeResult } from '../../../shared/protocol';
+import { kernelVersion } from '../engine/kernel-tree';
+import { generateProbe, type ProbeRequest, type ProbeSources } from '../engine/probes/generate';
+import { functionAt } from '../engine/probes/resolve';
+import { ProbeError } from '../engine/probes/types';
+import type { CallGraph } from '../engine/callgraph/graph';
+import { guarded, throwIfCancelled } from './guard';
+import type { IndexSession } from './index-session';
+import type { Logger } from './logger';
+import { dropEngineFor } from './probe-drops';
+
+export class ProbeScriptsFeature {
+  constructor(private readonly session: IndexSession, private readonly log: Logger) {}
+
+  register(connection: Connection): void {
+    connection.onRequest(GenerateProbeRequest, guarded(this.log, 'generateProbe', async (params: GenerateProbeParams, token) => {
+      try {
+        return await this.generate(params, token, connection.languages.attachWorkDoneProgress(params));
+      } catch (e) {
+        if (e instanceof ProbeError) return new ResponseError<void>(ErrorCodes.InvalidParams, `netpath: ${e.message}`);
+        throw e;
+      }
+    }));
+  }
+
+  private async generate(params: GenerateProbeParams, token: CancellationToken, progress: WorkDoneProgressReporter): Promise<GenerateProbeResult> {
+    const needsGraph = params.mode === 'path' || params.mode === 'drops';
+    const loaded = needsGraph ? await this.session.callGraph(token, progress) : undefined;
+    const index = loaded?.index ?? (await this.session.current(token));
+    if (!index) throw new ProbeError('the kernel index is not available (see "netpath: Show Log")');
+    const rel = params.uri ? this.session.toRelative(params.uri) : undefined;
+    if (params.uri && (!rel || !index.files.has(rel))) throw new ProbeError(`${params.uri} is not an indexed file of the kernel tree`);
+    const line = params.line === undefined ? undefined : params.line + 1;
+    const src: ProbeSources = {
+      files: index.files, kbuild: index.kbuild, version: kernelVersion(index.root),
+      ...(loaded ? { graph: () => loaded.graph, dropSites: (fn) => dropEngineFor(index, loaded.graph).sites(fn.name) } : {}),
+    };
+    /** The function the request names, else the one around the line. */
+    const named = (): { name: string; at?: number } => {
+      if (params.function) return { name: params.function, ...(rel && line ? { at: line } : {}) };
+      const fn = rel && line ? functionAt(src, rel, line) : undefined;
+      if (!fn) throw new ProbeError('put the cursor inside a function');
+      return { name: fn.name, at: fn.line };
+    };
+    let req: ProbeRequest;
+    switch (params.mode) {
+      case 'function':
+      case 'drops': {
+        const { name, at } = named();
+        req = { mode: params.mode, function: name, file: rel, at };
+        break;
+      }
+      case 'line':
+        if (!rel || !line) throw new ProbeError('a line probe needs a document and a line');
+        req = { mode: 'line', file: rel, line };
+        break;
+      case 'path': {
+        const from = params.function ?? named().name;
+        req = { mode: 'path', from, to: params.to ?? nearestEnd(loaded!.graph, from, token) };
+        break;
+      }
+      default:
+        throw new ProbeError(`unknown probe mode "${String((params as { mode: unknown }).mode)}"`);
+    }
+    const p = await generateProbe(src, req);
+    throwIfCancelled(token);
+    return { title: p.title, fileName: p.fileName, languageId: 'systemtap', text: p.text, points: p.points };
+  }
+}
+
+/** The socket-enqueue function with the shortest chain from `from`. */
+function nearestEnd(graph: CallGraph, from: string, token: CancellationToken): string {
+  let best: { to: string; hops: number } | undefined;
+  for (const to of SOCKET_ENQUEUE_FUNCTIONS) {
+    throwIfCancelled(token);
+    const [p] = graph.paths(from, to, 1);
+    if (p && (!best || p.length < best.hops)) best = { to, hops: p.length };
+  }
+  if (!best) throw new ProbeError(`no call chain from ${from} to ${SOCKET_ENQUEUE_FUNCTIONS.join(', ')}`);
+  return best.to;
+}
