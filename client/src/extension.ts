@@ -8,6 +8,7 @@ import {
 } from '../../shared/protocol';
 import { buildPathTree, endPointChoices, entryPointChoices, pathTreeMessage, RECEIVE_PATH_COMMANDS, RECEIVE_PATH_VIEW, type PathTreeNode } from './receive-path-tree';
 import { statusText } from './status-text';
+import { registerProbeCommands } from './probe-commands';
 
 let client: LanguageClient | undefined;
 /** Cancelled on deactivation, so pending requests stop waiting for a server that is going away. */
@@ -53,6 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.fromHere, () => showReceivePathFromHere(paths)),
     vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.pick, () => pickReceivePath(paths)),
   );
+  registerProbeCommands(context, () => client, () => shutdown!.token);
 
   try {
     const serverStarted = performance.now();

@@ -13,6 +13,7 @@ import { IndexSession } from './features/index-session';
 import { IndexingFeature } from './features/indexing';
 import { Logger } from './features/logger';
 import { ReceivePathFeature } from './features/receive-path';
+import { ProbeScriptsFeature } from './features/probe-scripts';
 import { ReferencesFeature } from './features/references';
 import { WorkspaceSymbolsFeature } from './features/workspace-symbols';
 
@@ -40,6 +41,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     new HoverFeature(session, documents, log),
     new CallHierarchyFeature(session, documents, log),
     new ReceivePathFeature(session, log),
+    new ProbeScriptsFeature(session, log),
   ];
   for (const f of features) f.register(connection);
   return {
