@@ -23,11 +23,15 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['server/src/engine/index-worker.ts'], outfile: 'dist/index-worker.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/cli/netpath.ts'], outfile: 'dist/netpath.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js } }),
   esbuild.build({ ...common, entryPoints: ['bench/bench.ts'], outfile: 'dist/bench.js' }),
+  // The counters webview script, with uPlot bundled in (webviews load nothing from the network).
+  esbuild.build({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root, entryPoints: ['media/counters/panel.ts'], outfile: 'dist/media/counters/panel.js' }),
 ]);
 fs.chmodSync(path.join(dist, 'netpath.js'), 0o755);
 const copy = (from, to) => fs.copyFileSync(path.join(root, from), path.join(dist, to));
 copy('node_modules/tree-sitter-c/tree-sitter-c.wasm', 'tree-sitter-c.wasm');
 copy('node_modules/web-tree-sitter/web-tree-sitter.wasm', 'web-tree-sitter.wasm');
+copy('node_modules/uplot/dist/uPlot.min.css', 'media/counters/uPlot.min.css');
+copy('media/counters/panel.css', 'media/counters/panel.css');
 for (const q of fs.readdirSync(path.join(root, 'server/src/engine/queries'))) {
   copy(`server/src/engine/queries/${q}`, `queries/${q}`);
 }

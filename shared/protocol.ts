@@ -176,6 +176,91 @@ export interface ProbeCommandArgs {
   line: number;
 }
 
+// ---- Live counters ------------------------------------------------------------------------
+
+/** Client → server: the kernel lines that increment a counter (from the drop-site engine). */
+export interface CounterSitesParams extends WorkDoneProgressParams {
+  /** The drop engine's counter name: "Udp:RcvbufErrors", "/proc/net/softnet_stat:dropped", "rx_dropped". */
+  counter: string;
+}
+
+export interface CounterSiteLocation {
+  function: string;
+  /** Tree-relative path, 1-based line, and the file's URI under the opened folder. */
+  file: string;
+  line: number;
+  uri: string;
+  /** How the counter is bumped there (`__UDP_INC_STATS`, `atomic_inc`, `++`). */
+  via: string;
+}
+
+export interface CounterSitesResult {
+  counter: string;
+  /** Where user space reads it ("/proc/net/snmp"). */
+  file: string;
+  mib: string | null;
+  sites: CounterSiteLocation[];
+}
+
+/** Client → server: increment sites of one counter; fails with a message when the tree has no such counter. */
+export const CounterSitesRequest = new RequestType<CounterSitesParams, CounterSitesResult, void>('netpath/counterSites');
+
+/** One counter row of the panel. `value` is a decimal string: counters are 64-bit. */
+export interface CounterRowView {
+  key: string;
+  name: string;
+  label?: string;
+  value: string;
+  /** Per second; null before the second sample, after a reset, and for gauges. */
+  rate: number | null;
+  gauge: boolean;
+  drop: boolean;
+  /** A drop or error counter rising now. */
+  hot: boolean;
+  /** Recent rates (oldest first) for the sparkline; absent when the counter never moved. */
+  history?: number[];
+  /** The name to ask CounterSitesRequest for, when the drop engine can know this counter. */
+  sitesName?: string;
+}
+
+export interface CounterSourceView {
+  source: string;
+  /** Read status on the host ("ok", "missing", "denied", "error", "nostats"). */
+  status: string;
+  rows: CounterRowView[];
+}
+
+/** One cpu of the per-cpu view: softnet_stat, NET_RX softirqs, the NIC's IRQs and TLB shootdowns, per second. */
+export interface CpuRowView {
+  cpu: number;
+  processed: number | null;
+  dropped: number | null;
+  timeSqueeze: number | null;
+  netRx: number | null;
+  nicIrqs: number | null;
+  tlb: number | null;
+}
+
+export type CountersFeedState = 'connecting' | 'streaming' | 'reconnecting' | 'failed' | 'stopped';
+
+/** Extension → counters webview. */
+export type CountersToWebview =
+  | { type: 'state'; host: string; state: CountersFeedState; message?: string }
+  | {
+    type: 'sample'; host: string; release: string; uptime: number; totalDropRate: number; rebooted: boolean;
+    /** Set when the host's `uname -r` is not the indexed tree's version. */
+    versionWarning?: string;
+    sources: CounterSourceView[]; cpus: CpuRowView[]; nicIrqNames: string[];
+  }
+  | { type: 'sites'; key: string; result?: CounterSitesResult; error?: string };
+
+/** Counters webview → extension. */
+export type CountersFromWebview =
+  | { type: 'ready' }
+  | { type: 'showSites'; key: string; sitesName: string }
+  | { type: 'openSite'; uri: string; line: number }
+  | { type: 'pickHost' };
+
 // ---- Settings -----------------------------------------------------------------------------
 
 export type TraceLevel = 'off' | 'messages' | 'verbose';

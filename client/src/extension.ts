@@ -8,6 +8,7 @@ import {
 } from '../../shared/protocol';
 import { buildPathTree, endPointChoices, entryPointChoices, pathTreeMessage, RECEIVE_PATH_COMMANDS, RECEIVE_PATH_VIEW, type PathTreeNode } from './receive-path-tree';
 import { statusText } from './status-text';
+import { registerCountersPanel } from './counters-panel';
 import { registerProbeCommands } from './probe-commands';
 
 let client: LanguageClient | undefined;
@@ -46,6 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('netpath.showLog', () => output.show(true)),
     vscode.commands.registerCommand('netpath.reindex', () => reindex()),
   );
+  registerCountersPanel(context, () => client, output);
   const paths = new ReceivePathTree();
   const view = vscode.window.createTreeView(RECEIVE_PATH_VIEW, { treeDataProvider: paths, showCollapseAll: true });
   paths.view = view;

@@ -5,6 +5,7 @@ import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { normaliseSettings } from '../../shared/protocol';
 import { CallHierarchyFeature } from './features/call-hierarchy';
+import { CounterSitesFeature } from './features/counter-sites';
 import { DefinitionFeature } from './features/definition';
 import { DocumentSymbolsFeature } from './features/document-symbols';
 import { DocumentSyncFeature } from './features/document-sync';
@@ -41,6 +42,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     new HoverFeature(session, documents, log),
     new CallHierarchyFeature(session, documents, log),
     new ReceivePathFeature(session, log),
+    new CounterSitesFeature(session, log),
     new ProbeScriptsFeature(session, log),
   ];
   for (const f of features) f.register(connection);

@@ -26,3 +26,6 @@ export function isTotalDropCounter(key: string): boolean {
 }
 
 export { counterKey };
+
+export const NIC_IRQ = new RegExp(data.nicIrqPattern, 'i');
+export const DEV_TO_SYS: Readonly<Record<string, string>> = data.devToSysNames;

@@ -1,0 +1,191 @@
+// The live counters panel in VS Code: picks a host, runs its feed (ssh or local), feeds the model
+// and the pure view state (counters-state.ts) and posts typed messages to the webview; a status bar
+// item shows the host and its total drop rate. A click on a counter asks the language server for
+// the kernel lines that increment it and opens them.
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { CounterSitesRequest, IndexStatusRequest, type CountersFromWebview, type CountersToWebview } from '../../shared/protocol';
+import type { CounterFeed, FeedListener } from '../../server/src/counters/feed';
+import { LocalFeed } from '../../server/src/counters/local-feed';
+import { CounterModel } from '../../server/src/counters/model';
+import { SshFeed } from '../../server/src/counters/ssh-feed';
+import { userSshConfigHosts, validateHost } from '../../server/src/counters/ssh-host';
+import { countersHtml, newNonce } from './counters-html';
+import { countersStatusText, CountersViewState } from './counters-state';
+
+export const SHOW_COUNTERS_COMMAND = 'netpath.showCounters';
+const LOCAL = 'local';
+const INTERVAL_S = 1;
+
+export function registerCountersPanel(context: vscode.ExtensionContext, getClient: () => LanguageClient | undefined, output: vscode.LogOutputChannel): void {
+  const status = vscode.window.createStatusBarItem('netpath.counters', vscode.StatusBarAlignment.Left, 9);
+  status.name = 'netpath counters';
+  status.command = SHOW_COUNTERS_COMMAND;
+  let panel: CountersPanel | undefined;
+  context.subscriptions.push(status, vscode.commands.registerCommand(SHOW_COUNTERS_COMMAND, async () => {
+    if (panel) return panel.reveal();
+    const host = await pickHost();
+    if (!host) return;
+    panel = new CountersPanel(context, getClient, output, status, host, () => (panel = undefined));
+  }), { dispose: () => panel?.dispose() });
+}
+
+async function pickHost(): Promise<string | undefined> {
+  const typed = '$(edit) Type a host…';
+  const items: vscode.QuickPickItem[] = [
+    { label: LOCAL, description: 'this machine, read from /proc (no ssh)' },
+    ...userSshConfigHosts().map((h) => ({ label: h, description: '~/.ssh/config' })),
+    { label: typed },
+  ];
+  const choice = await vscode.window.showQuickPick(items, { title: 'netpath: live counters of' });
+  if (!choice) return undefined;
+  if (choice.label !== typed) return choice.label;
+  return vscode.window.showInputBox({
+    title: 'netpath: ssh host for live counters',
+    prompt: 'A Host of ~/.ssh/config or [user@]hostname; its key must already be in known_hosts',
+    validateInput: (v) => {
+      try {
+        validateHost(v);
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    },
+  }).then((v) => (v ? validateHost(v) : undefined));
+}
+
+class CountersPanel {
+  private readonly panel: vscode.WebviewPanel;
+  private feed: CounterFeed | undefined;
+  private model = new CounterModel();
+  private view = new CountersViewState();
+  private indexedVersion: string | undefined;
+  private host: string;
+  private warned = false;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly getClient: () => LanguageClient | undefined,
+    private readonly output: vscode.LogOutputChannel,
+    private readonly status: vscode.StatusBarItem,
+    host: string,
+    private readonly onDispose: () => void,
+  ) {
+    this.host = host;
+    const media = vscode.Uri.joinPath(context.extensionUri, 'dist', 'media', 'counters');
+    this.panel = vscode.window.createWebviewPanel('netpath.counters', `Counters: ${host}`, vscode.ViewColumn.Beside, {
+      enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [media],
+    });
+    const w = this.panel.webview;
+    const asset = (f: string) => w.asWebviewUri(vscode.Uri.joinPath(media, f)).toString();
+    w.html = countersHtml({ cspSource: w.cspSource, script: asset('panel.js'), styles: [asset('uPlot.min.css'), asset('panel.css')] }, newNonce());
+    w.onDidReceiveMessage((m: CountersFromWebview) => void this.onMessage(m), undefined, context.subscriptions);
+    this.panel.onDidDispose(() => this.dispose());
+    void this.loadIndexedVersion();
+    this.start(host);
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  private post(m: CountersToWebview): void {
+    void this.panel.webview.postMessage(m);
+  }
+
+  private async loadIndexedVersion(): Promise<void> {
+    const c = this.getClient();
+    if (!c?.isRunning()) return;
+    try {
+      this.indexedVersion = (await c.sendRequest(IndexStatusRequest)).summary?.version;
+    } catch {
+      // no index: no version guard
+    }
+  }
+
+  private start(host: string): void {
+    void this.feed?.stop();
+    this.host = host;
+    this.model = new CounterModel();
+    this.view = new CountersViewState();
+    this.warned = false;
+    this.panel.title = `Counters: ${host}`;
+    const listener: FeedListener = {
+      snapshot: (raw) => {
+        const msg = this.view.apply(host, this.model.update(raw), this.indexedVersion);
+        this.post(msg);
+        this.showStatus('streaming', msg.totalDropRate);
+        if (msg.versionWarning && !this.warned) {
+          this.warned = true;
+          void vscode.window.showWarningMessage(`netpath: ${msg.versionWarning}`);
+        }
+      },
+      state: (s) => {
+        this.post({ type: 'state', host, state: s.state, message: s.message });
+        if (s.state !== 'streaming') this.showStatus(s.state, undefined, s.message);
+        if (s.state === 'failed') {
+          this.output.error(`counters ${host}: ${s.message}`);
+          void vscode.window.showErrorMessage(`netpath counters: ${s.message}`);
+        } else if (s.message) this.output.warn(`counters ${host}: ${s.message}`);
+      },
+    };
+    try {
+      this.feed = host === LOCAL ? new LocalFeed(INTERVAL_S, listener) : new SshFeed({ host, intervalS: INTERVAL_S }, listener);
+      this.feed.start();
+    } catch (e) {
+      listener.state({ state: 'failed', message: (e as Error).message });
+    }
+  }
+
+  private showStatus(state: Parameters<typeof countersStatusText>[1], rate?: number, message?: string): void {
+    const s = countersStatusText(this.host, state, rate, message);
+    this.status.text = s.text;
+    this.status.tooltip = s.tooltip;
+    this.status.backgroundColor = s.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.status.show();
+  }
+
+  private async onMessage(m: CountersFromWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        return;
+      case 'pickHost': {
+        const host = await pickHost();
+        if (host) this.start(host);
+        return;
+      }
+      case 'openSite': {
+        const at = new vscode.Position(Math.max(0, m.line - 1), 0);
+        await vscode.window.showTextDocument(vscode.Uri.parse(m.uri), { selection: new vscode.Range(at, at), viewColumn: vscode.ViewColumn.One });
+        return;
+      }
+      case 'showSites': {
+        const c = this.getClient();
+        if (!c?.isRunning()) {
+          this.post({ type: 'sites', key: m.key, error: 'the language server is not running (open a kernel tree to link counters to code)' });
+          return;
+        }
+        try {
+          const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `netpath: sites of ${m.sitesName}` },
+            (_p, token) => c.sendRequest(CounterSitesRequest, { counter: m.sitesName }, token));
+          this.post({ type: 'sites', key: m.key, result });
+        } catch (e) {
+          this.post({ type: 'sites', key: m.key, error: (e as Error).message });
+        }
+        return;
+      }
+    }
+  }
+
+  private disposed = false;
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    void this.feed?.stop();
+    this.feed = undefined;
+    this.status.hide();
+    this.onDispose();
+    this.panel.dispose();
+  }
+}
