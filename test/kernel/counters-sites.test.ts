@@ -1,0 +1,70 @@
+// A live counter, read from this machine's /proc, linked to the kernel lines that increment it:
+// the panel's CounterSitesRequest to the real language server (dist/server.js) on the real 6.1
+// and 6.12 trees. Expected lines are found in each tree's own text, never hard-coded.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { ResponseError } from 'vscode-jsonrpc/node';
+import { CounterSitesRequest, type CounterSitesResult } from '../../shared/protocol';
+import { readLocalSnapshot } from '../../server/src/counters/local-feed';
+import { CounterModel } from '../../server/src/counters/model';
+import { sitesName } from '../../server/src/counters/site-names';
+import { KERNEL_VERSIONS, kernelTree, tempCache } from '../helpers/kernels';
+import { LspServer } from '../helpers/lsp-server';
+
+// Narrow, so that a cold index stays short on a busy machine: net/ipv4 holds udp.c and proc.c (the
+// Udp MIB table), include/net the UDP_INC_STATS macros, include/uapi the MIB enums.
+const SCOPE = ['net/ipv4', 'include/net', 'include/uapi'];
+
+/** 1-based lines of `rel` whose text matches `re`. */
+function linesMatching(root: string, rel: string, re: RegExp): number[] {
+  return fs.readFileSync(path.join(root, rel), 'utf8').split('\n').flatMap((l, i) => (re.test(l) ? [i + 1] : []));
+}
+
+for (const version of KERNEL_VERSIONS) {
+  describe(`counter sites on Linux ${version}`, () => {
+    let root: string;
+    let cache: string;
+    let lsp: LspServer;
+
+    before(async () => {
+      root = kernelTree(version);
+      cache = tempCache(`counters-sites-${version}`);
+      lsp = await LspServer.start(root, { scope: SCOPE, cacheDirectory: cache });
+      await lsp.ready();
+    });
+
+    after(async () => {
+      await lsp.stop();
+      fs.rmSync(cache, { recursive: true, force: true });
+    });
+
+    test('snmp.Udp.RcvbufErrors of the live host lists the UDP_MIB_RCVBUFERRORS increments in udp.c', async () => {
+      const sample = new CounterModel().update(await readLocalSnapshot());
+      const live = sample.readings.find((r) => r.key === 'snmp.Udp.RcvbufErrors');
+      assert.ok(live, 'this machine\'s /proc/net/snmp has Udp RcvbufErrors');
+      const name = sitesName(live.counter);
+      assert.equal(name, 'Udp:RcvbufErrors');
+      const r: CounterSitesResult = await lsp.connection.sendRequest(CounterSitesRequest.method, { counter: name });
+      assert.equal(r.file, '/proc/net/snmp');
+      assert.equal(r.mib, 'UDP_MIB_RCVBUFERRORS');
+      const expected = linesMatching(root, 'net/ipv4/udp.c', /UDP_MIB_RCVBUFERRORS/);
+      assert.ok(expected.length >= 2);
+      const inUdp = r.sites.filter((s) => s.file === 'net/ipv4/udp.c');
+      assert.deepEqual(inUdp.map((s) => s.line).sort((a, b) => a - b), expected, 'every increment in udp.c, at its line in this tree');
+      for (const s of inUdp) assert.equal(s.uri, pathToFileURL(path.join(root, s.file)).toString());
+    });
+
+    test('an unknown counter is a clear error, not a crash', async () => {
+      await assert.rejects(lsp.connection.sendRequest(CounterSitesRequest.method, { counter: 'Udp:NoSuchCounter' }), (e: unknown) => {
+        assert.ok(e instanceof ResponseError);
+        assert.match(e.message, /no counter named "Udp:NoSuchCounter"/);
+        return true;
+      });
+      const again: CounterSitesResult = await lsp.connection.sendRequest(CounterSitesRequest.method, { counter: 'Udp:InErrors' });
+      assert.ok(again.sites.length > 0, 'the server still answers');
+    });
+  });
+}
