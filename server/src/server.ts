@@ -15,6 +15,7 @@ import { IndexingFeature } from './features/indexing';
 import { Logger } from './features/logger';
 import { ReceivePathFeature } from './features/receive-path';
 import { ProbeScriptsFeature } from './features/probe-scripts';
+import { ProbeLensFeature } from './features/probe-lens';
 import { ReferencesFeature } from './features/references';
 import { WorkspaceSymbolsFeature } from './features/workspace-symbols';
 
@@ -32,6 +33,8 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   log.setTrace(settings.trace.server);
   session = new IndexSession(connection, log, settings);
   session.setFolders(workspaceFolders(params));
+  // Probe lenses are served by the one code lens handler (DropLensFeature), beside its own.
+  const probeLens = new ProbeLensFeature(session, log);
   const features = [
     new IndexingFeature(session, log),
     new DocumentSyncFeature(session, documents, log),
@@ -44,6 +47,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     new ReceivePathFeature(session, log),
     new CounterSitesFeature(session, log),
     new ProbeScriptsFeature(session, log),
+    probeLens,
   ];
   for (const f of features) f.register(connection);
   return {
