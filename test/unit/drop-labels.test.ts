@@ -68,6 +68,15 @@ test('labels that free the skb or count a drop are drop labels; others are not, 
   assert.deepEqual(sites.find((s) => s.label === 'count')?.through, ['d->count_rx_dropped', 'my_count_rx_dropped', 'my_count_drop']);
 });
 
+test('a drop label that code also runs into: its counter and free are sites of their own too', async () => {
+  const sites = await engine.sites('my_enqueue');
+  assert.deepEqual(sites.map(brief), [
+    [line(L, 'goto drop;', 3), 'goto', 'drop', 'SKB_DROP_REASON_NOT_SPECIFIED', 'dropped', '!skb->dev'],
+    [line(L, 'sd->dropped++'), 'counter', '++', null, 'dropped', ''],
+    [line(L, 'kfree_skb_reason(skb, reason);', 1), 'free', 'kfree_skb_reason', 'SKB_DROP_REASON_PKT_TOO_SMALL', '', ''],
+  ]);
+});
+
 test('counter sites: field increments typed by their receiver, and inline counting helpers', async () => {
   const sites = await engine.sites('my_poll');
   // `d->dropped++` is not softnet_data.dropped: d is a struct my_dev.
@@ -79,6 +88,12 @@ test('counter sites: field increments typed by their receiver, and inline counti
   const file = await engine.sites('drivers/net/labels.c');
   assert.deepEqual(file.filter((s) => s.function === 'my_rx' || s.function === 'my_poll'), [...await engine.sites('my_rx'), ...sites]);
   assert.deepEqual(file.filter((s) => s.function === 'my_count_drop').map(brief), [[line(L, 'this_cpu_inc'), 'counter', 'this_cpu_inc', null, 'rx_dropped', '']]);
+});
+
+test('a driver-private counter is named by what its stats getter reports it as', async () => {
+  // rx_errs is copied into stats->rx_errors and stats->rx_dropped by my_get_stats64.
+  assert.deepEqual((await engine.sites('my_vlan_rx')).map(brief), [[line(L, '\tmy_count_err(v);'), 'counter', 'my_count_err', null, 'rx_dropped,rx_errors', '']]);
+  assert.deepEqual((await engine.sites('my_count_err')).map(brief), [[line(L, 'this_cpu_inc(v->pcpu->rx_errs)'), 'counter', 'this_cpu_inc', null, 'rx_dropped,rx_errors', '']]);
 });
 
 test('the counter map is read from the tree: MIB tables with /proc file and prefix, softnet columns, sysfs, socket columns', async () => {

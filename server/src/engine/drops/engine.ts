@@ -10,6 +10,7 @@ import { dropKnowledge, type DropKnowledge } from './knowledge';
 import { SourceParser, functionNodeAt } from './source-parser';
 import { analyseFunction, type FunctionDropFacts, type Segment } from './function-analysis';
 import { buildCounterMap, type CounterMap } from './counter-map';
+import { statsAliases } from './stats-aliases';
 import type { CounterEntry, CounterSite, CounterSitesResult, DropSite } from './types';
 
 /** A counter reached from some code, and the calls followed to reach it. */
@@ -24,6 +25,11 @@ export class DropEngine {
   private reasonTexts: Map<string, string> | undefined;
   private idsByFile: Map<string, number[]> | undefined;
   private readonly cache = new Map<string, { stamp: string; sites: DropSite[] }>();
+  /** struct -> graph ids of functions that hold one and a struct rtnl_link_stats64 (ndo_get_stats64 and helpers). */
+  private getters: Map<string, number[]> | undefined;
+  /** struct -> (its field -> statistics names it is reported as), null when no getter reports it. */
+  private readonly aliases = new Map<string, Map<string, string[]> | null>();
+  private readonly pendingAliases = new Set<string>();
 
   constructor(readonly index: KernelIndex, readonly graph: CallGraph, k: DropKnowledge = dropKnowledge()) {
     this.k = k;
@@ -121,7 +127,12 @@ export class DropEngine {
     const stamp = `${facts.mtimeMs}:${facts.size}`;
     const hit = this.cache.get(rel);
     if (hit && hit.stamp === stamp) return hit.sites;
-    const sites = await this.computeFileSites(facts);
+    let sites = await this.computeFileSites(facts);
+    // Driver-private counters met for the first time: find what their stats getters report them as, then again.
+    if (this.pendingAliases.size) {
+      await this.resolveAliases();
+      sites = await this.computeFileSites(facts);
+    }
     this.cache.set(rel, { stamp, sites });
     return sites;
   }
@@ -158,16 +169,19 @@ export class DropEngine {
       const incs = incByFn.get(i) ?? [];
       const withReason = (reason: string | null) => ({ reason, ...(reason && reasons.has(reason) ? { reasonText: reasons.get(reason) } : {}) });
       // Drop labels: their code frees the skb or counts a drop.
-      const dropLabels = new Map<string, { line: number; counters: Reached[]; segments: Segment[] }>();
+      const dropLabels = new Map<string, { line: number; counters: Reached[]; segments: Segment[]; fallsInto: boolean }>();
       for (const code of a?.labels ?? []) {
         const onLines = (line: number) => code.segments.some((g) => line >= g.startLine && line <= g.endLine);
         const reached = [
           ...incs.filter((x) => onLines(x.line)).flatMap((x) => this.dropCounters(map, x, id).map((entry) => ({ entry, through: [] }))),
           ...this.reachedFromCalls(map, id, onLines),
         ];
-        if (code.frees.length || reached.length) dropLabels.set(code.label, { line: code.line, counters: reached, segments: code.segments });
+        if (code.frees.length || reached.length) dropLabels.set(code.label, { line: code.line, counters: reached, segments: code.segments, fallsInto: code.fallsInto });
       }
-      const inLabel = (line: number) => [...dropLabels.values()].some((l) => l.segments.some((g) => line >= g.startLine && line <= g.endLine));
+      // A label's frees and counters are its gotos' sites; when code also runs into the label,
+      // they are sites of their own as well.
+      const reachedOnlyByGoto = [...dropLabels.values()].filter((l) => !l.fallsInto);
+      const inLabel = (line: number) => reachedOnlyByGoto.some((l) => l.segments.some((g) => line >= g.startLine && line <= g.endLine));
       for (const g of a?.gotos ?? []) {
         const l = dropLabels.get(g.label);
         if (!l) continue;
@@ -176,7 +190,7 @@ export class DropEngine {
           counters: names(l.counters), ...(g.condition ? { condition: g.condition } : {}), ...(through ? { through } : {}) });
       }
       for (const f of a?.frees ?? []) {
-        if ([...dropLabels.values()].some((l) => l.segments.some((g) => f.at >= g.start && f.at < g.end))) continue;
+        if (reachedOnlyByGoto.some((l) => l.segments.some((g) => f.at >= g.start && f.at < g.end))) continue;
         out.push({ function: fn.name, file: facts.path, line: f.line, kind: 'free', ...withReason(f.reason), counters: [], via: f.name,
           ...(this.k.conditionalFrees.has(f.name) ? { notAlwaysDrop: true } : {}) });
       }
@@ -266,14 +280,45 @@ export class DropEngine {
       const family = this.k.mibFamilies.find((f) => f.macros.test(inc.via));
       return (map.byMib.get(inc.name) ?? []).filter((e) => !family || e.source.file === family.source);
     }
-    const list = map.byField.get(inc.name);
-    if (!list) return [];
-    let type: string | undefined | null = null;
-    return list.filter((e) => {
-      if (!map.strict.has(e)) return true;
-      if (type === null) type = this.graph.typeOf(inc.receiver ?? '', id);
-      return type === e.struct;
-    });
+    const type = this.graph.typeOf(inc.receiver ?? '', id);
+    if (type && type !== this.k.sysfs.struct) {
+      const reported = this.aliases.get(type);
+      if (reported === undefined) this.pendingAliases.add(type);
+      else if (reported?.has(inc.name)) return reported.get(inc.name)!.flatMap((n) => (map.byField.get(n) ?? []).filter((e) => !map.strict.has(e)));
+    }
+    return (map.byField.get(inc.name) ?? []).filter((e) => !map.strict.has(e) || type === e.struct);
+  }
+
+  /** For each pending struct, the statistics its fields are reported as by the functions that copy them into rtnl_link_stats64. */
+  private async resolveAliases(): Promise<void> {
+    const structs = [...this.pendingAliases];
+    this.pendingAliases.clear();
+    const stats = this.k.sysfs.struct;
+    if (!this.getters) {
+      this.getters = new Map();
+      for (const n of this.graph.nodes) {
+        const vars = this.index.files.get(n.file)?.functions[n.index]?.vars;
+        if (!vars || !Object.values(vars).includes(stats)) continue;
+        for (const t of new Set(Object.values(vars))) if (t !== stats) this.getters.set(t, [...(this.getters.get(t) ?? []), n.id]);
+      }
+    }
+    for (const struct of structs) {
+      const found = new Map<string, Set<string>>();
+      const byFile = new Map<string, number[]>();
+      for (const id of this.getters.get(struct) ?? []) byFile.set(this.graph.nodes[id].file, [...(byFile.get(this.graph.nodes[id].file) ?? []), id]);
+      for (const [file, ids] of byFile) {
+        await this.parser.with(file, ({ root }) => {
+          for (const id of ids) {
+            const n = this.graph.nodes[id];
+            const fn = this.index.files.get(file)?.functions[n.index];
+            const node = fn && functionNodeAt(root, fn.line);
+            if (!fn || !node) continue;
+            for (const [field, as] of statsAliases(node, fn.vars ?? {}, struct, stats)) found.set(field, (found.get(field) ?? new Set()).add(as));
+          }
+        });
+      }
+      this.aliases.set(struct, found.size ? new Map([...found].map(([f, as]) => [f, [...as].sort()])) : null);
+    }
   }
 
   private fileIds(rel: string): number[] {

@@ -18,6 +18,8 @@ export interface LabelCode {
    */
   segments: Segment[];
   frees: FreeCall[];
+  /** Code before the label can run into it (the backlog-full path into enqueue_to_backlog's `drop:`). */
+  fallsInto: boolean;
 }
 export interface GotoFact { label: string; line: number; at: number; condition?: string; reason: string | null }
 export interface FunctionDropFacts { labels: LabelCode[]; gotos: GotoFact[]; frees: FreeCall[] }
@@ -99,7 +101,7 @@ export function analyseFunction(fn: Node, text: string, k: DropKnowledge): Funct
   const inside = (segs: Segment[], at: number) => segs.some((g) => at >= g.start && at < g.end);
   const codes: LabelCode[] = labels.map((l) => {
     const segments = labelCode(l.node, labelNodes, chained);
-    return { label: l.label, line: l.line, segments, frees: frees.filter((f) => inside(segments, f.at)).map((f) => ({ name: f.name, line: f.line, at: f.at, reason: f.constant ?? null })) };
+    return { label: l.label, line: l.line, segments, fallsInto: fallsInto(l.node), frees: frees.filter((f) => inside(segments, f.at)).map((f) => ({ name: f.name, line: f.line, at: f.at, reason: f.constant ?? null })) };
   });
   const gotoFacts: GotoFact[] = gotos.filter((g) => !chained.has(g.at)).map((g) => {
     const code = codes.find((c) => c.label === g.label);
@@ -165,6 +167,17 @@ function labelCode(label: Node, labels: Map<string, Node>, chained: Set<number>)
     from = next;
   }
   return out;
+}
+
+const EXITS = new Set(['return_statement', 'goto_statement', 'break_statement', 'continue_statement']);
+
+/** Whether the statement before a label can run on into it. */
+function fallsInto(label: Node): boolean {
+  let prev = label.previousNamedSibling;
+  while (prev && prev.type === 'comment') prev = prev.previousNamedSibling;
+  if (!prev) return label.parent?.type === 'compound_statement';
+  while (prev.type === 'labeled_statement' && prev.lastNamedChild) prev = prev.lastNamedChild;
+  return !EXITS.has(prev.type);
 }
 
 function hasExit(n: Node): boolean {
