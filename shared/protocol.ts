@@ -321,3 +321,66 @@ export function normaliseScope(raw: unknown): string[] {
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+// ---- Drop sites ---------------------------------------------------------------------------
+
+/** One drop site (server/src/engine/drops/types.ts DropSite) with its file's URI. */
+export interface DropSiteInfo {
+  function: string;
+  /** Tree-relative path and 1-based line. */
+  file: string;
+  line: number;
+  uri: string;
+  kind: 'goto' | 'free' | 'counter';
+  label?: string;
+  labelLine?: number;
+  reason: string | null;
+  reasonText?: string;
+  counters: string[];
+  condition?: string;
+  via?: string;
+  notAlwaysDrop?: boolean;
+  through?: string[];
+  /** The function lies on a chain from a NAPI poll function to a socket-enqueue function. */
+  onReceivePath?: boolean;
+}
+
+export interface DropSitesParams extends WorkDoneProgressParams {
+  /** A C file of the tree, a tree-relative folder ("net/ipv4"), or one function, at least one of them. */
+  uri?: string;
+  folder?: string;
+  function?: string;
+}
+
+export interface DropSitesResult {
+  root: string;
+  rootUri: string;
+  sites: DropSiteInfo[];
+  /** Files of the folder left out because it holds more than MAX_DROP_FILES. */
+  filesLeftOut: number;
+}
+
+/** A folder's drop sites are computed for at most this many files per request. */
+export const MAX_DROP_FILES = 400;
+
+/** Client → server: drop sites of a file, a folder or a function. Builds the call graph on first use. */
+export const DropSitesRequest = new RequestType<DropSitesParams, DropSitesResult, void>('netpath/dropSites');
+
+/** One counter of the counter map read from the tree. */
+export interface CounterInfo {
+  /** The name CounterSitesRequest takes: "Udp:RcvbufErrors", "/proc/net/softnet_stat:dropped". */
+  key: string;
+  name: string;
+  file: string;
+  prefix?: string;
+  mib?: string;
+  field?: string;
+  column?: number;
+  drop: boolean;
+}
+
+/** Client → server: every counter the tree declares, for "netpath: Explain counter…". */
+export const CounterMapRequest = new RequestType<WorkDoneProgressParams, CounterInfo[], void>('netpath/counterMap');
+
+/** Client command run by the "N drop sites" code lens: arguments are the document URI and the sites' lines. */
+export const SHOW_DROP_SITES_COMMAND = 'netpath.showDropSitesAt';

@@ -9,6 +9,8 @@ import { CounterSitesFeature } from './features/counter-sites';
 import { DefinitionFeature } from './features/definition';
 import { DocumentSymbolsFeature } from './features/document-symbols';
 import { DocumentSyncFeature } from './features/document-sync';
+import { DropLensFeature } from './features/drop-lens';
+import { DropSitesFeature } from './features/drop-sites';
 import { HoverFeature } from './features/hover';
 import { IndexSession } from './features/index-session';
 import { IndexingFeature } from './features/indexing';
@@ -45,6 +47,8 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     new HoverFeature(session, documents, log),
     new CallHierarchyFeature(session, documents, log),
     new ReceivePathFeature(session, log),
+    new DropSitesFeature(session, log),
+    new DropLensFeature(session, log),
     new CounterSitesFeature(session, log),
     new ProbeScriptsFeature(session, log),
     probeLens,
@@ -59,6 +63,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       workspaceSymbolProvider: true,
       hoverProvider: true,
       callHierarchyProvider: true,
+      codeLensProvider: { resolveProvider: false },
     },
     serverInfo: { name: 'netpath', version: process.env.NETPATH_VERSION },
   };
