@@ -16,6 +16,7 @@ import { baseKnowledge } from '../server/src/engine/knowledge';
 import { defaultWorkers, indexInPool } from '../server/src/engine/pool';
 import { scanTree } from '../server/src/engine/scan';
 import { haveGnuTime, median, runTimed } from './measure';
+import { runCountersBench } from './counters';
 import { checkTools, freshDir, TOOLS } from './tools';
 
 const USAGE = `usage: npm run bench -- <kernel-dir> [--scope S] [--rounds N] [--workers N] [--whole-tree] [--json] [--strict]
@@ -49,6 +50,7 @@ const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--parse-floor') return parseFloorChild(argv.slice(1));
+  if (argv[0] === 'counters') return runCountersBench(argv.slice(1));
   if (!process.env.NETPATH_BENCH_SNAPSHOT) return runFromSnapshot(argv);
   const args = parseArgs(argv, { flags: ['whole-tree', 'json', 'strict', 'help'], options: ['scope', 'rounds', 'workers'] });
   if (args.flags.has('help')) {
