@@ -8,8 +8,9 @@ import {
 } from '../../shared/protocol';
 import { buildPathTree, endPointChoices, entryPointChoices, pathTreeMessage, RECEIVE_PATH_COMMANDS, RECEIVE_PATH_VIEW, type PathTreeNode } from './receive-path-tree';
 import { statusText } from './status-text';
-import { registerCountersPanel } from './counters-panel';
 import { registerProbeCommands } from './probe-commands';
+import { registerDropSites } from './drop-view';
+import { registerCountersPanel } from './counters-panel';
 
 let client: LanguageClient | undefined;
 /** Cancelled on deactivation, so pending requests stop waiting for a server that is going away. */
@@ -48,6 +49,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('netpath.reindex', () => reindex()),
   );
   registerCountersPanel(context, () => client, output);
+  registerDropSites(context, () => client, () => shutdown!.token);
   const paths = new ReceivePathTree();
   const view = vscode.window.createTreeView(RECEIVE_PATH_VIEW, { treeDataProvider: paths, showCollapseAll: true });
   paths.view = view;

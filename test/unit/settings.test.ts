@@ -23,7 +23,9 @@ test('the contributed defaults normalise to DEFAULT_SETTINGS', () => {
 
 test('commands used by the client are contributed', () => {
   const commands = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
-  assert.deepEqual(commands, ['netpath.reindex', 'netpath.showLog', 'netpath.showReceivePath', 'netpath.showReceivePathFromHere']);
+  // Features add their own commands (their tests check them); these are the core ones, each contributed once.
+  for (const c of ['netpath.reindex', 'netpath.showLog', 'netpath.showReceivePath', 'netpath.showReceivePathFromHere']) assert.ok(commands.includes(c), c);
+  assert.equal(new Set(commands).size, commands.length);
 });
 
 test('missing or malformed sections fall back to the defaults', () => {
