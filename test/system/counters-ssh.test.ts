@@ -114,3 +114,25 @@ test('changed host key: a clear error, no data, no retry loop', async () => {
     sshd.trustHostKey();
   }
 });
+
+test('host key changed while streaming: the reconnect stops with the host key error, no data after it', async () => {
+  const rec = new CounterRecorder();
+  const feed = sshFeed(rec);
+  try {
+    feed.start();
+    await rec.until('a first sample', () => rec.samples.length >= 1);
+    await sshd.changeHostKey();
+    const failed = await rec.until('a failed state', () => rec.states.find((s) => s.state === 'failed'));
+    assert.match(failed.message ?? '', /host key of netpath-test is not the one in known_hosts/);
+    const samples = rec.samples.length;
+    const after = rec.states.length;
+    // The feed is stopped: no reconnect attempt, no sample, whatever happens next.
+    await sshd.restart();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(rec.samples.length, samples);
+    assert.equal(rec.states.length, after);
+  } finally {
+    await feed.stop();
+    sshd.trustHostKey();
+  }
+});
