@@ -1,6 +1,8 @@
 // The counters feed against a real OpenSSH server on loopback and the real /proc of this machine:
 // real UDP drops, sshd killed mid-stream, a changed host key.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { LocalFeed } from '../../server/src/counters/local-feed';
 import { SshFeed } from '../../server/src/counters/ssh-feed';
@@ -134,5 +136,31 @@ test('host key changed while streaming: the reconnect stops with the host key er
   } finally {
     await feed.stop();
     sshd.trustHostKey();
+  }
+});
+
+const repo = path.resolve(__dirname, '..', '..');
+const cliArgv = (...args: string[]) => ['--import', 'tsx', path.join(repo, 'server/src/cli/netpath.ts'), 'counters', ...args];
+
+test('CLI over ssh: one JSON object per snapshot, counters under source and name with value and rate', async () => {
+  const child = spawn(process.execPath, cliArgv('--host', HOST_ALIAS, '--ssh-config', sshd.sshConfig, '--count', '2', '--json'), { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, err);
+  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { host: string; counters: { snmp: { Udp: { RcvbufErrors: { value: number; rate: number | null } } } } });
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0].host, HOST_ALIAS);
+  assert.equal(lines[0].counters.snmp.Udp.RcvbufErrors.rate, null, 'no rate on the first snapshot');
+  assert.equal(typeof lines[1].counters.snmp.Udp.RcvbufErrors.value, 'number');
+  assert.equal(typeof lines[1].counters.snmp.Udp.RcvbufErrors.rate, 'number');
+});
+
+test('CLI: a host that could be an option or shell text is refused before ssh runs (exit 2)', () => {
+  for (const bad of ['-oProxyCommand=touch /tmp/x', 'a;id', '$(id)', 'host name']) {
+    const r = spawnSync(process.execPath, cliArgv('--host', bad, '--count', '1'), { cwd: repo, encoding: 'utf8', timeout: 30000 });
+    assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
+    assert.match(r.stderr, /is not a host/);
   }
 });
