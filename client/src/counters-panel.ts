@@ -93,9 +93,13 @@ class CountersPanel {
     void this.panel.webview.postMessage(m);
   }
 
+  private versionAsked = 0;
+
+  /** The indexed tree's version for the guard; asked again (at most every 30 s) until an index is ready. */
   private async loadIndexedVersion(): Promise<void> {
     const c = this.getClient();
-    if (!c?.isRunning()) return;
+    if (this.indexedVersion || Date.now() - this.versionAsked < 30000 || !c?.isRunning()) return;
+    this.versionAsked = Date.now();
     try {
       this.indexedVersion = (await c.sendRequest(IndexStatusRequest)).summary?.version;
     } catch {
@@ -112,6 +116,7 @@ class CountersPanel {
     this.panel.title = `Counters: ${host}`;
     const listener: FeedListener = {
       snapshot: (raw) => {
+        void this.loadIndexedVersion();
         const msg = this.view.apply(host, this.model.update(raw), this.indexedVersion);
         this.post(msg);
         this.showStatus('streaming', msg.totalDropRate);
