@@ -55,6 +55,16 @@ async function reset(page: Page): Promise<void> {
   for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
 }
 
+/** Runs a step; on failure, saves what the browser showed as failed-<step>.png. */
+async function step(vs: VsCode, name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    await vs.screenshot(`failed-${name}`).catch(() => undefined);
+    throw e;
+  }
+}
+
 describe('netpath in VS Code (code-server) on Linux 6.1', () => {
   let vs: VsCode;
   let root = '';
@@ -68,7 +78,7 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await vs?.stop();
   });
 
-  test('the status bar reports the index ready; activation time is logged', async (t) => {
+  test('the status bar reports the index ready; activation time is logged', (t) => step(vs, '00-index-ready', async () => {
     const started = Date.now();
     const status = statusItem(vs.page);
     await status.waitFor({ timeout: STEP_MS });
@@ -87,9 +97,9 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     console.log(`e2e: netpath activation ${activationMs} ms (language server ${m[2]} ms)`);
     // Activation only starts the server: indexing runs after it, so this stays small.
     assert.ok(activationMs < 5000, `activation took ${activationMs} ms`);
-  });
+  }));
 
-  test('1. workspace symbol search finds tap_handle_frame; go to definition lands on it', async () => {
+  test('1. workspace symbol search finds tap_handle_frame; go to definition lands on it', () => step(vs, '01', async () => {
     await reset(vs.page);
     const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
     await openWorkspaceSymbol(vs, 'tap_handle_frame', '01-workspace-symbol');
@@ -110,9 +120,45 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await waitForEditorAt(vs.page, 'tap.c', def);
     await vs.page.locator('.view-line', { hasText: 'tap_handle_frame(struct sk_buff **pskb)' }).first().waitFor({ timeout: STEP_MS });
     await vs.screenshot('01-go-to-definition');
-  });
+  }));
 
-  test('4. the Receive path view from ixgbe_poll reaches __udp_queue_rcv_skb through ip_rcv and udp_rcv', async () => {
+  test('2. a code lens above tap_handle_frame; "Probe N drop sites" opens a SystemTap script naming module("tap") and the goto-drop lines', () => step(vs, '02', async () => {
+    await reset(vs.page);
+    const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
+    const text = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n');
+    const end = text.findIndex((l, i) => i >= def && l === '}');
+    const gotoDrops = text.slice(def, end).flatMap((l, i) => (/\bgoto drop;/.test(l) ? [def + 1 + i] : []));
+    assert.ok(gotoDrops.length >= 2, `goto drop lines in tap_handle_frame: ${gotoDrops}`);
+    await openWorkspaceSymbol(vs, 'tap_handle_frame');
+    await waitForEditorAt(vs.page, 'tap.c', def);
+    // The first lens waits for the drop-site engine over the whole index.
+    const lens = vs.page.locator('.codelens-decoration a', { hasText: /^Probe \d+ drop sites?$/ }).first();
+    await lens.waitFor({ timeout: 2 * STEP_MS });
+    const lensLine = lens.locator('xpath=..');
+    await vs.screenshot('02-code-lens');
+    const n = Number(/Probe (\d+)/.exec(await lens.innerText())![1]);
+    assert.ok(n >= gotoDrops.length, `lens says ${n} drop sites, the function has ${gotoDrops.length} goto drop lines`);
+    assert.match(await lensLine.innerText(), /drop site/);
+    await lens.click();
+    // An untitled editor in language systemtap, with the script.
+    await vs.page.locator('.tabs-container .tab.active', { hasText: /Untitled/ }).waitFor({ timeout: STEP_MS });
+    await vs.page.locator('[id="status.editor.mode"]', { hasText: /systemtap/i }).waitFor({ timeout: STEP_MS });
+    for (const line of gotoDrops) {
+      await vs.page.locator('.view-line', { hasText: `tap.c:${line} goto drop` }).first().waitFor({ timeout: STEP_MS })
+        .catch(() => assert.fail(`the script has no site "tap.c:${line} goto drop"`));
+    }
+    await vs.screenshot('02-probe-script');
+    // module("tap") is further down: find it as a user would.
+    await runCommand(vs.page, 'Find');
+    await vs.page.keyboard.type('module("tap")');
+    const count = vs.page.locator('.find-widget .matchesCount');
+    await count.filter({ hasText: /of \d+/ }).waitFor({ timeout: STEP_MS })
+      .catch(async () => assert.fail(`module("tap") not found in the script: ${await count.innerText()}`));
+    await vs.screenshot('02-probe-script-module');
+    await vs.page.keyboard.press('Escape');
+  }));
+
+  test('4. the Receive path view from ixgbe_poll reaches __udp_queue_rcv_skb through ip_rcv and udp_rcv', () => step(vs, '04', async () => {
     await reset(vs.page);
     // Give the view the explorer's height: fold the file tree section.
     const folder = vs.page.locator('.pane-header', { hasText: 'linux-source-6.1' }).first();
@@ -145,9 +191,9 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await hop.click();
     await waitForEditorAt(vs.page, path.basename(where[1]), line);
     await vs.screenshot('04-receive-path-call-site');
-  });
+  }));
 
-  test('5. the call hierarchy of udp_rcv shows the indirect edge from ip_protocol_deliver_rcu', async () => {
+  test('5. the call hierarchy of udp_rcv shows the indirect edge from ip_protocol_deliver_rcu', () => step(vs, '05', async () => {
     await reset(vs.page);
     await openWorkspaceSymbol(vs, 'udp_rcv');
     await waitForEditorAt(vs.page, 'udp.c', lineOf(root, 'net/ipv4/udp.c', /^int udp_rcv\(struct sk_buff \*skb\)/));
@@ -160,5 +206,5 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     const text = await caller.innerText();
     assert.match(text, /ip_protocol_deliver_rcu\s*(macro|field|registered|variable)\b/, `the edge is not labelled indirect: ${text}`);
     assert.match(text, /ip_input\.c/);
-  });
+  }));
 });

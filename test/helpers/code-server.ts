@@ -77,6 +77,9 @@ export async function openVsCode(folder: string, vsix: string): Promise<VsCode> 
         return file;
       },
       async stop() {
+        // Keep the extension's own log next to the screenshots.
+        const channel = findChannelLog(userDataDir);
+        if (channel) fs.copyFileSync(channel, path.join(ARTIFACTS, 'netpath-output.log'));
         await b.close().catch(() => undefined);
         await s.stop();
         fs.rmSync(scratch, { recursive: true, force: true });
