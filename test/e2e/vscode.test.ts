@@ -55,6 +55,17 @@ async function reset(page: Page): Promise<void> {
   for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
 }
 
+/** Folds an Explorer section by its title, to give the others its height. */
+async function foldPane(page: Page, title: string): Promise<void> {
+  const header = page.locator('.pane-header', { hasText: title }).first();
+  if ((await header.count()) && (await header.getAttribute('aria-expanded')) === 'true') await header.click();
+}
+
+/** Gives netpath's views the Explorer's height: folds the file tree section. */
+async function foldFileTree(page: Page): Promise<void> {
+  await foldPane(page, 'linux-source-6.1');
+}
+
 /** Runs a step; on failure, saves what the browser showed as failed-<step>.png. */
 async function step(vs: VsCode, name: string, body: () => Promise<void>): Promise<void> {
   try {
@@ -158,11 +169,38 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await vs.page.keyboard.press('Escape');
   }));
 
+  test('3. the Drop sites view lists tap_handle_frame\'s drops; clicking one jumps to its line', () => step(vs, '03', async () => {
+    await reset(vs.page);
+    const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
+    const text = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n');
+    const end = text.findIndex((l, i) => i >= def && l === '}');
+    const gotoDrops = text.slice(def, end).flatMap((l, i) => (/\bgoto drop;/.test(l) ? [def + 1 + i] : []));
+    await openWorkspaceSymbol(vs, 'tap_handle_frame');
+    await waitForEditorAt(vs.page, 'tap.c', def);
+    await foldFileTree(vs.page);
+    await foldPane(vs.page, 'Receive path');
+    await widenSideBar(vs.page, 640);
+    await runCommand(vs.page, 'netpath: Show drop sites in this file');
+    const pane = vs.page.locator('.pane', { has: vs.page.locator('.pane-header', { hasText: 'Drop sites' }) });
+    const fn = pane.locator('.monaco-list-row', { hasText: 'tap_handle_frame' }).first();
+    await fn.waitFor({ timeout: 2 * STEP_MS });
+    if ((await fn.getAttribute('aria-expanded')) !== 'true') await fn.locator('.monaco-tl-twistie').click();
+    const siteRow = (line: number) => pane.locator('.monaco-list-row').filter({ has: vs.page.locator('.label-name', { hasText: new RegExp(`^${line}\\s+goto drop$`) }) }).first();
+    for (const line of gotoDrops) {
+      await siteRow(line).waitFor({ timeout: STEP_MS }).catch(() => assert.fail(`no "${line}  goto drop" under tap_handle_frame in the Drop sites view`));
+    }
+    await vs.screenshot('03-drop-sites');
+    const target = gotoDrops[gotoDrops.length - 1];
+    await siteRow(target).click();
+    await waitForEditorAt(vs.page, 'tap.c', target);
+    await vs.page.locator('.view-line', { hasText: 'goto drop;' }).first().waitFor({ timeout: STEP_MS });
+    await vs.screenshot('03-drop-site-line');
+  }));
+
   test('4. the Receive path view from ixgbe_poll reaches __udp_queue_rcv_skb through ip_rcv and udp_rcv', () => step(vs, '04', async () => {
     await reset(vs.page);
-    // Give the view the explorer's height: fold the file tree section.
-    const folder = vs.page.locator('.pane-header', { hasText: 'linux-source-6.1' }).first();
-    if ((await folder.getAttribute('aria-expanded')) === 'true') await folder.click();
+    await foldFileTree(vs.page);
+    await foldPane(vs.page, 'Drop sites');
     await widenSideBar(vs.page, 640);
     await runCommand(vs.page, 'netpath: Show receive path…');
     await vs.page.locator('.quick-input-title', { hasText: 'NAPI poll functions' }).waitFor({ timeout: STEP_MS });
