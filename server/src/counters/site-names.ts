@@ -5,7 +5,8 @@ import { DEV_TO_SYS } from './knowledge';
 import type { Counter } from './types';
 
 export function sitesName(c: Pick<Counter, 'source' | 'group' | 'name' | 'gauge'>): string | undefined {
-  if (c.gauge) return undefined;
+  // Gauges have no increments; colN are columns the kernel prints without a name (always 0).
+  if (c.gauge || /^col\d+$/.test(c.name)) return undefined;
   switch (c.source) {
     case 'snmp':
     case 'netstat':
