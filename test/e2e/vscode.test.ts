@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { kernelTree } from '../helpers/kernels';
+import { induceUdpDrops, udpRcvbufErrors } from './udp-drops';
 import { findChannelLog, openVsCode, packageVsix, quickPickRow, runCommand, statusItem, widenSideBar, type VsCode } from '../helpers/code-server';
 
 /** Cold index of the net scope, with four other engineers' work on two cores: generous. */
@@ -244,5 +245,44 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     const text = await caller.innerText();
     assert.match(text, /ip_protocol_deliver_rcu\s*(macro|field|registered|variable)\b/, `the edge is not labelled indirect: ${text}`);
     assert.match(text, /ip_input\.c/);
+  }));
+  test('6. the counters panel in local mode shows Udp RcvbufErrors rising under real UDP drops on loopback; clicking it lists __udp_queue_rcv_skb', () => step(vs, '06', async () => {
+    await reset(vs.page);
+    await runCommand(vs.page, 'netpath: Show live counters…');
+    await vs.page.locator('.quick-input-title', { hasText: 'live counters of' }).waitFor({ timeout: STEP_MS });
+    await quickPickRow(vs.page, 'local').click({ timeout: STEP_MS });
+    // The panel is a webview: an iframe in an iframe.
+    const panel = vs.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const row = panel.locator('tr', { has: panel.locator('td.name', { hasText: /^Udp\.RcvbufErrors$/ }) }).first();
+    await row.waitFor({ timeout: STEP_MS });
+    // Give the panel the window, as one would to watch it.
+    await runCommand(vs.page, 'View: Maximize Editor Group and Hide Side Bars');
+    const value = async () => Number((await row.locator('td.num').first().innerText()).replace(/[^0-9]/g, ''));
+    const before = await value();
+    const kernelBefore = udpRcvbufErrors();
+    // Drops for 8 s; the panel samples once a second, so it sees them while they happen.
+    const drops = induceUdpDrops(8000);
+    try {
+      await panel.locator('tr.hot', { has: panel.locator('td.name', { hasText: /^Udp\.RcvbufErrors$/ }) }).first().waitFor({ timeout: 15_000 })
+        .catch(async () => assert.fail(`Udp.RcvbufErrors is not shown dropping: ${await row.innerText()}`));
+      await row.scrollIntoViewIfNeeded();
+      await vs.screenshot('06-counters-rising');
+    } finally {
+      await drops;
+    }
+    const after = await value();
+    assert.ok(after > before, `Udp.RcvbufErrors in the panel: ${before} -> ${after}`);
+    assert.ok(udpRcvbufErrors() > kernelBefore, 'the kernel counted no RcvbufErrors: the drops were not induced');
+    await row.click();
+    const sites = panel.locator('#sites');
+    await sites.locator('h3', { hasText: 'RcvbufErrors' }).waitFor({ timeout: 2 * STEP_MS });
+    await sites.locator('li', { hasText: '__udp_queue_rcv_skb' }).first().waitFor({ timeout: STEP_MS })
+      .catch(async () => assert.fail(`__udp_queue_rcv_skb is not among the sites: ${await sites.innerText()}`));
+    await sites.scrollIntoViewIfNeeded();
+    await vs.screenshot('06-counter-sites');
+    // The listed line is where the tree increments it.
+    const site = /([\w/.-]+\.c):(\d+)/.exec(await sites.locator('li', { hasText: '__udp_queue_rcv_skb' }).first().innerText());
+    assert.ok(site, 'no file:line on the __udp_queue_rcv_skb site');
+    assert.match(fs.readFileSync(path.join(root, site[1]), 'utf8').split('\n')[Number(site[2]) - 1], /UDP_MIB_RCVBUFERRORS/);
   }));
 });
