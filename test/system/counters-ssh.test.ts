@@ -22,12 +22,12 @@ function sshFeed(rec: CounterRecorder): SshFeed {
   return new SshFeed({ host: HOST_ALIAS, intervalS: 1, configFile: sshd.sshConfig, keepaliveS: 2, backoffMs: { first: 200, max: 2000 } }, rec);
 }
 
-async function assertDropsSeen(rec: CounterRecorder, sock: UnreadUdpSocket): Promise<void> {
+async function assertDropsSeen(rec: CounterRecorder, sock: UnreadUdpSocket, mib = 'snmp.Udp.RcvbufErrors'): Promise<void> {
   const first = await rec.until('a first sample', () => rec.samples.length > 0 && rec.samples.length);
   await sock.flood(2000, 512);
-  const s = await rec.until('a sample with a positive RcvbufErrors rate and socket drops', () =>
-    rec.samples.slice(first).find((x) => (rec.rate(x, 'snmp.Udp.RcvbufErrors') ?? 0) > 0 && (rec.rate(x, sock.dropsKey) ?? 0) > 0));
-  assert.ok(rec.rate(s, 'snmp.Udp.RcvbufErrors')! > 0);
+  const s = await rec.until(`a sample with a positive ${mib} rate and socket drops`, () =>
+    rec.samples.slice(first).find((x) => (rec.rate(x, mib) ?? 0) > 0 && (rec.rate(x, sock.dropsKey) ?? 0) > 0));
+  assert.ok(rec.rate(s, mib)! > 0);
   assert.ok(rec.rate(s, sock.dropsKey)! > 0, `${sock.dropsKey} has a positive rate`);
   const drops = s.readings.find((r) => r.key === sock.dropsKey)!;
   assert.equal(drops.drop, true, 'a socket drops counter is a drop counter (highlighted)');
@@ -59,6 +59,19 @@ test('locally (no ssh): the same drops are seen from /proc', async () => {
   try {
     feed.start();
     await assertDropsSeen(rec, sock);
+  } finally {
+    sock.close();
+    await feed.stop();
+  }
+});
+
+test('locally, IPv6 on ::1: Udp6RcvbufErrors and the udp6 socket\'s drops rise', async () => {
+  const rec = new CounterRecorder();
+  const feed = new LocalFeed(1, rec);
+  const sock = await UnreadUdpSocket.open('udp6');
+  try {
+    feed.start();
+    await assertDropsSeen(rec, sock, 'snmp6.Udp6RcvbufErrors');
   } finally {
     sock.close();
     await feed.stop();
