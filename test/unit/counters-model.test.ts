@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { FrameParser } from '../../server/src/counters/frames';
 import { CounterModel } from '../../server/src/counters/model';
+import { sampleJson } from '../../server/src/counters/output';
 import { newMarker, remoteScript, validateInterval } from '../../server/src/counters/remote-script';
 import type { RawSnapshot } from '../../server/src/counters/types';
 
@@ -140,4 +141,16 @@ test('model: random u32 sequences with wraps never give a negative or absurd rat
       assert.equal(r.rate, inc / dt);
     }
   }), { numRuns: 200 });
+});
+
+test('JSON output: counters nested by source, group and name; host-supplied names cannot touch prototypes', () => {
+  const m = new CounterModel();
+  const dev = (n: number) => ({ dev: `  __proto__: ${n} 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n constructor: 5 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n` });
+  m.update(raw(1, 'A', [], dev(1)));
+  const line = sampleJson('h', m.update(raw(2, 'A', [], { ...dev(3), snmp: 'Udp: RcvbufErrors\nUdp: 18446744073709551615\n' })));
+  assert.equal(({} as Record<string, unknown>).rx_bytes, undefined, 'Object.prototype untouched');
+  assert.match(line, /"RcvbufErrors":\{"value":18446744073709551615,"rate":null\}/, 'a 64-bit value is written exactly');
+  const o = JSON.parse(line);
+  assert.equal(o.counters.dev['__proto__'].rx_bytes.rate, 2);
+  assert.equal(o.counters.dev.constructor.rx_bytes.value, 5);
 });

@@ -4,11 +4,13 @@ import type { Sample } from './model';
 
 /** JSON with bigint values written as exact integer literals (JSON allows any length). */
 export function sampleJson(host: string, s: Sample): string {
-  const counters: Record<string, Record<string, unknown>> = {};
+  // Prototype-less objects: names come from the host (an interface may be called "__proto__").
+  const dict = () => Object.create(null) as Record<string, unknown>;
+  const counters = dict();
   for (const r of s.readings) {
     const c = r.counter;
-    const src = (counters[c.source] ??= {});
-    const parent = c.group ? ((src[c.group] ??= {}) as Record<string, unknown>) : src;
+    const src = (counters[c.source] ??= dict()) as Record<string, unknown>;
+    const parent = c.group ? ((src[c.group] ??= dict()) as Record<string, unknown>) : src;
     parent[c.name] = {
       value: `\u0000${c.value}`,
       rate: r.rate ?? null,
@@ -19,7 +21,7 @@ export function sampleJson(host: string, s: Sample): string {
   }
   const obj = {
     host, uptime: s.uptime, bootId: s.bootId, release: s.release, elapsed: s.elapsed ?? null, rebooted: s.rebooted,
-    totalDropRate: s.totalDropRate, status: Object.fromEntries(s.statuses), counters,
+    totalDropRate: s.totalDropRate, status: Object.assign(dict(), Object.fromEntries(s.statuses)), counters,
   };
   return JSON.stringify(obj).replace(/"\\u0000(-?\d+)"/g, '$1');
 }
