@@ -8,7 +8,7 @@ import { makeFakeTree, removeTree } from '../helpers/fake-tree';
 import { tempCache } from '../helpers/kernels';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
-import { DropEngine, UnknownCounterError } from '../../server/src/engine/drops/engine';
+import { DropEngine, qualifiedName, UnknownCounterError } from '../../server/src/engine/drops/engine';
 import type { DropSite } from '../../server/src/engine/drops/types';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'drops', 'tree');
@@ -109,4 +109,6 @@ test('the counter map is read from the tree: MIB tables with /proc file and pref
     sites: [{ function: 'udp_queue', file: 'net/ipv4/udp.c', line: line('net/ipv4/udp.c', 'UDP_MIB_RCVBUFERRORS'), via: '__UDP_INC_STATS' }] });
   assert.deepEqual((await engine.counterSites('Udp:RcvbufErrors')).sites.length, 1);
   await assert.rejects(engine.counterSites('NoSuchCounter'), UnknownCounterError);
+  // Every counter's qualified name (the key "Explain counter…" and the counters panel send) resolves to it alone.
+  for (const e of map.entries) assert.equal((await engine.counterSites(qualifiedName(e))).counter, e.name);
 });
