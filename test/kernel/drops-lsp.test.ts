@@ -1,0 +1,119 @@
+// Drop sites in the language server (dist/server.js over stdio) on the real 6.1 and 6.12 trees:
+// the Drop sites view's request, hover on a goto-drop line, the "N drop sites" code lens and the
+// counter map behind "netpath: Explain counter…". Expected lines are read from each tree's text.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ResponseError } from 'vscode-jsonrpc/node';
+import { CounterMapRequest, DropSitesRequest, SHOW_DROP_SITES_COMMAND } from '../../shared/protocol';
+import { KERNEL_VERSIONS, kernelTree, tempCache } from '../helpers/kernels';
+import { LspServer } from '../helpers/lsp-server';
+
+// drivers/net for tap.c and macvtap.c; include for the drop reasons and struct types;
+// net/core, net/ipv4 and net/ipv6 for the receive path and the counter map.
+const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4', 'net/ipv6'];
+const TAP = 'drivers/net/tap.c';
+
+/** 1-based lines of `rel` matching `re` inside function `fn`. */
+function linesIn(root: string, rel: string, fn: string, re: RegExp): number[] {
+  const lines = fs.readFileSync(path.join(root, rel), 'utf8').split('\n');
+  const from = lines.findIndex((l) => new RegExp(`^\\S.*\\b${fn}\\(`).test(l));
+  assert.ok(from >= 0, `${fn} not defined in ${rel}`);
+  const to = lines.findIndex((l, i) => i > from && l === '}');
+  return lines.flatMap((l, i) => (i >= from && i <= to && re.test(l) ? [i + 1] : []));
+}
+
+for (const version of KERNEL_VERSIONS) {
+  describe(`drop sites in the language server on Linux ${version}`, () => {
+    let root = '';
+    let cache = '';
+    let lsp: LspServer;
+    const uriOf = (rel: string) => pathToFileURL(path.join(root, rel)).toString();
+    before(async () => {
+      root = kernelTree(version);
+      cache = tempCache(`drops-lsp-${version}`);
+      lsp = await LspServer.start(root, { scope: SCOPE, cacheDirectory: cache });
+      await lsp.ready();
+      await lsp.connection.sendNotification('textDocument/didOpen', {
+        textDocument: { uri: uriOf(TAP), languageId: 'c', version: 1, text: fs.readFileSync(path.join(root, TAP), 'utf8') },
+      });
+    });
+    after(async () => {
+      const code = await lsp.stop();
+      fs.rmSync(cache, { recursive: true, force: true });
+      assert.equal(code, 0, `server exit code; stderr: ${lsp.stderr.join('')}`);
+    });
+
+    test('dropSites of a file, a function and a folder, with URIs and the receive-path flag', async () => {
+      const file = await lsp.connection.sendRequest(DropSitesRequest, { uri: uriOf(TAP) });
+      const gotos = linesIn(root, TAP, 'tap_handle_frame', /\bgoto drop;/);
+      const tap = file.sites.filter((s) => s.function === 'tap_handle_frame' && s.kind === 'goto');
+      assert.deepEqual(tap.map((s) => s.line), gotos);
+      assert.ok(tap.every((s) => s.uri === uriOf(TAP) && s.label === 'drop' && s.through?.[0] === 'tap->count_rx_dropped'));
+      assert.equal(file.rootUri.replace(/\/$/, ''), pathToFileURL(root).toString().replace(/\/$/, ''));
+
+      const udp = await lsp.connection.sendRequest(DropSitesRequest, { function: '__udp_queue_rcv_skb' });
+      const rcvbuf = udp.sites.find((s) => s.counters.includes('RcvbufErrors'));
+      assert.ok(rcvbuf, JSON.stringify(udp.sites));
+      assert.equal(rcvbuf.onReceivePath, true, 'ixgbe_poll reaches __udp_queue_rcv_skb');
+
+      const core = await lsp.connection.sendRequest(DropSitesRequest, { folder: 'net/core' });
+      assert.equal(core.filesLeftOut, 0);
+      // The backlog-full path runs into enqueue_to_backlog's drop label: the increment is a site of its own.
+      const inc = linesIn(root, 'net/core/dev.c', 'enqueue_to_backlog', /sd->dropped\+\+|atomic_inc\(&sd->dropped\)/);
+      assert.equal(inc.length, 1);
+      const backlog = core.sites.filter((s) => s.function === 'enqueue_to_backlog' && s.kind === 'counter' && s.counters.includes('dropped'));
+      assert.deepEqual(backlog.map((s) => s.line), inc, 'softnet dropped in enqueue_to_backlog');
+    });
+
+    test('bad input: a folder with no files, a file outside the tree, no target at all', async () => {
+      for (const params of [{ folder: 'no/such/folder' }, { uri: 'file:///etc/hostname' }, {}]) {
+        await assert.rejects(lsp.connection.sendRequest(DropSitesRequest, params), (e: unknown) => e instanceof ResponseError && /netpath|folder|file|needs/.test(e.message));
+      }
+      assert.ok(lsp.alive);
+    });
+
+    test('hover on a goto-drop line shows its reason and counters', async () => {
+      const line = linesIn(root, TAP, 'tap_handle_frame', /\bgoto drop;/)[0];
+      const text = fs.readFileSync(path.join(root, TAP), 'utf8').split('\n')[line - 1];
+      const hover = await lsp.connection.sendRequest('textDocument/hover', {
+        textDocument: { uri: uriOf(TAP) }, position: { line: line - 1, character: text.indexOf('drop') },
+      }) as { contents: { value: string } } | null;
+      assert.ok(hover, 'a hover');
+      const md = hover.contents.value;
+      assert.match(md, /goto drop/);
+      assert.match(md, /SKB_DROP_REASON_SKB_GSO_SEG/);
+      assert.match(md, /count_rx_dropped/);
+      assert.match(md, /IS_ERR\(segs\)/);
+    });
+
+    test('code lens "N drop sites" above tap_handle_frame, running the client command with the lines', async () => {
+      const lenses = await lsp.connection.sendRequest('textDocument/codeLens', { textDocument: { uri: uriOf(TAP) } }) as Array<{
+        range: { start: { line: number } }; command: { title: string; command: string; arguments: [string, number[]] };
+      }>;
+      const file = await lsp.connection.sendRequest(DropSitesRequest, { uri: uriOf(TAP) });
+      const mine = file.sites.filter((s) => s.function === 'tap_handle_frame');
+      const def = fs.readFileSync(path.join(root, TAP), 'utf8').split('\n').findIndex((l) => /^rx_handler_result_t tap_handle_frame\(/.test(l));
+      // Other lenses (probes) may sit on the same line.
+      const lens = lenses.find((l) => l.range.start.line === def && l.command.command === SHOW_DROP_SITES_COMMAND);
+      assert.ok(lens, JSON.stringify(lenses.map((l) => [l.range.start.line, l.command.title])));
+      assert.equal(lens.command.title, `${mine.length} drop sites`);
+      assert.equal(lens.command.command, SHOW_DROP_SITES_COMMAND);
+      assert.deepEqual(lens.command.arguments, [uriOf(TAP), mine.map((s) => s.line)]);
+      // One lens per function with drop sites.
+      assert.equal(lenses.filter((l) => l.command.command === SHOW_DROP_SITES_COMMAND).length, new Set(file.sites.map((s) => s.function)).size);
+    });
+
+    test('counterMap lists the counters read from the tree, with the keys counter sites take', async () => {
+      const map = await lsp.connection.sendRequest(CounterMapRequest, {});
+      const key = (k: string) => map.find((c) => c.key === k);
+      assert.deepEqual(key('Udp:RcvbufErrors'), { key: 'Udp:RcvbufErrors', name: 'RcvbufErrors', file: '/proc/net/snmp', prefix: 'Udp', mib: 'UDP_MIB_RCVBUFERRORS', drop: true });
+      assert.equal(key('/proc/net/softnet_stat:time_squeeze')?.field, 'time_squeeze');
+      assert.equal(key('/proc/net/snmp6:Udp6RcvbufErrors')?.mib, 'UDP_MIB_RCVBUFERRORS');
+      assert.equal(key('rx_dropped')?.file, '/sys/class/net/*/statistics/rx_dropped');
+      assert.equal(new Set(map.map((c) => c.key)).size, map.length, 'keys are unique');
+    });
+  });
+}
