@@ -129,8 +129,8 @@ describe('SystemTap grammar', () => {
     assertScope('%( kernel_v >= "6.1" %? probe begin {} %)', 'kernel_v', 'variable.language.preprocessor.stp');
   });
 
-  test('a generated script: every probe header line is a probe, nothing is left unscoped', () => {
-    const file = path.join(repo, 'test', 'golden', '6.1', 'probe-drops-tap_handle_frame.stp');
+  for (const golden of ['probe-function-tap_handle_frame.stp', 'probe-path-ixgbe_poll-__udp_queue_rcv_skb.stp']) test(`a generated script (${golden}): every probe header line is a probe, nothing is left unscoped`, () => {
+    const file = path.join(repo, 'test', 'golden', '6.1', golden);
     assert.ok(fs.existsSync(file), `${file} missing`);
     const text = fs.readFileSync(file, 'utf8');
     const lines = tokenize(text);

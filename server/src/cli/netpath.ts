@@ -13,6 +13,8 @@ import { kernelVersion } from '../engine/kernel-tree';
 import { generateProbe, type ProbeRequest } from '../engine/probes/generate';
 import { ProbeError } from '../engine/probes/types';
 import { DropEngine } from '../engine/drops/engine';
+import { parseKallsyms } from '../engine/probes/kallsyms';
+import * as fs from 'node:fs';
 
 const USAGE = `netpath: explore the Linux kernel network receive path
 
@@ -27,7 +29,7 @@ usage:
   netpath drops --path <from> <to> [--kernel <dir>] [--json]
   netpath counter-sites <name> [--kernel <dir>] [--json]
   netpath counters [--host H] [--interval S] [--count N] [--ssh-config F] [--json]
-  netpath probe <function> [--line N | --drops] [--file F] [--format stap] [--kernel <dir>]
+  netpath probe <function> [--line N | --drops] [--file F] [--format stap] [--kallsyms F] [--kernel <dir>]
   netpath probe --path <from> <to> [--format stap] [--kernel <dir>]
 
 options:
@@ -43,6 +45,7 @@ options:
   --path           probe: one probe per hop of the shortest chain <from> -> <to>
   --file F         probe: the function's file (tree-relative) when its name is defined in several
   --format stap    probe: script language (only SystemTap for now)
+  --kallsyms F     probe: flag probed functions missing from the target's /proc/kallsyms (a copy, or the file)
   --host H         counters: an ssh host (a Host of ~/.ssh/config, or [user@]name); default: this machine
   --interval S     counters: seconds between snapshots, 1 to 3600 (default 1)
   --count N        counters: stop after N snapshots
@@ -52,7 +55,7 @@ options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'host', 'interval', 'count', 'ssh-config'] });
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config'] });
   const [cmd, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || cmd === 'help') {
     process.stdout.write(USAGE);
@@ -226,12 +229,29 @@ async function runProbe(rest: string[], args: ParsedArgs): Promise<number> {
       req = { mode: args.flags.has('drops') ? 'drops' : 'function', function: rest[0], file };
     }
   }
+  const kallsymsFile = args.options.get('kallsyms');
+  let kallsyms: { table: ReturnType<typeof parseKallsyms>; source: string } | undefined;
+  if (kallsymsFile) {
+    let text: string;
+    try {
+      text = fs.readFileSync(kallsymsFile, 'utf8');
+    } catch (e) {
+      process.stderr.write(`netpath: cannot read --kallsyms ${kallsymsFile}: ${(e as Error).message}\n`);
+      return 1;
+    }
+    const table = parseKallsyms(text);
+    if (!table.size) {
+      process.stderr.write(`netpath: ${kallsymsFile} has no text symbols: not a /proc/kallsyms listing\n`);
+      return 1;
+    }
+    kallsyms = { table, source: kallsymsFile };
+  }
   const idx = await openIndex(args.options.get('kernel') ?? '.', args, 'loading index');
   try {
     let graph: CallGraph | undefined;
     const graphOf = () => (graph ??= CallGraph.build(idx.files, idx.knowledge));
     const probe = await generateProbe({
-      files: idx.files, kbuild: idx.kbuild, version: kernelVersion(idx.root), graph: graphOf,
+      files: idx.files, kbuild: idx.kbuild, version: kernelVersion(idx.root), graph: graphOf, ...(kallsyms ? { kallsyms } : {}),
       dropSites: (fn) => new DropEngine(idx, graphOf()).sites(fn.name),
     }, req);
     process.stdout.write(probe.text);

@@ -1,6 +1,7 @@
 // Entry point of probe generation: a request (function, line, path or drops) against the
 // index, the call graph and the drop sites, to a SystemTap script. Used by the CLI and the server.
 import type { CallGraph } from '../callgraph/graph';
+import { kallsymsNotes, type KallsymsTable } from './kallsyms';
 import { dropsProbe, functionProbe, lineProbe, pathProbe } from './modes';
 import { calleeFunction, dropReasons, functionAt, pickFunction, type ProbeIndex } from './resolve';
 import { ProbeError, type DropSiteInput, type GeneratedProbe, type ProbeFunction } from './types';
@@ -17,6 +18,8 @@ export interface ProbeSources extends ProbeIndex {
   version?: string;
   /** The call graph, for path mode (built on demand: it takes seconds). */
   graph?: () => CallGraph | Promise<CallGraph>;
+  /** The target kernel's /proc/kallsyms, parsed, and where it came from: flags absent functions. */
+  kallsyms?: { table: KallsymsTable; source: string };
   /** Drop sites of a function (from the drop-site engine), for drops mode. */
   dropSites?: (fn: ProbeFunction) => DropSiteInput[] | Promise<DropSiteInput[]>;
 }
@@ -38,7 +41,8 @@ export function counterFunctions(src: ProbeIndex, fn: ProbeFunction, sites: Drop
 }
 
 export async function generateProbe(src: ProbeSources, req: ProbeRequest): Promise<GeneratedProbe> {
-  const ctx = { version: src.version };
+  const k = src.kallsyms;
+  const ctx = { version: src.version, ...(k ? { check: (fns: ProbeFunction[]) => kallsymsNotes(k.table, fns, k.source) } : {}) };
   switch (req.mode) {
     case 'function':
       return functionProbe(ctx, pickFunction(src, req.function, req.file, req.at));

@@ -10,6 +10,8 @@ export const TABLE_EVERY_S = 5;
 export interface ModeContext {
   /** Kernel version of the tree, e.g. "6.1.192", for the header. */
   version?: string;
+  /** Header notes on the probed functions, e.g. which ones the target's /proc/kallsyms lacks. */
+  check?: (functions: ProbeFunction[]) => string[];
 }
 
 function base(file: string): string {
@@ -31,8 +33,9 @@ function describe(fn: ProbeFunction): string {
   return `${fn.name}, ${kind.startsWith('i') ? 'an' : 'a'} ${kind} at ${fn.file}:${fn.line}, ${objectText(fn)}.`;
 }
 
-function headerOf(ctx: ModeContext, title: string, lines: string[]): string[] {
-  return [`netpath: ${title}`, `Generated from the indexed Linux ${ctx.version ?? '(unknown version)'} tree.`, '', ...lines];
+function headerOf(ctx: ModeContext, title: string, lines: string[], probed: ProbeFunction[]): string[] {
+  const notes = ctx.check?.(probed) ?? [];
+  return [`netpath: ${title}`, `Generated from the indexed Linux ${ctx.version ?? '(unknown version)'} tree.`, '', ...lines, ...(notes.length ? ['', ...notes] : [])];
 }
 
 function entrySite(fn: ProbeFunction, label = `entry ${fn.name}`): ProbeSite {
@@ -61,7 +64,7 @@ export function functionProbe(ctx: ModeContext, fn: ProbeFunction): GeneratedPro
   }
   const title = `entry${ret ? ' and return' : ''} of ${fn.name}`;
   const notes = fn.isInline ? ['It is inline, so it is probed where it was inlined, and has no return probe.'] : [];
-  return generated('function', title, `${fn.name}.stp`, { header: headerOf(ctx, title, [describe(fn), ...notes]), sites });
+  return generated('function', title, `${fn.name}.stp`, { header: headerOf(ctx, title, [describe(fn), ...notes], [fn]), sites });
 }
 
 /** A statement probe on one line of a function, with the function's entry for comparison. */
@@ -74,7 +77,7 @@ export function lineProbe(ctx: ModeContext, fn: ProbeFunction, line: number): Ge
     { label: `${base(fn.file)}:${line}`, points: statementPoints(fn, line), comment: `The statement at ${fn.file}:${line}. A line without code of its own is rejected by stap at pass 2: pick the next line.` },
     entrySite(fn),
   ];
-  return generated('line', title, `${fn.name}-${line}.stp`, { header: headerOf(ctx, title, [describe(fn), 'Compare the line\'s hits with the entries of its function.']), sites });
+  return generated('line', title, `${fn.name}-${line}.stp`, { header: headerOf(ctx, title, [describe(fn), 'Compare the line\'s hits with the entries of its function.'], [fn]), sites });
 }
 
 /** One probe per hop of a call chain: the callee's entry, so the table shows where packets stop. */
@@ -93,7 +96,7 @@ export function pathProbe(ctx: ModeContext, first: ProbeFunction, hops: Array<{ 
     `${hops.length} hops from the call graph. Each hop is counted at its callee's entry, from any caller:`,
     'the first hop whose count falls behind the one before is where packets leave this path.',
   ];
-  return generated('path', title, `path-${first.name}-${last}.stp`, { header: headerOf(ctx, title, lines), sites, everySeconds: TABLE_EVERY_S });
+  return generated('path', title, `path-${first.name}-${last}.stp`, { header: headerOf(ctx, title, lines, [first, ...hops.map((h) => h.callee)]), sites, everySeconds: TABLE_EVERY_S });
 }
 
 /**
@@ -132,5 +135,5 @@ export function dropsProbe(ctx: ModeContext, fn: ProbeFunction, sites: DropSiteI
     `${mine.length} drop site${mine.length === 1 ? '' : 's'}. The sites whose hits rise with the drop counter are the ones that fire.`,
     ...(reasons ? [`kfree_skb is also counted by drop reason (enum skb_drop_reason, ${reasons.file}).`] : []),
   ];
-  return generated('drops', title, `drops-${fn.name}.stp`, { header: headerOf(ctx, title, lines), sites: spec, reasons, everySeconds: TABLE_EVERY_S });
+  return generated('drops', title, `drops-${fn.name}.stp`, { header: headerOf(ctx, title, lines, [fn, ...counterFunctions]), sites: spec, reasons, everySeconds: TABLE_EVERY_S });
 }

@@ -1,0 +1,55 @@
+// Which probed functions the running kernel actually has, from its /proc/kallsyms: a function
+// the compiler inlined everywhere, or whose object is not built, has no symbol, and its
+// function probes will not resolve. Pure: text in, verdicts out.
+
+/** Base name (`ip_rcv_finish`) -> the text symbols for it, with the module in brackets when not built in. */
+export type KallsymsTable = Map<string, string[]>;
+
+/** Text symbols only (t/T); `f.isra.0`, `f.constprop.0`, `f.part.0`, `f.cold` are filed under `f`. */
+export function parseKallsyms(text: string): KallsymsTable {
+  const out: KallsymsTable = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^[0-9a-fA-F]+\s+([tT])\s+(\S+)(?:\s+\[(\S+)\])?/.exec(line);
+    if (!m) continue;
+    const sym = m[2];
+    const base = sym.split('.')[0];
+    const entry = m[3] ? `${sym} [${m[3]}]` : sym;
+    const list = out.get(base);
+    if (list) list.push(entry);
+    else out.set(base, [entry]);
+  }
+  return out;
+}
+
+export type Presence = 'present' | 'clones-only' | 'absent';
+
+export interface SymbolCheck {
+  name: string;
+  presence: Presence;
+  /** The symbols found, e.g. ["ip_rcv_finish", "ip_rcv_finish.isra.0"]. */
+  symbols: string[];
+}
+
+export function checkSymbol(table: KallsymsTable, name: string): SymbolCheck {
+  const symbols = table.get(name) ?? [];
+  const exact = symbols.some((s) => s === name || s.startsWith(`${name} [`));
+  return { name, presence: exact ? 'present' : symbols.length ? 'clones-only' : 'absent', symbols };
+}
+
+/**
+ * Header lines flagging the probed functions the kernel lacks or has only as clones. An inline
+ * function without a symbol is expected (its .inline probes find the inlined copies in debuginfo).
+ */
+export function kallsymsNotes(table: KallsymsTable, fns: Array<{ name: string; isInline: boolean }>, source: string): string[] {
+  const inline = new Map(fns.map((f) => [f.name, f.isInline]));
+  const checks = [...inline.keys()].map((n) => checkSymbol(table, n)).filter((c) => c.presence !== 'present');
+  if (!checks.length) return [`Every probed function is in ${source}.`];
+  return [
+    `Checked against ${source}:`,
+    ...checks.map((c) => c.presence === 'clones-only'
+      ? `  ${c.name}: only as ${c.symbols.join(', ')} (the clone wildcards catch it)`
+      : inline.get(c.name)
+        ? `  ${c.name}: no symbol, as expected of an inline function (.inline finds its copies)`
+        : `  ${c.name}: ABSENT (inlined away, or not built): its function probes will not resolve`),
+  ];
+}
