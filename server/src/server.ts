@@ -48,7 +48,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     new CallHierarchyFeature(session, documents, log),
     new ReceivePathFeature(session, log),
     new DropSitesFeature(session, log),
-    new DropLensFeature(session, log),
+    new DropLensFeature(session, log, [probeLens.source]),
     new CounterSitesFeature(session, log),
     new ProbeScriptsFeature(session, log),
     probeLens,
