@@ -1,7 +1,8 @@
 // Integration checks inside the VS Code extension host (run by test/integration/run.mjs through
 // @vscode/test-electron; needs a downloadable or local VS Code, so not part of `npm test`).
 // They mirror the end-to-end steps of test/e2e/vscode.test.ts through VS Code's own provider
-// commands, on the tree the runner opens (NETPATH_TEST_KERNEL).
+// commands, on the tree the runner opens (NETPATH_TEST_KERNEL). The views and the counters
+// webview (steps 3, 4, 6) have no provider command to read them back; only test/e2e/ covers them.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -45,6 +46,23 @@ const checks: Array<[string, (root: string) => Promise<void>]> = [
     const lines = defs.map((d) => ('targetUri' in d ? [d.targetUri, d.targetRange] as const : [d.uri, d.range] as const))
       .map(([uri, range]) => `${path.relative(root, uri.fsPath)}:${range.start.line + 1}`);
     assert.ok(lines.includes(`drivers/net/tap.c:${def}`), `definitions: ${lines.join(', ')}`);
+  }],
+  ['2. "Probe N drop sites" lens above tap_handle_frame opens a systemtap editor with module("tap") and the goto drop lines', async (root) => {
+    const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
+    const text = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n');
+    const end = text.findIndex((l, i) => i >= def && l === '}');
+    const gotoDrops = text.slice(def, end).flatMap((l, i) => (/\bgoto drop;/.test(l) ? [def + 1 + i] : []));
+    const uri = vscode.Uri.file(path.join(root, 'drivers/net/tap.c'));
+    await vscode.window.showTextDocument(uri);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100);
+    const probe = lenses.find((l) => l.range.start.line === def - 1 && /^Probe \d+ drop sites?$/.test(l.command?.title ?? ''));
+    assert.ok(probe?.command, `lenses on line ${def}: ${lenses.filter((l) => l.range.start.line === def - 1).map((l) => l.command?.title).join(', ')}`);
+    await vscode.commands.executeCommand(probe.command.command, ...(probe.command.arguments ?? []));
+    const editor = vscode.window.activeTextEditor;
+    assert.equal(editor?.document.languageId, 'systemtap');
+    const script = editor.document.getText();
+    assert.match(script, /module\("tap"\)/);
+    for (const line of gotoDrops) assert.ok(script.includes(`tap.c:${line} goto drop`), `no site tap.c:${line} goto drop`);
   }],
   ['5. call hierarchy: udp_rcv is called from ip_protocol_deliver_rcu through an indirect edge', async (root) => {
     const line = lineOf(root, 'net/ipv4/udp.c', /^int udp_rcv\(struct sk_buff \*skb\)/);
