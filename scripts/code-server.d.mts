@@ -22,4 +22,6 @@ export function launchCodeServer(options: {
   host?: string;
   logFile?: string;
   env?: Record<string, string>;
+  /** Ask for this password on the login page (default: no authentication). */
+  password?: string;
 }): Promise<CodeServer>;

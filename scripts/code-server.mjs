@@ -62,6 +62,12 @@ export function ensureCodeServer(log = (line) => console.error(line)) {
   return entry;
 }
 
+/** code-server writes a config file (with a password of its own) on first run: keep it in the profile, not in ~/.config. */
+function privateConfig(userDataDir) {
+  fs.mkdirSync(userDataDir, { recursive: true });
+  return ['--config', path.join(userDataDir, 'code-server.yaml')];
+}
+
 /** A free TCP port on loopback. */
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -79,7 +85,7 @@ export function freePort() {
  * runs is exactly what `npm run package` produced.
  */
 export function installVsix(entry, vsix, userDataDir, extensionsDir) {
-  const r = spawnSync(process.execPath, [entry, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix, '--force'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [entry, ...privateConfig(userDataDir), '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix, '--force'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout.trim();
 }
@@ -105,10 +111,13 @@ export function writeUserSettings(userDataDir, extra = {}) {
  * Starts code-server on a folder and resolves once it listens. Resolves with its URL and a
  * stop() that ends it; rejects with its output if it exits or does not listen within 60 s.
  */
-export async function launchCodeServer({ entry, folder, userDataDir, extensionsDir, port, host = '127.0.0.1', logFile, env = {} }) {
-  const args = [entry, '--auth', 'none', '--bind-addr', `${host}:${port}`, '--disable-telemetry', '--disable-update-check',
+export async function launchCodeServer({ entry, folder, userDataDir, extensionsDir, port, host = '127.0.0.1', logFile, env = {}, password }) {
+  // With a password (given to code-server through its environment, never on the command line,
+  // which other users can read in ps), the login page asks for it; without, anyone who can
+  // reach the port gets the editor and its terminal.
+  const args = [entry, ...privateConfig(userDataDir), '--auth', password ? 'password' : 'none', '--bind-addr', `${host}:${port}`, '--disable-telemetry', '--disable-update-check',
     '--disable-workspace-trust', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, folder];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, ...(password ? { PASSWORD: password } : {}) } });
   const log = logFile ? fs.createWriteStream(logFile) : undefined;
   let output = '';
   const onData = (d) => { output += d; log?.write(d); };

@@ -5,6 +5,7 @@
 // Environment: NETPATH_PORT (default 8765, else any free port), NETPATH_PROFILE (default
 // ~/.cache/netpath/vscode-profile: user settings, installed extension and logs).
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -58,16 +59,19 @@ const portFree = (port) => new Promise((resolve) => {
 });
 const wanted = Number(process.env.NETPATH_PORT ?? 8765);
 const port = (await portFree(wanted)) ? wanted : await freePort();
+// Loopback is reachable by every user of this machine, and code-server gives a terminal: a fresh
+// random password per run (NETPATH_NO_PASSWORD=1 for none, on a machine of your own).
+const password = process.env.NETPATH_NO_PASSWORD === '1' ? undefined : randomBytes(12).toString('base64url');
 let server;
 try {
-  server = await launchCodeServer({ entry, folder: kernel, userDataDir, extensionsDir, port, logFile: path.join(profile, 'code-server.log') });
+  server = await launchCodeServer({ entry, folder: kernel, userDataDir, extensionsDir, port, password, logFile: path.join(profile, 'code-server.log') });
 } catch (e) {
   fail(e.message);
 }
 const url = `${server.url}?folder=${encodeURIComponent(kernel)}`;
 console.log(`
 netpath is running in VS Code (code-server ${CODE_SERVER_VERSION}) on ${kernel}
-  open: ${url}
+  open: ${url}${password ? `\n  password: ${password}   (new each run)` : ''}
   (listening on loopback only; from another machine: ssh -L ${port}:127.0.0.1:${port} <this host>)
   profile: ${profile}   log: ${path.join(profile, 'code-server.log')}
 Press Ctrl-C to stop.`);
