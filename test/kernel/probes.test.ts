@@ -20,7 +20,7 @@ import { DropEngine } from '../../server/src/engine/drops/engine';
 const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4'];
 const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
 /** The canonical receive path, as segments joined end to end through the call graph. */
-const CANONICAL = ['ixgbe_poll', 'napi_gro_receive', 'ip_rcv', 'udp_rcv', '__udp_queue_rcv_skb'];
+const CANONICAL = ['ixgbe_poll', 'ixgbe_clean_rx_irq', 'napi_gro_receive', 'ip_rcv', 'udp_rcv', '__udp_queue_rcv_skb'];
 /** Files whose every drop site gets a "which drop site fires?" script. */
 const DROP_FILES = ['drivers/net/tap.c', 'net/ipv4/udp.c', 'net/core/dev.c'];
 /** stap runs at once: pass 1 is short and mostly process start-up. */
