@@ -28,8 +28,10 @@ if (kernel) {
   kernel = r.stdout.trim().split('\n').pop().split(' ').slice(1).join(' ');
 }
 // code-server needs ripgrep and its native modules' build tools (installed when root, else named).
+// The list also holds what only the tests need (chromium, sshd, ...), so a missing package is a
+// warning here; the code-server install names what it really lacks.
 const system = spawnSync('bash', [path.join(root, 'scripts/setup-system.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
-if (system.status !== 0) fail('install the Debian packages named above, then run npm start again');
+if (system.status !== 0) console.error('npm start: some Debian packages are missing (named above); going on, code-server needs only ripgrep and a C/C++ toolchain');
 
 const packaged = spawnSync(process.execPath, [path.join(root, 'scripts/package.mjs')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 if (packaged.status !== 0) fail(`npm run package failed:\n${packaged.stdout}`);
