@@ -62,9 +62,9 @@ async function foldPane(page: Page, title: string): Promise<void> {
   if ((await header.count()) && (await header.getAttribute('aria-expanded')) === 'true') await header.click();
 }
 
-/** Gives netpath's views the Explorer's height: folds the file tree section. */
-async function foldFileTree(page: Page): Promise<void> {
-  await foldPane(page, 'linux-source-6.1');
+/** Gives netpath's views the Explorer's height: folds the file tree section (named after the folder). */
+async function foldFileTree(page: Page, root: string): Promise<void> {
+  await foldPane(page, path.basename(root));
 }
 
 /** Runs a step; on failure, saves what the browser showed as failed-<step>.png. */
@@ -178,7 +178,7 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     const gotoDrops = text.slice(def, end).flatMap((l, i) => (/\bgoto drop;/.test(l) ? [def + 1 + i] : []));
     await openWorkspaceSymbol(vs, 'tap_handle_frame');
     await waitForEditorAt(vs.page, 'tap.c', def);
-    await foldFileTree(vs.page);
+    await foldFileTree(vs.page, root);
     await foldPane(vs.page, 'Receive path');
     await widenSideBar(vs.page, 640);
     await runCommand(vs.page, 'netpath: Show drop sites in this file');
@@ -200,7 +200,7 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
 
   test('4. the Receive path view from ixgbe_poll reaches __udp_queue_rcv_skb through ip_rcv and udp_rcv', () => step(vs, '04', async () => {
     await reset(vs.page);
-    await foldFileTree(vs.page);
+    await foldFileTree(vs.page, root);
     await foldPane(vs.page, 'Drop sites');
     await widenSideBar(vs.page, 640);
     await runCommand(vs.page, 'netpath: Show receive path…');
