@@ -17,9 +17,12 @@ import { defaultWorkers, indexInPool } from '../server/src/engine/pool';
 import { scanTree } from '../server/src/engine/scan';
 import { haveGnuTime, median, runTimed } from './measure';
 import { runCountersBench } from './counters';
+import { runTracesBench } from './traces';
+import { formatWarmQueries, measureWarmQueries, QUERY_GOAL_SECONDS, runQueriesBench } from './queries';
 import { checkTools, freshDir, TOOLS } from './tools';
 
 const USAGE = `usage: npm run bench -- <kernel-dir> [--scope S] [--rounds N] [--workers N] [--whole-tree] [--json] [--strict]
+       npm run bench -- queries <kernel-dir> [--scope S] [--cache C] [--json]   (warm graph queries only)
 
   --scope S      folders to index (default: the net scope, net,drivers/net,include)
   --rounds N     cold rounds of every indexer, interleaved; medians reported (default 2)
@@ -51,7 +54,9 @@ const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--parse-floor') return parseFloorChild(argv.slice(1));
   if (argv[0] === 'counters') return runCountersBench(argv.slice(1));
+  if (argv[0] === 'traces') return runTracesBench(argv.slice(1));
   if (!process.env.NETPATH_BENCH_SNAPSHOT) return runFromSnapshot(argv);
+  if (argv[0] === 'queries') return runQueriesBench(argv.slice(1), path.join(__dirname, 'netpath.js'));
   const args = parseArgs(argv, { flags: ['whole-tree', 'json', 'strict', 'help'], options: ['scope', 'rounds', 'workers'] });
   if (args.flags.has('help')) {
     process.stdout.write(USAGE);
@@ -116,6 +121,10 @@ async function main(argv: string[]): Promise<number> {
     const graph = (JSON.parse(graphRun.stdout.trim().split('\n').pop()!) as { graph: GraphStats }).graph;
     say(`call graph: ${graph.indirectSites} indirect sites, ${(graph.resolvedFraction * 100).toFixed(1)} % resolved, built in ${graph.seconds.toFixed(1)} s`);
 
+    // The graph is saved with the index now: warm queries load it (measured with node start-up).
+    const queries = await measureWarmQueries(cli, root, scope, engineCache, say);
+    for (const l of formatWarmQueries(queries)) say(l);
+
     const reindex = await measureReindex(root, scope, engineCache, scan.files);
     say(`re-index ${reindex.file}: ${reindex.ms.map((m) => m.toFixed(1)).join(', ')} ms`);
 
@@ -145,6 +154,8 @@ async function main(argv: string[]): Promise<number> {
       goal('cold/floor', GOALS.coldOverFloor, coldS / floorS, ''),
       goal('warm start', GOALS.warmSeconds, warmS, 's'),
       goal('re-index one file', GOALS.reindexMs, reindexMs, 'ms'),
+      goal('warm path query', QUERY_GOAL_SECONDS, queries.path, 's'),
+      goal('warm callers query', QUERY_GOAL_SECONDS, queries.callers, 's'),
     ];
     if (whole) {
       goals.push(goal('whole-tree cold', GOALS.wholeTreeSeconds, whole.seconds, 's'));
@@ -168,6 +179,7 @@ async function main(argv: string[]): Promise<number> {
       warm: { seconds: +warmS.toFixed(3), runs: warm.map((w) => +w.seconds.toFixed(3)), engineSeconds: +median(warm.map((w) => w.engineSeconds)).toFixed(3), peakRssMB: Math.max(...warm.map((w) => w.peakRssMB)) },
       reindex: { file: reindex.file, ms: +reindexMs.toFixed(2), runs: reindex.ms.map((m) => +m.toFixed(2)) },
       graph,
+      queries,
       wholeTree: whole ? { files: whole.files, seconds: +whole.seconds.toFixed(2), peakRssMB: whole.peakRssMB, functions: whole.functions,
         floorSeconds: wholeFloor ? +wholeFloor.seconds.toFixed(2) : null, overFloor: wholeFloor ? +(whole.seconds / wholeFloor.seconds).toFixed(3) : null } : null,
       commands: Object.fromEntries(TOOLS.map((t) => [t.name, t.describe('<list>', '<tmp>')])),
@@ -242,7 +254,7 @@ function goal(name: string, limit: number, value: number, unit: string): Goal {
 }
 
 function report(
-  result: { rounds: number; kernel: { version: string | null; scope: string[]; files: number; megabytes: number }; machine: { cores: number; workers: number }; warm: { seconds: number; engineSeconds: number; peakRssMB: number }; reindex: { file: string; ms: number }; wholeTree: { files: number; seconds: number; peakRssMB: number; floorSeconds: number | null; overFloor: number | null } | null; graph: GraphStats; commands: Record<string, string> },
+  result: { queries: Parameters<typeof formatWarmQueries>[0]; rounds: number; kernel: { version: string | null; scope: string[]; files: number; megabytes: number }; machine: { cores: number; workers: number }; warm: { seconds: number; engineSeconds: number; peakRssMB: number }; reindex: { file: string; ms: number }; wholeTree: { files: number; seconds: number; peakRssMB: number; floorSeconds: number | null; overFloor: number | null } | null; graph: GraphStats; commands: Record<string, string> },
   goals: Goal[], toolS: Record<string, number>, coldS: number, floorS: number, coldRss: number,
   floor: Array<{ peakRssMB?: number }>, tools: Map<string, Array<{ peakRssMB?: number }>>,
 ): string {
@@ -270,6 +282,7 @@ function report(
   lines.push(`warm start inside the engine (without node start-up): ${result.warm.engineSeconds.toFixed(2)} s`);
   const g = result.graph;
   lines.push(`call graph: ${g.edges} edges built in ${g.seconds.toFixed(1)} s; ${g.indirectSites} indirect call sites, ${g.resolvedSites} resolved (${(g.resolvedFraction * 100).toFixed(1)} %)`);
+  lines.push(...formatWarmQueries(result.queries));
   lines.push(`  candidates per resolved site: mean ${g.meanCandidates.toFixed(2)}, median ${g.medianCandidates}; naive field-name matching: mean ${g.naive.meanCandidates.toFixed(2)}, median ${g.naive.medianCandidates} over ${g.naive.resolvedSites} sites`);
   if (!haveGnuTime()) lines.push('peak RSS of external tools needs /usr/bin/time (Debian package "time")');
   for (const [name, cmd] of Object.entries(result.commands)) lines.push(`${name}: ${cmd}`);

@@ -21,6 +21,7 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/engine/index-worker.ts'], outfile: 'dist/index-worker.js' }),
+  esbuild.build({ ...common, entryPoints: ['server/src/engine/analysis/graph-worker.ts'], outfile: 'dist/graph-worker.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/cli/netpath.ts'], outfile: 'dist/netpath.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js } }),
   esbuild.build({ ...common, entryPoints: ['bench/bench.ts'], outfile: 'dist/bench.js' }),
   // The counters webview script, with uPlot bundled in (webviews load nothing from the network).

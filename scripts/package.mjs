@@ -25,7 +25,7 @@ run([path.join(root, 'scripts/build.mjs'), '--production'], { stdio: 'inherit' }
 const flags = ['--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'];
 run([vsce, 'package', ...flags, '--out', vsix], { stdio: ['ignore', 'inherit', 'inherit'] });
 const files = run([vsce, 'ls', '--no-dependencies']).split('\n').filter(Boolean);
-const required = ['package.json', 'dist/client.js', 'dist/server.js', 'dist/index-worker.js', 'dist/tree-sitter-c.wasm', 'dist/web-tree-sitter.wasm'];
+const required = ['package.json', 'dist/client.js', 'dist/server.js', 'dist/index-worker.js', 'dist/graph-worker.js', 'dist/tree-sitter-c.wasm', 'dist/web-tree-sitter.wasm'];
 const missing = required.filter((f) => !files.includes(f));
 if (!files.some((f) => f.startsWith('dist/queries/') && f.endsWith('.scm'))) missing.push('dist/queries/*.scm');
 const unwanted = files.filter((f) => /^(node_modules|test|server\/src|client\/src|shared|bench|scripts)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts'));

@@ -59,7 +59,7 @@ export const ReindexRequest = new RequestType0<IndexSummary | null, void>('netpa
 // ---- Receive path -------------------------------------------------------------------------
 
 /** How a call site reaches its callee (mirrors the engine's EdgeKind). */
-export type CallKind = 'direct' | 'macro' | 'field' | 'registered' | 'variable';
+export type CallKind = 'direct' | 'macro' | 'field' | 'registered' | 'variable' | 'queued';
 
 /** How both sides word a call's kind: "direct", "macro · 1 candidate", "field · 2 candidates". */
 export function callKindLabel(kind: CallKind, candidates?: number): string {
@@ -384,3 +384,71 @@ export const CounterMapRequest = new RequestType<WorkDoneProgressParams, Counter
 
 /** Client command run by the "N drop sites" code lens: arguments are the document URI and the sites' lines. */
 export const SHOW_DROP_SITES_COMMAND = 'netpath.showDropSitesAt';
+
+// ---- Stack traces -------------------------------------------------------------------------
+
+/** A function's definition in the tree: tree-relative path, 1-based line, and its URI. */
+export interface TraceDefinition { file: string; line: number; uri: string }
+
+/** One call between two frames; `inferred` calls are not printed by the trace (inlined or tail calls). */
+export interface TraceHopView {
+  caller: string;
+  callee: string;
+  file: string;
+  line: number;
+  uri: string;
+  kind: CallKind;
+  candidates?: number;
+  inferred: boolean;
+}
+
+/**
+ * How a frame is reached from the reliable frame before it (outer): `direct` one call, `inferred`
+ * through calls the trace left out, `unresolved` no chain in the graph, `interrupt` an interrupt
+ * or exception entry (no call), `unknown` a frame outside the index.
+ */
+export type TraceLinkStatus = 'direct' | 'inferred' | 'unresolved' | 'interrupt' | 'unknown';
+
+export interface TraceFrameView {
+  /** Position in the stack, outermost first. */
+  index: number;
+  /** Name without compiler suffixes, and the symbol as printed. */
+  fn: string;
+  raw: string;
+  /** `? frame`: not chained to its neighbours. */
+  unreliable: boolean;
+  inlined?: boolean;
+  module?: string;
+  /** Where the trace says the frame was (symbolized reports), as printed. */
+  traceFile?: string;
+  traceLine?: number;
+  /** 1-based line of the pasted text. */
+  lineNo: number;
+  defs: TraceDefinition[];
+  link?: { status: TraceLinkStatus; hops: TraceHopView[] };
+}
+
+export interface TraceStackView {
+  frames: TraceFrameView[];
+  /** Reliable frames that are not functions of the index. */
+  unknown: string[];
+  mapped: number;
+}
+
+export interface MapStackTraceParams extends WorkDoneProgressParams {
+  /** The pasted trace: oops, WARNING, KASAN, perf script, bpftrace or bcc output. */
+  text: string;
+}
+
+export interface MapStackTraceResult {
+  root: string;
+  stacks: TraceStackView[];
+  /** Lines that are not frames (headers, registers, console noise). */
+  skippedLines: number;
+  notes: string[];
+  /** Frames found in the index, over all stacks. */
+  mapped: number;
+}
+
+/** Client → server: a pasted stack trace laid onto the index and call graph. Builds the call graph on first use. */
+export const MapStackTraceRequest = new RequestType<MapStackTraceParams, MapStackTraceResult, void>('netpath/mapStackTrace');

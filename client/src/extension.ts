@@ -10,6 +10,7 @@ import { buildPathTree, endPointChoices, entryPointChoices, pathTreeMessage, REC
 import { statusText } from './status-text';
 import { registerProbeCommands } from './probe-commands';
 import { registerDropSites } from './drop-view';
+import { registerStackTrace } from './stack-trace-view';
 import { registerCountersPanel } from './counters-panel';
 
 let client: LanguageClient | undefined;
@@ -50,6 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   registerCountersPanel(context, () => client, output);
   registerDropSites(context, () => client, () => shutdown!.token);
+  registerStackTrace(context, () => client, () => shutdown!.token);
   const paths = new ReceivePathTree();
   const view = vscode.window.createTreeView(RECEIVE_PATH_VIEW, { treeDataProvider: paths, showCollapseAll: true });
   paths.view = view;

@@ -15,6 +15,7 @@ import { HoverFeature } from './features/hover';
 import { IndexSession } from './features/index-session';
 import { IndexingFeature } from './features/indexing';
 import { Logger } from './features/logger';
+import { MapTraceFeature } from './features/map-trace';
 import { ReceivePathFeature } from './features/receive-path';
 import { ProbeScriptsFeature } from './features/probe-scripts';
 import { ProbeLensFeature } from './features/probe-lens';
@@ -47,6 +48,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     new HoverFeature(session, documents, log),
     new CallHierarchyFeature(session, documents, log),
     new ReceivePathFeature(session, log),
+    new MapTraceFeature(session, log),
     new DropSitesFeature(session, log),
     new DropLensFeature(session, log, [probeLens.source]),
     new CounterSitesFeature(session, log),

@@ -263,6 +263,27 @@ for (const version of KERNEL_VERSIONS) {
       await lsp.connection.sendRequest('textDocument/prepareCallHierarchy', { textDocument: { uri: uriOf('net/ipv4/udp.c') }, position: def, workDoneToken: 'netpath-test-built' });
       assert.ok(!lsp.pushed.slice(again).some((p) => p.method === '$/progress' && (p.params as { token: unknown }).token === 'netpath-test-built'));
     });
+
+    test('stale after an edit: a call added in a buffer is among the outgoing calls of the next request', async () => {
+      // Runs after the edit test above: tap.c's buffer (version 2) ends with netpath_probe_me.
+      const rel = 'drivers/net/tap.c';
+      const def = findLine(path.join(root, rel), /^rx_handler_result_t tap_handle_frame\(/, 'tap_handle_frame');
+      const body = fs.readFileSync(path.join(root, rel), 'utf8').split('\n').findIndex((l, i) => i > def.line && l.startsWith('{')) + 1;
+      const outgoing = async () => {
+        const items = await lsp.connection.sendRequest<CallItem[]>('textDocument/prepareCallHierarchy', { textDocument: { uri: uriOf(rel) }, position: def });
+        assert.equal(items.length, 1, JSON.stringify(items));
+        return (await lsp.connection.sendRequest<Array<{ to: CallItem; fromRanges: Loc['range'][] }>>('callHierarchy/outgoingCalls', { item: items[0] }));
+      };
+      assert.ok(!(await outgoing()).some((c) => c.to.name === 'netpath_probe_me'));
+      await lsp.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri: uriOf(rel), version: 3 },
+        contentChanges: [{ range: { start: { line: body, character: 0 }, end: { line: body, character: 0 } }, text: '\tnetpath_probe_me();\n' }],
+      });
+      const call = (await outgoing()).find((c) => c.to.name === 'netpath_probe_me');
+      assert.ok(call, 'the new callee is there at once: the edit made a new index version and a new analysis');
+      assert.deepEqual(call.fromRanges.map((r) => r.start.line), [body]);
+      assert.match(call.to.detail ?? '', /^direct\b/);
+    });
   });
 }
 

@@ -1,22 +1,24 @@
 // `netpath drops` and `netpath counter-sites`: drop sites and the counter map on the CLI.
 import type { KernelIndex } from '../engine/indexer';
 import type { CallGraph } from '../engine/callgraph/graph';
-import { DropEngine, UnknownCounterError } from '../engine/drops/engine';
+import { UnknownCounterError } from '../engine/drops/engine';
+import type { Analysis } from '../engine/analysis/snapshot';
 import type { DropSite } from '../engine/drops/types';
 import { UsageError, type ParsedArgs } from './args';
 
-type Load = () => Promise<{ idx: KernelIndex; graph: CallGraph }>;
+/** The index, its call graph (persisted with the index) and the analysis whose drop engine serves them. */
+type Load = () => Promise<{ idx: KernelIndex; graph: CallGraph; analysis: Analysis }>;
 
 /** `drops <function|file>` or `drops --path <from> <to>`. */
 export async function runDrops(rest: string[], args: ParsedArgs, load: Load): Promise<number> {
   const json = args.flags.has('json');
   if (args.flags.has('path')) {
     if (!rest[0] || !rest[1]) throw new UsageError('netpath drops --path needs <from> <to>');
-    const { idx, graph } = await load();
+    const { graph, analysis } = await load();
     for (const n of [rest[0], rest[1]]) {
       if (!graph.idsOf(n).length) return fail(`no function "${n}" in the index`);
     }
-    const r = await new DropEngine(idx, graph).pathSites(rest[0], rest[1]);
+    const r = await (await analysis.drops()).pathSites(rest[0], rest[1]);
     if (!r) return fail(`no call chain from ${rest[0]} to ${rest[1]}`);
     if (json) process.stdout.write(JSON.stringify({ from: rest[0], to: rest[1], functions: r.functions, sites: r.sites }) + '\n');
     else {
@@ -26,10 +28,10 @@ export async function runDrops(rest: string[], args: ParsedArgs, load: Load): Pr
     return 0;
   }
   if (!rest[0]) throw new UsageError('netpath drops needs a function name or a file of the tree');
-  const { idx, graph } = await load();
+  const { idx, graph, analysis } = await load();
   const target = rest[0].replace(/^\.\//, '');
   if (!idx.files.has(target) && !graph.idsOf(target).length) return fail(`no function or file "${target}" in the index`);
-  const sites = await new DropEngine(idx, graph).sites(target);
+  const sites = await (await analysis.drops()).sites(target);
   if (json) process.stdout.write(JSON.stringify({ sites }) + '\n');
   else for (const s of sites) process.stdout.write(formatSite(s));
   return 0;
@@ -38,9 +40,9 @@ export async function runDrops(rest: string[], args: ParsedArgs, load: Load): Pr
 /** `counter-sites <name>`: where the kernel increments the counter user space sees as `name`. */
 export async function runCounterSites(rest: string[], args: ParsedArgs, load: Load): Promise<number> {
   if (!rest[0]) throw new UsageError('netpath counter-sites needs a counter name (RcvbufErrors, Udp:InErrors, time_squeeze, rx_dropped, ...)');
-  const { idx, graph } = await load();
+  const { analysis } = await load();
   try {
-    const r = await new DropEngine(idx, graph).counterSites(rest[0]);
+    const r = await (await analysis.drops()).counterSites(rest[0]);
     if (args.flags.has('json')) process.stdout.write(JSON.stringify(r) + '\n');
     else {
       process.stdout.write(`${r.counter}  ${r.file}${r.prefixes ? ` (${r.prefixes.join(', ')})` : ''}${r.mib ? `  ${r.mib}` : ''}${r.field ? `  .${r.field}` : ''}\n`);

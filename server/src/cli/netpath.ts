@@ -5,14 +5,15 @@ import { NotAKernelTreeError } from '../engine/kernel-tree';
 import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { ProgressBar } from './progress';
 import { findDefinitions, findReferences } from '../engine/symbols';
-import { CallGraph } from '../engine/callgraph/graph';
+import type { CallGraph } from '../engine/callgraph/graph';
+import { AnalysisHost, type Analysis, type GraphInfo } from '../engine/analysis/snapshot';
 import type { ResolutionStats } from '../engine/callgraph/types';
 import { runCounterSites, runDrops } from './drops';
+import { runTrace } from './trace';
 import { CountersUsageError, runCounters } from '../counters/cli';
 import { kernelVersion } from '../engine/kernel-tree';
 import { generateProbe, type ProbeRequest } from '../engine/probes/generate';
 import { ProbeError } from '../engine/probes/types';
-import { DropEngine } from '../engine/drops/engine';
 import { parseKallsyms } from '../engine/probes/kallsyms';
 import * as fs from 'node:fs';
 
@@ -24,10 +25,11 @@ usage:
   netpath refs <symbol> [--kernel <dir>] [--json]
   netpath callers <function> [--kernel <dir>] [--json]
   netpath callees <function> [--kernel <dir>] [--json]
-  netpath path <from> <to> [--max N] [--kernel <dir>] [--json]
+  netpath path <from> <to> [--max N] [--via F,..] [--avoid F,..] [--max-candidates N] [--kernel <dir>] [--json]
   netpath drops <function|file> [--kernel <dir>] [--json]
   netpath drops --path <from> <to> [--kernel <dir>] [--json]
   netpath counter-sites <name> [--kernel <dir>] [--json]
+  netpath trace [file|-] [--kernel <dir>] [--json]
   netpath counters [--host H] [--interval S] [--count N] [--ssh-config F] [--json]
   netpath probe <function> [--line N | --drops] [--file F] [--format stap] [--kallsyms F] [--kernel <dir>]
   netpath probe --path <from> <to> [--format stap] [--kernel <dir>]
@@ -39,7 +41,10 @@ options:
   --workers N      index worker threads (default: number of cores)
   --cache <dir>    cache folder (default: $NETPATH_CACHE or ~/.cache/netpath)
   --no-graph       index: skip building the call graph and its resolution statistics
-  --max N          path: how many shortest chains (default 3)
+  --max N          path: how many chains, most likely first (default 3)
+  --via F,G        path: chains through these functions, in order
+  --avoid F,G      path: chains that do not pass these functions
+  --max-candidates N  path: leave out indirect calls with more than N candidates
   --line N         probe: a statement probe on line N of the function's file
   --drops          probe: which drop site of the function fires
   --path           probe: one probe per hop of the shortest chain <from> -> <to>
@@ -55,7 +60,7 @@ options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config'] });
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates'] });
   const [cmd, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || cmd === 'help') {
     process.stdout.write(USAGE);
@@ -80,6 +85,8 @@ async function main(argv: string[]): Promise<number> {
       return runDrops(rest, args, () => loadGraph(args));
     case 'counter-sites':
       return runCounterSites(rest, args, () => loadGraph(args));
+    case 'trace':
+      return runTrace(rest, args, () => loadGraph(args));
     case 'path':
       if (!rest[0] || !rest[1]) throw new UsageError('netpath path needs <from> <to>');
       return runPath(rest[0], rest[1], args);
@@ -116,12 +123,14 @@ async function openIndex(dir: string, args: ParsedArgs, progressLabel: string): 
 async function runIndex(dir: string, args: ParsedArgs): Promise<number> {
   const idx = await openIndex(dir, args, 'indexing');
   const s = idx.stats();
-  // `seconds` is the index alone; the graph is built after it and timed on its own.
-  let graph: (ResolutionStats & { edges: number; seconds: number }) | undefined;
+  // `seconds` is the index alone; the graph comes after it (built and saved beside the index,
+  // or loaded when the saved one matches) and is timed on its own.
+  let graph: GraphSummary | undefined;
   if (!args.flags.has('no-graph')) {
-    const t0 = process.hrtime.bigint();
-    const g = CallGraph.build(idx.files, idx.knowledge);
-    graph = { ...g.stats, edges: g.edges.length, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+    const a = analysisOf(idx, args, { rebuild: args.flags.has('rebuild') });
+    const g = await a.graph();
+    const info = a.graphInfo!;
+    graph = { ...g.stats, edges: g.edges.length, seconds: info.seconds, source: info.source, ...(info.bytes ? { bytes: info.bytes } : {}) };
   }
   if (args.flags.has('json')) {
     process.stdout.write(JSON.stringify({ ...s, cacheDir: idx.cacheDir, skippedFiles: idx.skipped, ...(graph ? { graph } : {}) }) + '\n');
@@ -132,11 +141,14 @@ async function runIndex(dir: string, args: ParsedArgs): Promise<number> {
   return 0;
 }
 
-function formatGraph(g: ResolutionStats & { edges: number; seconds: number }): string {
+type GraphSummary = ResolutionStats & { edges: number; seconds: number; source: GraphInfo['source']; bytes?: number };
+
+function formatGraph(g: GraphSummary): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  const size = g.bytes ? `; ${(g.bytes / 1e6).toFixed(1)} MB saved with the index` : '';
   return [
     '',
-    `call graph               ${g.edges} edges, built in ${g.seconds.toFixed(1)} s`,
+    `call graph               ${g.edges} edges, ${g.source === 'loaded' ? 'loaded' : 'built'} in ${g.seconds.toFixed(1)} s${size}`,
     `indirect call sites      ${g.indirectSites} (fields, variables, dispatch macros)`,
     `resolved                 ${g.resolvedSites} (${pct(g.resolvedFraction)})`,
     `candidates per resolved  mean ${g.meanCandidates.toFixed(2)}, median ${g.medianCandidates}`,
@@ -189,9 +201,26 @@ async function runLookup(cmd: 'def' | 'refs', name: string, args: ParsedArgs): P
   return 0;
 }
 
-async function loadGraph(args: ParsedArgs): Promise<{ idx: KernelIndex; graph: CallGraph }> {
+/**
+ * The analysis of an opened index: its call graph is loaded from the graph file beside the index
+ * when that was built from this index state, else built here and saved (`--verbose` says which).
+ */
+function analysisOf(idx: KernelIndex, args: ParsedArgs, opts: { rebuild?: boolean } = {}): Analysis {
+  const verbose = args.flags.has('verbose');
+  const host = new AnalysisHost({
+    ...opts,
+    log: (level, msg) => {
+      if (level === 'error' || level === 'warn' || verbose) process.stderr.write(`netpath: ${level}: ${msg}\n`);
+    },
+  });
+  host.setIndex(idx);
+  return host.analysis()!;
+}
+
+async function loadGraph(args: ParsedArgs): Promise<{ idx: KernelIndex; graph: CallGraph; analysis: Analysis }> {
   const idx = await openIndex(args.options.get('kernel') ?? '.', args, 'loading index');
-  return { idx, graph: CallGraph.build(idx.files, idx.knowledge) };
+  const analysis = analysisOf(idx, args);
+  return { idx, graph: await analysis.graph(), analysis };
 }
 
 async function runCalls(cmd: 'callers' | 'callees', name: string, args: ParsedArgs): Promise<number> {
@@ -203,8 +232,13 @@ async function runCalls(cmd: 'callers' | 'callees', name: string, args: ParsedAr
   }
   const edges = ids.flatMap((id) => (cmd === 'callers' ? graph.in[id] : graph.out[id]).map((e) => graph.hop(graph.edges[e])));
   edges.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
-  if (args.flags.has('json')) process.stdout.write(JSON.stringify({ function: name, [cmd]: edges }) + '\n');
-  else for (const h of edges) process.stdout.write(`${h.caller} -> ${h.callee}\t${h.file}:${h.line}\t${h.kind}${h.candidates ? ` (${h.candidates} candidates)` : ''}\n`);
+  // Invokers outside the indexed scope (timers, RCU, initcalls, fields only other code calls).
+  const external = cmd === 'callers' ? ids.flatMap((id) => graph.external.get(id) ?? []) : [];
+  if (args.flags.has('json')) process.stdout.write(JSON.stringify({ function: name, [cmd]: edges, ...(external.length ? { external } : {}) }) + '\n');
+  else {
+    for (const h of edges) process.stdout.write(`${h.caller} -> ${h.callee}\t${h.file}:${h.line}\t${h.kind}${h.candidates ? ` (${h.candidates} candidates)` : ''}\n`);
+    for (const x of external) process.stdout.write(`[external] ${x.via} -> ${name}\t${x.file}:${x.line}\texternal\n`);
+  }
   return 0;
 }
 
@@ -248,11 +282,10 @@ async function runProbe(rest: string[], args: ParsedArgs): Promise<number> {
   }
   const idx = await openIndex(args.options.get('kernel') ?? '.', args, 'loading index');
   try {
-    let graph: CallGraph | undefined;
-    const graphOf = () => (graph ??= CallGraph.build(idx.files, idx.knowledge));
+    const analysis = analysisOf(idx, args);
     const probe = await generateProbe({
-      files: idx.files, kbuild: idx.kbuild, version: kernelVersion(idx.root), graph: graphOf, ...(kallsyms ? { kallsyms } : {}),
-      dropSites: (fn) => new DropEngine(idx, graphOf()).sites(fn.name),
+      files: idx.files, kbuild: idx.kbuild, version: kernelVersion(idx.root), graph: () => analysis.graph(), ...(kallsyms ? { kallsyms } : {}),
+      dropSites: async (fn) => (await analysis.drops()).sites(fn.name),
     }, req);
     process.stdout.write(probe.text);
     return 0;
@@ -273,17 +306,34 @@ async function runPath(from: string, to: string, args: ParsedArgs): Promise<numb
       return 1;
     }
   }
-  const paths = graph.paths(from, to, max);
+  const list = (o: string) => (args.options.get(o) ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const via = list('via');
+  const avoid = list('avoid');
+  for (const n of [...via, ...avoid]) {
+    if (!graph.idsOf(n).length) {
+      process.stderr.write(`netpath: no function "${n}" in the index\n`);
+      return 1;
+    }
+  }
+  let maxCandidates: number | undefined;
+  if (args.options.has('max-candidates')) {
+    maxCandidates = Number(args.options.get('max-candidates'));
+    if (!Number.isInteger(maxCandidates) || maxCandidates < 1) throw new UsageError('--max-candidates must be a positive integer');
+  }
+  const paths = graph.rankedPaths(from, to, max, { via, avoid, ...(maxCandidates !== undefined ? { maxCandidates } : {}) });
   if (args.flags.has('json')) {
-    process.stdout.write(JSON.stringify({ from, to, paths: paths.map((hops) => ({ hops })) }) + '\n');
+    process.stdout.write(JSON.stringify({ from, to, ...(via.length ? { via } : {}), ...(avoid.length ? { avoid } : {}), paths }) + '\n');
   } else {
-    paths.forEach((hops, i) => {
-      process.stdout.write(`path ${i + 1} (${hops.length} hops)\n`);
-      for (const h of hops) process.stdout.write(`  ${h.caller} -> ${h.callee}\t${h.file}:${h.line}\t${h.kind}${h.candidates ? ` (${h.candidates} candidates)` : ''}\n`);
+    paths.forEach((p, i) => {
+      process.stdout.write(`path ${i + 1} (${p.hops.length} hops, cost ${p.cost})\n`);
+      for (const h of p.hops) {
+        process.stdout.write(`  ${h.caller} -> ${h.callee}\t${h.file}:${h.line}\t${h.kind}${h.candidates ? ` (${h.candidates} candidates)` : ''}\tcost ${h.cost}${h.why ? `\t${h.why}` : ''}\n`);
+      }
     });
   }
   if (!paths.length) {
-    process.stderr.write(`netpath: no call chain from ${from} to ${to}\n`);
+    const how = [via.length ? ` via ${via.join(', ')}` : '', avoid.length ? ` avoiding ${avoid.join(', ')}` : '', maxCandidates ? ` with at most ${maxCandidates} candidates a hop` : ''].join('');
+    process.stderr.write(`netpath: no call chain from ${from} to ${to}${how}\n`);
     return 1;
   }
   return 0;

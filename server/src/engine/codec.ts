@@ -19,11 +19,12 @@ type Schema = ReadonlyArray<readonly [string, FieldType]>;
 // 'm' string map (k=v items).
 const SCHEMAS = {
   functions: [['name', 's'], ['line', 'n'], ['col', 'n'], ['endLine', 'n'], ['flags', 'n'], ['signature', 's'], ['annotations', 'a'], ['params', 'a'], ['vars', 'm']],
-  defs: [['name', 's'], ['kind', 's'], ['line', 'n'], ['col', 'n'], ['endLine', 'n']],
+  defs: [['name', 's'], ['kind', 's'], ['line', 'n'], ['col', 'n'], ['endLine', 'n'], ['type', 'o']],
   calls: [['fn', 'n'], ['kind', 's'], ['name', 's'], ['line', 'n'], ['col', 'n'], ['args', 'n'], ['receiver', 'o'], ['op', 'o'], ['loadedFrom', 'o'], ['loadedField', 'o']],
   gotos: [['fn', 'n'], ['label', 's'], ['line', 'n'], ['col', 'n']],
   labels: [['fn', 'n'], ['label', 's'], ['line', 'n'], ['col', 'n']],
-  addressTaken: [['name', 's'], ['ctx', 's'], ['line', 'n'], ['col', 'n'], ['fn', 'n'], ['field', 'o'], ['struct', 'o'], ['target', 'o'], ['callee', 'o'], ['argPos', 'o'], ['param', 'o']],
+  addressTaken: [['name', 's'], ['ctx', 's'], ['line', 'n'], ['col', 'n'], ['fn', 'n'], ['field', 'o'], ['struct', 'o'], ['target', 'o'], ['callee', 'o'], ['argPos', 'o'], ['param', 'o'], ['within', 'o'], ['ret', 'o']],
+  copies: [['fn', 'n'], ['line', 'n'], ['col', 'n'], ['target', 's'], ['field', 's'], ['source', 's'], ['from', 's']],
   macroCalls: [['fn', 'n'], ['macro', 's'], ['line', 'n'], ['col', 'n'], ['args', 'a']],
   mibItems: [['table', 's'], ['name', 's'], ['mib', 's'], ['line', 'n']],
   increments: [['fn', 'n'], ['kind', 's'], ['name', 's'], ['line', 'n'], ['col', 'n'], ['via', 's'], ['receiver', 'o']],
@@ -32,7 +33,7 @@ const SCHEMAS = {
 type PackedKey = keyof typeof SCHEMAS;
 export type PackedCounts = Record<PackedKey, number>;
 const PACKED = Object.keys(SCHEMAS) as PackedKey[];
-const NUMERIC_OPTIONAL = new Set(['argPos', 'param']);
+const NUMERIC_OPTIONAL = new Set(['argPos', 'param', 'ret']);
 /** List fields that are always present, empty or not. */
 const REQUIRED_LISTS = new Set(['args']);
 

@@ -8,7 +8,7 @@ import type { SyntaxMatch as QueryMatch, SyntaxNode as Node, SyntaxQuery as Quer
 import type { Knowledge } from './knowledge';
 import { splitArgs, type ArgText } from './args-text';
 import {
-  FN_INLINE, FN_STATIC, type AddressTaken, type CallSite, type EnumDef, type FileFacts, type FunctionDef,
+  FN_INLINE, FN_STATIC, type AddressTaken, type CallSite, type EnumDef, type FieldCopy, type FileFacts, type FunctionDef,
   type GotoSite, type Increment, type LabelDef, type MacroCall, type MibItem, type OtherDef, type StructDef,
 } from './types';
 
@@ -72,7 +72,10 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
   const rawLabels: Array<Located & { label: string; line: number; col: number }> = [];
   const rawAddr: Array<Located & Omit<AddressTaken, 'fn'>> = [];
   const rawIncrements: Array<Located & Omit<Increment, 'fn'>> = [];
-  const initSeen = new Set<number>();
+  const rawCopies: Array<Located & Omit<FieldCopy, 'fn'>> = [];
+  const rawLocalFns: Array<Located & { variable: string; name: string }> = [];
+  const rawReturns: Array<Located & { name: string; line: number; col: number }> = [];
+  const initSeen = new Map<number, Omit<AddressTaken, 'fn'>>();
   let parseErrors = 0; // 1 when the tree has any ERROR or MISSING node
 
   for (const m of query.matches(tree.rootNode)) {
@@ -121,13 +124,23 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
       rawLabels.push({ at: l.startIndex, label: nameAt(l), line: row(l), col: col(l) });
     } else if (c['init.value']) {
       const v = c['init.value'];
-      if (initSeen.has(v.startIndex)) continue; // the struct-typed pattern already recorded it
-      initSeen.add(v.startIndex);
+      // The same value matches the typed patterns and the untyped one, in no set order: keep
+      // the record that knows the struct.
+      const seen = initSeen.get(v.startIndex);
+      if (seen && (seen.struct || !c['init.struct'])) continue;
       const name = functionValue(parsed, v.startIndex);
       if (!name) continue;
       const target = c['init.target'] ? declaratorIdentifier(c['init.target']) : undefined;
-      rawAddr.push({ at: v.startIndex, name, ctx: 'init', line: row(v), col: col(v), field: nameAt(c['init.field']),
-        ...(c['init.struct'] ? { struct: nameAt(c['init.struct']) } : {}), ...(target ? { target } : {}) });
+      // One level down: `.callbacks = { .gro_receive = f }` names the inner field within `callbacks`;
+      // `.hooks = { [NF_INET_LOCAL_IN] = f }` stores into `hooks` itself.
+      const outer = c['init.outer'] ? nameAt(c['init.outer']) : undefined;
+      const field = c['init.field'] ? nameAt(c['init.field']) : outer!;
+      const rec: Located & Omit<AddressTaken, 'fn'> = { at: v.startIndex, name, ctx: 'init', line: row(v), col: col(v), field,
+        ...(c['init.struct'] ? { struct: nameAt(c['init.struct']) } : {}), ...(target ? { target } : {}),
+        ...(outer && c['init.field'] ? { within: outer } : {}) };
+      if (seen) Object.assign(seen, rec);
+      else rawAddr.push(rec);
+      initSeen.set(v.startIndex, seen ?? rec);
     } else if (c['assign.value']) {
       const v = c['assign.value'];
       const name = functionValue(parsed, v.startIndex);
@@ -136,6 +149,21 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
       const t = c['assign.target'];
       rawAddr.push({ at: v.startIndex, name, ctx: 'assign', line: row(v), col: col(v), field: nameAt(f),
         target: clip(parsed.slice(t.startIndex, operatorBefore(parsed, f.startIndex).index)) });
+    } else if (c['copy.field']) {
+      const t = c['copy.target'];
+      const f = c['copy.field'];
+      const src = c['copy.source'];
+      const from = c['copy.from'];
+      rawCopies.push({ at: t.startIndex, line: row(t), col: col(t), field: nameAt(f), from: nameAt(from),
+        target: clip(parsed.slice(t.startIndex, operatorBefore(parsed, f.startIndex).index)),
+        source: clip(parsed.slice(src.startIndex, operatorBefore(parsed, from.startIndex).index)) });
+    } else if (c['lassign.var']) {
+      const name = functionValue(parsed, c['lassign.value'].startIndex);
+      if (name) rawLocalFns.push({ at: c['lassign.var'].startIndex, variable: nameAt(c['lassign.var']), name });
+    } else if (c['return.value']) {
+      const v = c['return.value'];
+      const name = functionValue(parsed, v.startIndex);
+      if (name) rawReturns.push({ at: v.startIndex, name, line: row(v), col: col(v) });
     } else if (c['enumerator']) {
       const n = c['enumerator'];
       rawEnumerators.push({ at: n.startIndex, name: nameAt(n), line: row(n) });
@@ -207,14 +235,35 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
       if (p.struct) (functions[i].vars ??= {})[p.name] = p.struct;
     }
   }
+  const globalTypes = new Map<string, string>();
   for (const t of typedLocals) {
     const i = fnAt(t.at);
     if (i >= 0) (functions[i].vars ??= {})[t.name] = t.struct;
+    else globalTypes.set(t.name, t.struct);
   }
+  const declaredGlobals = new Set<string>();
   for (const d of declared) {
     const i = fnAt(d.at);
     if (i >= 0) locals[i].add(d.name);
-    else if (d.variable) defs.push({ name: d.name, kind: 'variable', line: d.line, col: d.col, endLine: d.line });
+    else if (d.variable || globalTypes.has(d.name)) {
+      // A file-scope variable of struct type keeps its type: `subflow_specific.conn_request = f`
+      // then flows into that struct's field.
+      if (declaredGlobals.has(d.name)) continue;
+      declaredGlobals.add(d.name);
+      const type = globalTypes.get(d.name);
+      defs.push({ name: d.name, kind: 'variable', line: d.line, col: d.col, endLine: d.line, ...(type ? { type } : {}) });
+    }
+  }
+  /** Functions each local function pointer was given in its function: fn index -> local -> names. */
+  const localFns = new Map<number, Map<string, Set<string>>>();
+  for (const l of rawLocalFns) {
+    const i = fnAt(l.at);
+    if (i < 0 || !locals[i].has(l.variable) || locals[i].has(l.name)) continue;
+    let byVar = localFns.get(i);
+    if (!byVar) localFns.set(i, (byVar = new Map()));
+    let names = byVar.get(l.variable);
+    if (!names) byVar.set(l.variable, (names = new Set()));
+    names.add(l.name);
   }
 
   const lines = lineStarts(parsed);
@@ -236,9 +285,15 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
       macroCalls.push({ fn, macro: rc.name, line: rc.line, col: rc.col, args: argList.map((a) => clip(a.text)) });
       continue;
     }
-    if (rc.kind === 'direct' && storeMacros.has(rc.name)) noteStore(rc, argList, fn, callbacks[fn], addressTaken);
+    if (rc.kind === 'direct' && storeMacros.has(rc.name)) {
+      noteStore(rc, argList, fn, callbacks[fn], addressTaken);
+      // `WRITE_ONCE(udp_sk(sk)->encap_rcv, cfg->encap_rcv)` copies a field like an assignment does.
+      const to = argList.length === 2 ? FIELD_OF.exec(argList[0].text) : null;
+      const from = to ? FIELD_OF.exec(argList[1].text) : null;
+      if (to && from) rawCopies.push({ at: rc.at, line: rc.line, col: rc.col, target: clip(to[1]), field: to[3], source: clip(from[1]), from: from[3] });
+    }
     if (rc.kind === 'direct' && fn >= 0) noteIncrement(rc, argList, knowledge, fn, increments);
-    noteArgs(rc.kind === 'direct' ? rc.name : undefined, argList, lines, fn, locals[fn], callbacks[fn], addressTaken);
+    noteArgs(rc.kind === 'direct' ? rc.name : undefined, argList, lines, fn, locals[fn], callbacks[fn], localFns.get(fn), addressTaken);
     if (fn < 0) continue;
     const kind = rc.kind === 'direct' && locals[fn].has(rc.name) ? 'variable' : rc.kind;
     const call: CallSite = { fn, kind, name: rc.name, line: rc.line, col: rc.col, args: argList.length };
@@ -265,13 +320,25 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
     const isParam = fn >= 0 && rest.ctx === 'assign' && callbacks[fn].has(rest.name);
     addressTaken.push({ ...rest, fn, ...(isParam ? { param: 1 } : {}) });
   }
+  for (const r of rawReturns) {
+    const fn = fnAt(r.at);
+    if (fn < 0 || locals[fn].has(r.name)) continue;
+    addressTaken.push({ name: r.name, ctx: 'return', line: r.line, col: r.col, fn });
+  }
+  const copies: FieldCopy[] = [];
+  for (const r of rawCopies) {
+    const { at, ...rest } = r;
+    const fn = fnAt(at);
+    if (fn >= 0) copies.push({ fn, ...rest });
+  }
   const structs = attachFields(structRanges, rawFields, parsed);
   const enums = attachEnumerators(enumRanges, rawEnumerators, rawComments);
   const byPos = <T extends { line: number; col: number }>(x: T, y: T) => x.line - y.line || x.col - y.col;
   calls.sort(byPos);
   addressTaken.sort(byPos);
   increments.sort(byPos);
-  return { functions, defs, calls, gotos, labels, addressTaken, macroCalls, mibItems, increments, enums, structs, parseErrors };
+  copies.sort(byPos);
+  return { functions, defs, calls, gotos, labels, addressTaken, copies, macroCalls, mibItems, increments, enums, structs, parseErrors };
 }
 
 // ---------- helpers ----------
@@ -367,6 +434,7 @@ function noteStore(rc: { name: string; line: number; col: number }, args: ArgTex
   out.push({ name, ctx: 'assign', line: rc.line, col: rc.col, field: m[3], target: clip(m[1]), fn, ...(callbacks?.has(name) ? { param: 1 } : {}) });
 }
 
+const FIELD_OF = /^(.*?)\s*(->|\.)\s*([A-Za-z_]\w*)$/s;
 const FIELD_ARG = /^&?\s*\(?\s*(.*?)\s*(->|\.)\s*([A-Za-z_]\w*)\s*\)?$/s;
 
 /**
@@ -413,16 +481,31 @@ export function paramInfo(text: string, callbackParam: RegExp): ParamInfo {
 }
 
 
+const CALL_ARG = /^([a-z_]\w*)\s*\(/;
+
 function noteArgs(callee: string | undefined, args: ArgText[], lines: number[], fn: number, locals: Set<string> | undefined,
-  callbacks: Set<string> | undefined, out: AddressTaken[]) {
+  callbacks: Set<string> | undefined, localFns: Map<string, Set<string>> | undefined, out: AddressTaken[]) {
   for (let pos = 0; pos < args.length; pos++) {
-    const name = functionValueText(args[pos].text);
-    if (!name) continue;
-    // Locals are not functions; callback parameters are kept, marked, for registration summaries.
+    const text = args[pos].text;
+    const name = functionValueText(text);
+    if (!name) {
+      // `br_get_rx_handler(dev)` as an argument of a named call: what that function returns is passed.
+      const call = callee ? CALL_ARG.exec(text) : null;
+      if (call && !C_KEYWORDS.has(call[1]) && text.endsWith(')') && !locals?.has(call[1])) {
+        const { line, col } = positionOf(lines, args[pos].offset);
+        out.push({ name: call[1], ctx: 'arg', line, col, fn, argPos: pos, callee, ret: 1 });
+      }
+      continue;
+    }
+    // Callback parameters are kept, marked, for registration summaries; a local function
+    // pointer stands for the functions it was given; other locals are not functions.
     const isParam = callbacks?.has(name) ?? false;
-    if (locals?.has(name) && !isParam) continue;
-    if (isParam && !callee) continue;
     const { line, col } = positionOf(lines, args[pos].offset);
+    if (locals?.has(name) && !isParam) {
+      for (const given of localFns?.get(name) ?? []) out.push({ name: given, ctx: 'arg', line, col, fn, argPos: pos, ...(callee ? { callee } : {}) });
+      continue;
+    }
+    if (isParam && !callee) continue;
     out.push({ name, ctx: 'arg', line, col, fn, argPos: pos, ...(callee ? { callee } : {}), ...(isParam ? { param: 1 } : {}) });
   }
 }
@@ -520,6 +603,7 @@ function loadedField(value: Node, wrappers: Set<string>): { text: string; field:
   return field ? { text: clip(v.text), field: field.text } : undefined;
 }
 
+const CAST_MACRO = /^\([^)]*\)\s*\(?\s*container_of(?:_const)?\s*\([^,]+,\s*(?:const\s+)?struct\s+([A-Za-z_]\w*)/;
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/gm;
 
 /** `#define NAME` lines, as macro definitions. */
@@ -532,7 +616,11 @@ function defineScan(text: string, defs: OtherDef[]): void {
     for (let i = text.indexOf('\n', last); i >= 0 && i < m.index; i = text.indexOf('\n', i + 1)) line++;
     last = m.index;
     const col = m.index - (text.lastIndexOf('\n', m.index - 1) + 1) + m[0].length - m[1].length;
-    defs.push({ name: m[1], kind: 'macro', line, col, endLine: line });
+    // `#define udp_sk(ptr) container_of_const(ptr, struct udp_sock, inet.sk)`: a call of the macro
+    // yields that struct, which types receivers like `udp_sk(sk)->encap_rcv`.
+    const eol = text.indexOf('\n', m.index);
+    const cast = CAST_MACRO.exec(text.slice(m.index + m[0].length, eol < 0 ? undefined : Math.min(eol, m.index + 400)));
+    defs.push({ name: m[1], kind: 'macro', line, col, endLine: line, ...(cast ? { type: cast[1] } : {}) });
   }
 }
 

@@ -103,6 +103,15 @@ export class IndexCache {
     }
   }
 
+  /**
+   * What the cache on disk holds, for fingerprints of the index state (the persisted call
+   * graph): every file's header and every shard's checksum. Undefined while results are not
+   * written (or could not be): the disk then differs from memory.
+   */
+  state(): { files: Readonly<Record<string, FileHeader>>; shards: Readonly<Manifest['shards']> } | undefined {
+    return this.dirty.size || this.pending.size ? undefined : { files: this.headers, shards: this.shards };
+  }
+
   get isDirty(): boolean {
     return this.dirty.size > 0;
   }

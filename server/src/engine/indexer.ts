@@ -18,7 +18,7 @@ import { countOf, headerOf, lazyFacts } from './codec';
 import type { WorkerResult } from './index-worker';
 
 /** Bump when extract.ts output changes meaning; part of the cache fingerprint. */
-const EXTRACTOR_VERSION = 4;
+const EXTRACTOR_VERSION = 5;
 /** Below this many changed files, index in this thread rather than start workers. */
 const IN_PROCESS_LIMIT = 16;
 
@@ -58,16 +58,24 @@ export interface IndexStats {
 
 export { CancelledError };
 
+/** What analyses read of an index: a KernelIndex, or an immutable snapshot of one (analysis/snapshot.ts). */
+export type IndexView = Pick<KernelIndex, 'root' | 'scope' | 'knowledge' | 'kbuild' | 'files' | 'cacheDir'>;
+
 export class KernelIndex {
   readonly files = new Map<string, FileFacts>();
   skipped: SkippedFile[] = [];
   kbuild: KbuildMap = {};
+  /** Bumped by every change after the open (reindexFile, removeFile): analyses are per version. */
+  version = 0;
   private makefiles: Record<string, number> = {};
   private hadManifest = false;
   private local: FileIndexContext | undefined;
   private table: SymbolTable | undefined;
   private lastStats: IndexStats | undefined;
   private readonly cache: IndexCache;
+  private fingerprintMemo: { version: number; value: string | undefined } | undefined;
+  /** The extractor fingerprint the cache was opened with (openCached may be told it). */
+  private engineId: string | undefined;
 
   private constructor(
     readonly root: string,
@@ -210,6 +218,7 @@ export class KernelIndex {
     } else {
       r = indexFile(ctx, path.join(this.root, rel), rel);
     }
+    this.version++;
     if (r.ok) {
       this.files.set(rel, r.facts);
       this.cache.put(rel, r.facts);
@@ -227,6 +236,7 @@ export class KernelIndex {
 
   removeFile(rel: string): void {
     if (!this.files.delete(rel)) return;
+    this.version++;
     this.cache.remove(rel);
     this.table?.update(rel, undefined);
     this.persist();
@@ -295,6 +305,61 @@ export class KernelIndex {
 
   get cacheDir(): string {
     return this.store.dir;
+  }
+
+  /**
+   * Fingerprint of the index state as the cache on disk holds it: the extractor, every file's
+   * header (path, mtime, size, parse errors) and every shard's checksum (which also covers
+   * unsaved buffers, stored with mtime 0). Undefined when memory differs from disk (a cache
+   * that could not be written). Derived data persisted beside the index is keyed by it.
+   */
+  stateFingerprint(): string | undefined {
+    if (this.fingerprintMemo?.version === this.version) return this.fingerprintMemo.value;
+    const state = this.cache.state();
+    let value: string | undefined;
+    if (state) {
+      const h = crypto.createHash('sha1').update(this.engine).update('\0').update(this.root).update('\0').update(this.scope.join(','));
+      for (const p of Object.keys(state.files).sort()) {
+        const f = state.files[p];
+        h.update(`\n${p}\0${f.mtimeMs}\0${f.size}\0${f.parseErrors}`);
+      }
+      for (const shard of Object.keys(state.shards).sort()) h.update(`\n${shard}\0${state.shards[shard].checksum}`);
+      value = h.digest('hex');
+    }
+    this.fingerprintMemo = { version: this.version, value };
+    return value;
+  }
+
+  /** Fingerprint of the extractor the cached facts came from. */
+  get engine(): string {
+    return this.engineId ?? engineFingerprint(this.knowledge);
+  }
+
+  /**
+   * The index exactly as the cache on disk holds it, read-only: no scan, no stat, no writes
+   * (the call-graph worker uses it to see what the main thread persisted; it passes the main
+   * thread's `engine`, which a rebuilt dist/ on disk may no longer match). Undefined, with the
+   * reasons logged, when there is no usable manifest or a shard fails its checksum.
+   */
+  static openCached(dir: string, opts: Pick<OpenOptions, 'scope' | 'cacheRoot' | 'log'> & { engine?: string } = {}): KernelIndex | undefined {
+    const root = checkKernelTree(dir);
+    const knowledge = knowledgeFor(root);
+    const scope = parseScope(opts.scope, knowledge.defaultScope);
+    const store = new IndexStore(root, scope, opts.cacheRoot);
+    const log = opts.log ?? (() => undefined);
+    const engine = opts.engine ?? engineFingerprint(knowledge);
+    const { manifest, problems } = store.open(engine);
+    for (const p of problems) log('warn', p);
+    if (!manifest) log('warn', `no index manifest in ${store.dir}`);
+    if (!manifest || problems.length) return undefined;
+    const idx = new KernelIndex(root, scope, knowledge, store, log);
+    idx.engineId = engine;
+    idx.hadManifest = true;
+    for (const [p, f] of idx.cache.adopt(manifest)) idx.files.set(p, f);
+    idx.kbuild = manifest.kbuild ?? {};
+    idx.makefiles = manifest.makefiles ?? {};
+    idx.skipped = manifest.skipped;
+    return idx;
   }
 }
 

@@ -19,6 +19,10 @@ export interface Knowledge {
   napiPoll: { struct: string; field: string };
   defaultScope: string[];
   maxFileBytes: number;
+  /** Enqueue function -> the NAPI poll function that takes the packet up later. */
+  queuedHandoffs: Record<string, string>;
+  /** Registration call -> the out-of-scope code that invokes its callbacks. */
+  externalInvokers: Record<string, string>;
   /** Which calls and macros bump a counter (see `counters` in kernel-knowledge.json). */
   counters: CounterKnowledge;
 }
@@ -29,6 +33,12 @@ export interface CounterKnowledge {
   namedCalls: RegExp;
   mibMacros: RegExp;
   mibConstant: RegExp;
+}
+
+function withoutComment(o: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(o)) if (k !== '$comment') out[k] = v;
+  return out;
 }
 
 export function baseKnowledge(): Knowledge {
@@ -46,6 +56,8 @@ export function baseKnowledge(): Knowledge {
     napiPoll: { ...raw.napiPoll },
     defaultScope: [...raw.defaultScope],
     maxFileBytes: raw.maxFileBytes,
+    queuedHandoffs: withoutComment(raw.queuedHandoffs),
+    externalInvokers: withoutComment(raw.externalInvokers),
     counters: {
       calls: new RegExp(raw.counters.calls),
       fieldMacros: { ...raw.counters.fieldMacros },

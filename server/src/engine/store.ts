@@ -174,7 +174,8 @@ class Checksum {
   }
 }
 
-function checksum(buf: Buffer): string {
+/** Checksum of a whole file's bytes, in the form the manifest records (also used by the graph store). */
+export function checksum(buf: Buffer): string {
   const c = new Checksum();
   c.update(buf);
   return c.digest();

@@ -30,6 +30,8 @@ export interface OtherDef {
   line: number;
   col: number;
   endLine: number;
+  /** Variables declared with a struct type (`struct inet_connection_sock_af_ops subflow_specific`): the struct. */
+  type?: string;
 }
 
 export type CallKind = 'direct' | 'field' | 'variable' | 'other';
@@ -55,7 +57,8 @@ export interface CallSite {
 export interface GotoSite { fn: number; label: string; line: number; col: number }
 export interface LabelDef { fn: number; label: string; line: number; col: number }
 
-export type AddressContext = 'init' | 'assign' | 'arg';
+/** init: `.f = fn`; assign: `x->f = fn`; arg: `reg(a, fn)`; return: `return fn;` in the enclosing function. */
+export type AddressContext = 'init' | 'assign' | 'arg' | 'return';
 
 /** A function name used as a value, with what it was stored into. */
 export interface AddressTaken {
@@ -79,7 +82,14 @@ export interface AddressTaken {
    * registration helpers pass a callback on (`netif_napi_add` -> `napi->poll = poll`).
    */
   param?: number;
+  /** init one level down (`.callbacks = { .gro_receive = fn }`): the outer field (`callbacks`). */
+  within?: string;
+  /** arg: 1 when the argument is a call of `name` (`br_get_rx_handler(dev)`): what it returns is passed. */
+  ret?: number;
 }
+
+/** A field copied into another field: `target->field = source->from` (`new->hooks[n].hook = reg->hook`). */
+export interface FieldCopy { fn: number; line: number; col: number; target: string; field: string; source: string; from: string }
 
 /** A dispatch macro invocation (INDIRECT_CALL_*, NF_HOOK*) with its argument texts. */
 export interface MacroCall { fn: number; macro: string; line: number; col: number; args: string[] }
@@ -122,6 +132,7 @@ export interface FileFacts {
   gotos: GotoSite[];
   labels: LabelDef[];
   addressTaken: AddressTaken[];
+  copies: FieldCopy[];
   macroCalls: MacroCall[];
   mibItems: MibItem[];
   increments: Increment[];

@@ -1,7 +1,7 @@
 // Call hierarchy on the receive call graph: incoming and outgoing calls, indirect ones included
 // (through fields, variables, dispatch macros and registration helpers), each caller or callee
 // item's `detail` naming how it is called ("macro · 13 candidates"). The graph comes from the
-// index session: built once per full open, possibly stale for files edited since (see callGraph).
+// index session's current analysis: one per index version, so edits are reflected (see callGraph).
 import type {
   CallHierarchyIncomingCall, CallHierarchyIncomingCallsParams, CallHierarchyItem, CallHierarchyOutgoingCall,
   CallHierarchyOutgoingCallsParams, CallHierarchyPrepareParams, CancellationToken, Connection, Range, TextDocuments, WorkDoneProgressReporter,
@@ -11,7 +11,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { callKindLabel } from '../../../shared/protocol';
 import type { CallGraph } from '../engine/callgraph/graph';
 import type { Edge } from '../engine/callgraph/types';
-import type { KernelIndex } from '../engine/indexer';
+import type { IndexView } from '../engine/indexer';
 import { guarded, throwIfCancelled } from './guard';
 import type { IndexSession } from './index-session';
 import type { Logger } from './logger';
@@ -96,7 +96,7 @@ export class CallHierarchyFeature {
   }
 
   /** An item for a function; with `edges`, its detail says how those calls reach it. */
-  private item(index: KernelIndex, graph: CallGraph, id: number, edges?: Edge[]): CallHierarchyItem {
+  private item(index: IndexView, graph: CallGraph, id: number, edges?: Edge[]): CallHierarchyItem {
     const node = graph.nodes[id];
     const def = index.files.get(node.file)?.functions[node.index];
     const col = def?.col ?? 0;

@@ -64,7 +64,7 @@ export class DropSitesFeature {
         out.push(...await loaded.engine.fileSites(files[i]));
       }
     }
-    const onPath = loaded.onReceivePath();
+    const onPath = await loaded.onReceivePath();
     return out.map((s) => toInfo(s, this.session.toUri(s.file), onPath.has(`${s.file}|${s.function}`)));
   }
 }

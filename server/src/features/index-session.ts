@@ -3,8 +3,9 @@
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageType, ShowMessageNotification, type CancellationToken, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver/node';
-import { CallGraph } from '../engine/callgraph/graph';
-import { CancelledError, KernelIndex, type IndexStats } from '../engine/indexer';
+import type { CallGraph } from '../engine/callgraph/graph';
+import { AnalysisHost, StaleAnalysisError, type Analysis, type AnalysisProgress } from '../engine/analysis/snapshot';
+import { CancelledError, KernelIndex, type IndexStats, type IndexView } from '../engine/indexer';
 import { checkKernelTree, NotAKernelTreeError } from '../engine/kernel-tree';
 import { IndexReadyNotification, IndexStatusNotification, type IndexStatus, type IndexSummary, type NetpathSettings } from '../../../shared/protocol';
 import { throwIfCancelled, untilCancelled } from './guard';
@@ -22,9 +23,19 @@ export class IndexSession {
   private beforeRead: () => Promise<void> = async () => undefined;
   private afterOpen: () => void = () => undefined;
   private disposed = false;
-  private graphBuild: { index: KernelIndex; graph: Promise<CallGraph> } | undefined;
+  /** Derived data (call graph, drop engine) per index version; graphs built in a worker thread. */
+  private readonly analyses: AnalysisHost;
+  private readonly progressListeners = new Set<(p: AnalysisProgress) => void>();
 
-  constructor(private readonly connection: Connection, private readonly log: Logger, public settings: NetpathSettings) {}
+  constructor(private readonly connection: Connection, private readonly log: Logger, public settings: NetpathSettings) {
+    this.analyses = new AnalysisHost({
+      worker: true,
+      log: (level, message) => this.log.log(level, message),
+      onProgress: (p) => {
+        for (const l of this.progressListeners) l(p);
+      },
+    });
+  }
 
   /** Picks the first workspace folder that is a kernel tree (or the first folder, to report on). */
   setFolders(folders: string[]): void {
@@ -63,41 +74,48 @@ export class IndexSession {
   }
 
   /**
-   * The index with its call graph, built lazily on first use (about 5 s on the net scope) and built
-   * again after every full open (a new KernelIndex). Single-file updates (edits, saves, file events)
-   * change the index in place and do NOT rebuild the graph: call hierarchy and receive paths may be
-   * stale for edited files until the next full open ("netpath: Re-index the kernel tree").
-   * `progress` reports the build when this request is the one that starts it.
+   * The analysis of the index as it is now (after pending edits are applied): one per index
+   * version, so an edit, a save or a file event gives the next request a new one.
    */
-  async callGraph(token: CancellationToken, progress: WorkDoneProgressReporter): Promise<{ index: KernelIndex; graph: CallGraph } | undefined> {
+  async analysis(token: CancellationToken): Promise<Analysis | undefined> {
     const index = await this.current(token);
-    if (!index) return undefined;
-    let build = this.graphBuild;
-    if (!build || build.index !== index) {
-      throwIfCancelled(token); // before starting a build nobody is waiting for
-      progress.begin('netpath: building the call graph', undefined, `${index.files.size.toLocaleString('en-US')} files`, false);
-      const graph = (async () => {
-        await new Promise<void>((resolve) => setImmediate(resolve)); // let the progress begin reach the client
-        const started = Date.now();
+    return index ? this.analyses.analysis() : undefined;
+  }
+
+  /**
+   * The current analysis with its call graph: loaded from the graph file beside the index when it
+   * matches this version, else built in a worker thread (this thread never runs the build).
+   * `progress` reports the wait when the graph is not there yet. A request cancelled meanwhile
+   * stops waiting; the graph still serves the next request of the same version.
+   */
+  async callGraph(token: CancellationToken, progress: WorkDoneProgressReporter): Promise<{ index: IndexView; graph: CallGraph; analysis: Analysis } | undefined> {
+    let a = await this.analysis(token);
+    if (!a) return undefined;
+    if (a.graphReady) return { index: a.view, graph: await a.graph(), analysis: a };
+    throwIfCancelled(token); // before starting work nobody is waiting for
+    progress.begin('netpath: preparing the call graph', undefined, `${a.view.files.size.toLocaleString('en-US')} files`, false);
+    const listener = (p: AnalysisProgress) => {
+      if (!p.done && p.message) progress.report(p.message);
+    };
+    this.progressListeners.add(listener);
+    try {
+      await new Promise<void>((resolve) => setImmediate(resolve)); // let the progress begin reach the client
+      for (;;) {
         try {
-          const g = CallGraph.build(index.files, index.knowledge);
-          this.log.info(`call graph: ${g.nodes.length} functions, ${g.edges.length} calls in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-          return g;
-        } finally {
-          progress.done();
+          const graph = await untilCancelled(a.graph(), token);
+          throwIfCancelled(token);
+          return { index: a.view, graph, analysis: a };
+        } catch (e) {
+          if (!(e instanceof StaleAnalysisError)) throw e;
+          // The index changed while the graph was being built: read the newer version.
+          a = await this.analysis(token);
+          if (!a) return undefined;
         }
-      })();
-      build = this.graphBuild = { index, graph };
-      // A failed build is not kept: the next request tries again.
-      graph.catch(() => {
-        if (this.graphBuild?.graph === graph) this.graphBuild = undefined;
-      });
+      }
+    } finally {
+      this.progressListeners.delete(listener);
+      progress.done();
     }
-    // The build itself cannot be interrupted (it is synchronous); a request cancelled meanwhile
-    // stops waiting here, and the finished graph serves the next request.
-    const graph = await untilCancelled(build.graph, token);
-    throwIfCancelled(token);
-    return { index, graph };
   }
 
   /** The index as it is now, for updates that must not wait for an open. */
@@ -190,6 +208,7 @@ export class IndexSession {
       });
       endProgress(); // close the progress UI before announcing readiness
       this.index = idx;
+      this.analyses.setIndex(idx);
       const summary = summarise(idx.stats());
       this.log.info(`index ready: ${summary.files} files, ${summary.functions} functions in ${summary.seconds.toFixed(1)} s (${summary.indexed} parsed, ${summary.fromCache} from cache); cache ${idx.cacheDir}`);
       this.setStatus({ state: 'ready', summary, fileUpdates: 0 });

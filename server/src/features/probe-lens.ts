@@ -6,7 +6,7 @@ import { PROBE_COMMANDS, type ProbeCommandArgs } from '../../../shared/protocol'
 import { untilCancelled } from './guard';
 import type { IndexSession } from './index-session';
 import type { Logger } from './logger';
-import { dropEngineFor } from './probe-drops';
+import { DropEngines } from './drop-engines';
 
 export type CodeLensSource = (params: CodeLensParams, token: CancellationToken) => Promise<CodeLens[]>;
 
@@ -26,12 +26,12 @@ export class ProbeLensFeature {
     const index = await this.session.current(token);
     const facts = rel ? index?.files.get(rel) : undefined;
     if (!index || !facts) return [];
-    // Drop counts need the call graph (built once, a few seconds); the Probe lenses do not.
+    // Drop counts need the call graph (loaded or built once per index version); the Probe lenses do not.
     const counts = new Map<string, number>();
     if (this.connection) {
       try {
-        const loaded = await this.session.callGraph(token, this.connection.languages.attachWorkDoneProgress({}));
-        const sites = loaded ? await untilCancelled(dropEngineFor(loaded.index, loaded.graph).fileSites(rel), token) : [];
+        const loaded = await DropEngines.of(this.session).load(token, this.connection.languages.attachWorkDoneProgress({}));
+        const sites = loaded ? await untilCancelled(loaded.engine.fileSites(rel), token) : [];
         for (const s of sites) {
           const def = facts.functions.find((f) => f.name === s.function && f.line <= s.line && s.line <= f.endLine);
           if (def) counts.set(`${def.name}:${def.line}`, (counts.get(`${def.name}:${def.line}`) ?? 0) + 1);

@@ -11,7 +11,6 @@ import type { CallGraph } from '../engine/callgraph/graph';
 import { guarded, throwIfCancelled } from './guard';
 import type { IndexSession } from './index-session';
 import type { Logger } from './logger';
-import { dropEngineFor } from './probe-drops';
 
 export class ProbeScriptsFeature {
   constructor(private readonly session: IndexSession, private readonly log: Logger) {}
@@ -37,7 +36,7 @@ export class ProbeScriptsFeature {
     const line = params.line === undefined ? undefined : params.line + 1;
     const src: ProbeSources = {
       files: index.files, kbuild: index.kbuild, version: kernelVersion(index.root),
-      ...(loaded ? { graph: () => loaded.graph, dropSites: (fn) => dropEngineFor(index, loaded.graph).sites(fn.name) } : {}),
+      ...(loaded ? { graph: () => loaded.graph, dropSites: async (fn) => (await loaded.analysis.drops()).sites(fn.name) } : {}),
     };
     /** The function the request names, else the one around the line. */
     const named = (): { name: string; at?: number } => {

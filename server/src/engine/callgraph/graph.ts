@@ -1,11 +1,14 @@
 // The receive call graph: direct calls plus indirect calls resolved to the functions that
 // flow into the field, variable or macro they go through. Pure: built from FileFacts.
-import type { FileFacts } from '../types';
+import type { AddressTaken, FileFacts } from '../types';
 import type { Knowledge } from '../knowledge';
 import type { Edge, EdgeKind, FnNode, Hop, ResolutionStats } from './types';
 import { fieldTypes, returnStruct, typeOfExpr, type FieldTypes } from './types-of';
 import { summariseRegistrations } from './registrations';
-import { kShortestPaths } from './paths';
+import { PKT_LOCAL, PKT_PARAM, rankedPaths, type PathOptions } from './paths';
+
+/** An invoker outside the indexed scope, and where the function is handed to it. */
+export interface ExternalCaller { via: string; file: string; line: number }
 
 /** A function flowing into a field, and how: `.f = fn`, `x->f = fn`, or through a registration helper. */
 export interface Flow { fn: number; struct?: string; via: 'init' | 'assign' | 'registered' }
@@ -20,8 +23,11 @@ export class CallGraph {
   stats!: ResolutionStats;
   private fields!: FieldTypes;
   private readonly fileIds = new Map<string, number[]>();
-  private readonly vars: Array<Record<string, string> | undefined> = [];
-  private readonly signatures: string[] = [];
+  /** Function -> functions it returns as values (`br_get_rx_handler` -> br_handle_frame, ...). */
+  private readonly returns = new Map<number, number[]>();
+  // Settable: a restored graph (restore() below) fills them on the first typeOf call.
+  private vars: Array<Record<string, string> | undefined> = [];
+  private signatures: string[] = [];
 
   static build(files: Map<string, FileFacts>, knowledge: Knowledge): CallGraph {
     const g = new CallGraph();
@@ -30,7 +36,8 @@ export class CallGraph {
       const ids: number[] = [];
       f.functions.forEach((fn, index) => {
         const id = g.nodes.length;
-        g.nodes.push({ id, name: fn.name, file: f.path, line: fn.line, index, isStatic: (fn.flags & 1) === 1, ...(fn.params ? { params: fn.params } : {}) });
+        const pkt = packetFlags(fn.params, fn.vars);
+        g.nodes.push({ id, name: fn.name, file: f.path, line: fn.line, index, isStatic: (fn.flags & 1) === 1, ...(fn.params ? { params: fn.params } : {}), ...(pkt ? { pkt } : {}) });
         g.vars.push(fn.vars);
         g.signatures.push(fn.signature);
         ids.push(id);
@@ -51,6 +58,7 @@ export class CallGraph {
       g.out[e.from].push(i);
       g.in[e.to].push(i);
     });
+    g.collectExternal(sorted, knowledge);
     return g;
   }
 
@@ -69,6 +77,7 @@ export class CallGraph {
   }
 
   typeOf(expr: string, fn: number): string | undefined {
+    if (this.pendingTypes) this.loadTypes();
     return typeOfExpr(expr, fn >= 0 ? this.vars[fn] : undefined, this.fields, (callee) => this.returnType(callee));
   }
 
@@ -94,12 +103,39 @@ export class CallGraph {
     return h;
   }
 
-  /** Up to `k` shortest call chains from any function named `from` to any named `to`. */
-  paths(from: string, to: string, k: number): Hop[][] {
-    const src = this.idsOf(from);
-    const dst = new Set(this.idsOf(to));
-    if (!src.length || !dst.size) return [];
-    return kShortestPaths(this, src, dst, k).map((p) => p.map((e) => this.hop(this.edges[e])));
+  /** Up to `k` most likely call chains from any function named `from` to any named `to` (paths.ts). */
+  paths(from: string, to: string, k: number, opts: PathOptions = {}): Hop[][] {
+    return this.rankedPaths(from, to, k, opts).map((p) => p.hops);
+  }
+
+  /** The same with each chain's total cost; `via` chains are joined segment by segment. */
+  rankedPaths(from: string, to: string, k: number, opts: PathOptions = {}): Array<{ hops: Hop[]; cost: number }> {
+    const avoid = new Set((opts.avoid ?? []).flatMap((n) => this.idsOf(n)));
+    const stops = [from, ...(opts.via ?? []), to];
+    // Each segment's best k chains, combined cheapest first; a chain may not revisit a function.
+    let partial: Array<{ edges: number[]; costs: number[]; why: Array<string | undefined>; cost: number }> = [{ edges: [], costs: [], why: [], cost: 0 }];
+    for (let i = 0; i + 1 < stops.length; i++) {
+      const src = this.idsOf(stops[i]);
+      const dst = new Set(this.idsOf(stops[i + 1]));
+      if (!src.length || !dst.size) return [];
+      const seg = rankedPaths(this, src, dst, k, { avoid, ...(opts.maxCandidates !== undefined ? { maxCandidates: opts.maxCandidates } : {}) });
+      const next: typeof partial = [];
+      for (const a of partial) {
+        for (const b of seg) {
+          const seen = new Set(a.edges.map((e) => this.edges[e].from));
+          if (a.edges.length && this.edges[a.edges[a.edges.length - 1]].to !== this.edges[b.edges[0]].from) continue;
+          if (b.edges.some((e) => seen.has(this.edges[e].to))) continue;
+          next.push({ edges: [...a.edges, ...b.edges], costs: [...a.costs, ...b.costs], why: [...a.why, ...b.why], cost: a.cost + b.cost });
+        }
+      }
+      next.sort((x, y) => x.cost - y.cost);
+      partial = next.slice(0, k);
+      if (!partial.length) return [];
+    }
+    return partial.map((p) => ({
+      cost: round(p.cost),
+      hops: p.edges.map((e, i) => ({ ...this.hop(this.edges[e]), cost: round(p.costs[i]), ...(p.why[i] ? { why: p.why[i] } : {}) })),
+    }));
   }
 
   private returnType(callee: string): string | undefined {
@@ -116,16 +152,82 @@ export class CallGraph {
     else this.flows.set(field, [flow]);
   }
 
+  /** Functions a value names: the function itself, or for `get_handler(dev)` what get_handler returns. */
+  valueFunctions(a: AddressTaken, file: string): number[] {
+    const named = this.resolveName(a.name, file);
+    if (!a.ret) return named;
+    const out = new Set<number>();
+    for (const id of named) for (const r of this.returns.get(id) ?? []) out.add(r);
+    return [...out];
+  }
+
+  private collectReturns(files: FileFacts[]) {
+    for (const f of files) {
+      const ids = this.fileIds.get(f.path)!;
+      for (const a of f.addressTaken) {
+        if (a.ctx !== 'return' || a.fn < 0) continue;
+        const fns = this.resolveName(a.name, f.path);
+        if (!fns.length) continue;
+        const list = this.returns.get(ids[a.fn]);
+        if (list) list.push(...fns);
+        else this.returns.set(ids[a.fn], fns);
+      }
+    }
+  }
+
+  /** Function -> where it is handed to code outside the indexed scope that calls it (collectExternal). */
+  readonly external = new Map<number, ExternalCaller[]>();
+
   private collectFlows(files: FileFacts[]) {
+    this.collectReturns(files);
     for (const f of files) {
       const ids = this.fileIds.get(f.path)!;
       for (const a of f.addressTaken) {
         if (a.param || !a.field || (a.ctx !== 'init' && a.ctx !== 'assign')) continue;
-        const struct = a.ctx === 'init' ? a.struct : a.target !== undefined ? this.typeOf(a.target, a.fn >= 0 ? ids[a.fn] : -1) : undefined;
-        for (const fn of this.resolveName(a.name, f.path)) this.addFlow(a.field, { fn, via: a.ctx, ...(struct ? { struct } : {}) });
+        let struct: string | undefined;
+        if (a.ctx === 'init') struct = a.within ? (a.struct ? this.fields.get(a.struct)?.get(a.within) : undefined) : a.struct;
+        else if (a.target !== undefined) struct = this.typeOf(a.target, a.fn >= 0 ? ids[a.fn] : -1);
+        for (const fn of this.valueFunctions(a, f.path)) this.addFlow(a.field, { fn, via: a.ctx, ...(struct ? { struct } : {}) });
       }
     }
     for (const r of summariseRegistrations(this, files, this.fileIds)) this.addFlow(r.field, { fn: r.fn, via: 'registered', ...(r.struct ? { struct: r.struct } : {}) });
+    this.copyFlows(files);
+  }
+
+  /**
+   * Field-to-field copies (`new->hooks[n].hook = reg->hook`, `udp_sk(sk)->encap_rcv = cfg->encap_rcv`):
+   * what flows into the source field of the source's struct flows into the target field. Both
+   * struct types must be known, or a copy of a generic field name would leak across structs.
+   */
+  private copyFlows(files: FileFacts[]) {
+    const copies: Array<{ from: string; fromStruct: string; to: string; toStruct: string }> = [];
+    for (const f of files) {
+      const ids = this.fileIds.get(f.path)!;
+      for (const c of f.copies ?? []) {
+        if (!this.flows.has(c.from)) continue;
+        const fn = c.fn >= 0 ? ids[c.fn] : -1;
+        const fromStruct = this.typeOf(c.source, fn);
+        const toStruct = fromStruct ? this.typeOf(c.target, fn) : undefined;
+        if (fromStruct && toStruct && !(fromStruct === toStruct && c.from === c.field)) copies.push({ from: c.from, fromStruct, to: c.field, toStruct });
+      }
+    }
+    const have = new Set<string>();
+    for (const [field, list] of this.flows) for (const fl of list) have.add(`${fl.struct ?? ''}\0${field}\0${fl.fn}`);
+    // Copies chain (an ops table copied into a registration, then into the hook entry): to a fixpoint.
+    for (let round = 0; round < 8; round++) {
+      let changed = false;
+      for (const c of copies) {
+        for (const fl of [...(this.flows.get(c.from) ?? [])]) {
+          if (fl.struct !== c.fromStruct) continue;
+          const key = `${c.toStruct}\0${c.to}\0${fl.fn}`;
+          if (have.has(key)) continue;
+          have.add(key);
+          this.addFlow(c.to, { fn: fl.fn, struct: c.toStruct, via: fl.via === 'registered' ? 'registered' : 'assign' });
+          changed = true;
+        }
+      }
+      if (!changed) break;
+    }
   }
 
   private collectEdges(files: FileFacts[], knowledge: Knowledge) {
@@ -138,6 +240,7 @@ export class CallGraph {
       this.edges.push({ from, to, file, line, col, kind, ...(candidates !== undefined ? { candidates } : {}) });
     };
     const argFlows = this.argumentFlows(files);
+    const wrappers = new Set(knowledge.valueWrappers);
     for (const f of files) {
       const ids = this.fileIds.get(f.path)!;
       for (const c of f.calls) {
@@ -169,11 +272,14 @@ export class CallGraph {
         const from = ids[m.fn];
         const spec = knowledge.macroDispatch[m.macro];
         if (from === undefined || !spec) continue;
+        // NF_HOOK and friends are static inlines: their body (nf_hook -> nf_hook_slow -> the
+        // registered hooks) runs before the okfn, so the call reaches it too.
+        for (const to of this.resolveName(m.macro, f.path)) add(from, to, f.path, m.line, m.col, 'direct');
         const named = spec.candidates.flatMap((p) => (m.args[p] ? this.resolveName(m.args[p].replace(/^&\s*/, ''), f.path) : []));
         let fallback: Flow[] = [];
         let naive = named.length;
         if (spec.callee !== undefined && m.args[spec.callee]) {
-          const fm = /^(.*?)\s*(->|\.)\s*([A-Za-z_]\w*)$/s.exec(m.args[spec.callee]);
+          const fm = /^(.*?)\s*(->|\.)\s*([A-Za-z_]\w*)$/s.exec(unwrapValue(m.args[spec.callee], wrappers));
           if (fm) {
             const arity = m.args.length - 1 - spec.candidates.length;
             fallback = this.resolveField(fm[3], this.typeOf(fm[1], from), arity).filter((x) => !named.includes(x.fn));
@@ -186,7 +292,45 @@ export class CallGraph {
         for (const fl of fallback) add(from, fl.fn, f.path, m.line, m.col, fl.via === 'registered' ? 'registered' : 'field', total);
       }
     }
+    // A packet queued for later (the backlog, a GRO cell) is taken up by a NAPI poll function in
+    // another softirq round: no call, but the chain a packet takes goes on there.
+    for (const [enqueue, poll] of Object.entries(knowledge.queuedHandoffs)) {
+      for (const from of this.idsOf(enqueue)) {
+        const n = this.nodes[from];
+        for (const to of this.resolveName(poll, n.file)) add(from, to, n.file, n.line, 0, 'queued');
+      }
+    }
     this.stats = resolutionStats(sites);
+  }
+
+  /**
+   * Callers outside the indexed scope: a function handed to a registration the index cannot
+   * follow (a macro or a function defined elsewhere: timers, RCU, workqueues, initcalls), or
+   * stored into a field no indexed code calls through, and with no caller in the graph. It gets
+   * an external caller, so "no caller" is left to real resolution gaps.
+   */
+  private collectExternal(files: FileFacts[], knowledge: Knowledge) {
+    for (const f of files) {
+      for (const a of f.addressTaken) {
+        if (a.param || a.ctx === 'return') continue;
+        let via: string | undefined;
+        if (a.ctx === 'arg' && a.callee) {
+          const defined = this.idsOf(a.callee).length > 0;
+          const label = Object.hasOwn(knowledge.externalInvokers, a.callee) ? knowledge.externalInvokers[a.callee] : undefined;
+          if (label || !defined) via = label ? `${a.callee}: ${label}` : `${a.callee} (outside the indexed scope)`;
+        } else if ((a.ctx === 'init' || a.ctx === 'assign') && a.field) {
+          via = `${a.struct ? `${a.struct}.` : ''}${a.field} (no indexed caller calls through it)`;
+        }
+        if (!via) continue;
+        for (const fn of this.valueFunctions(a, f.path)) {
+          if (this.in[fn].length) continue;
+          const list = this.external.get(fn);
+          const ext = { via, file: f.path, line: a.line };
+          if (!list) this.external.set(fn, [ext]);
+          else if (list.length < 4 && !list.some((x) => x.via === via)) list.push(ext);
+        }
+      }
+    }
   }
 
   /** caller name / parameter index -> functions passed there (for calls through a parameter). */
@@ -195,7 +339,7 @@ export class CallGraph {
     for (const f of files) {
       for (const a of f.addressTaken) {
         if (a.ctx !== 'arg' || a.param || !a.callee || a.argPos === undefined) continue;
-        const fns = this.resolveName(a.name, f.path);
+        const fns = this.valueFunctions(a, f.path);
         if (!fns.length) continue;
         const key = `${a.callee}/${a.argPos}`;
         let set = out.get(key);
@@ -209,6 +353,75 @@ export class CallGraph {
   private naiveCount(field: string): number {
     return new Set((this.flows.get(field) ?? []).map((f) => f.fn)).size;
   }
+
+  // ---- A graph restored from disk (graph-store.ts) ------------------------------------------
+  // Separate from the resolution code above: what queries read is persisted; what typeOf reads
+  // (locals, signatures, struct field types) comes from the index, on the first typeOf call.
+  private pendingTypes: (() => GraphTypes) | undefined;
+
+  /** A graph from its persisted parts, with the same public API as a built one. */
+  static restore(parts: GraphParts, types: () => GraphTypes): CallGraph {
+    const g = new CallGraph();
+    Object.assign(g, { nodes: parts.nodes, edges: parts.edges, flows: parts.flows, stats: parts.stats });
+    g.pendingTypes = types;
+    for (const n of g.nodes) {
+      const list = g.byName.get(n.name);
+      if (list) list.push(n.id);
+      else g.byName.set(n.name, [n.id]);
+      g.out.push([]);
+      g.in.push([]);
+    }
+    g.edges.forEach((e, i) => {
+      g.out[e.from].push(i);
+      g.in[e.to].push(i);
+    });
+    return g;
+  }
+
+  private loadTypes(): void {
+    const t = this.pendingTypes!();
+    this.pendingTypes = undefined;
+    this.vars = t.vars;
+    this.signatures = t.signatures;
+    this.fields = t.fields;
+  }
+}
+
+/** What a persisted graph holds. */
+export interface GraphParts { nodes: FnNode[]; edges: Edge[]; flows: Map<string, Flow[]>; stats: ResolutionStats }
+
+/** What typeOf reads, per node id (vars, signatures) and per struct (fields). */
+export interface GraphTypes { vars: Array<Record<string, string> | undefined>; signatures: string[]; fields: FieldTypes }
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+const PACKET_STRUCTS = new Set(['sk_buff', 'sk_buff_head']);
+
+/**
+ * Does a function take packets (an sk_buff, an sk_buff_head, or a list_head of them: the list
+ * receive path) or hold one in a local? The path ranking prefers chains that carry the packet.
+ */
+export function packetFlags(params: string[] | undefined, vars: Record<string, string> | undefined): number {
+  if (!vars) return 0;
+  let flags = 0;
+  const isParam = new Set(params ?? []);
+  for (const [name, struct] of Object.entries(vars)) {
+    if (isParam.has(name)) {
+      if (PACKET_STRUCTS.has(struct) || struct === 'list_head') flags |= PKT_PARAM;
+    } else if (struct === 'sk_buff') flags |= PKT_LOCAL;
+  }
+  return flags;
+}
+
+/** `READ_ONCE(skb_dst(skb)->input)` -> `skb_dst(skb)->input`: wrappers that only load a value. */
+function unwrapValue(text: string, wrappers: Set<string>): string {
+  let t = text.trim();
+  for (let d = 0; d < 4; d++) {
+    const m = /^([A-Za-z_]\w*)\s*\((.*)\)$/s.exec(t);
+    if (!m || !wrappers.has(m[1])) break;
+    t = m[2].trim();
+  }
+  return t;
 }
 
 function resolutionStats(sites: Array<{ resolved: number; naive: number }>): ResolutionStats {

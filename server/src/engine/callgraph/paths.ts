@@ -1,80 +1,369 @@
-// k shortest call chains (Yen's algorithm over breadth-first search). Chains are searched
-// over caller->callee pairs, so two call sites of the same callee do not count as two chains;
-// each hop then shows its first call site.
+// Call chains ranked by how likely a packet takes them, not by hop count.
+//
+// Each hop costs 1 when the call is direct (or a candidate a dispatch macro names), and
+// 1 + log2(n) when it goes through a field, variable or callback with n candidates, so a
+// chain through a callback with 300 candidates is never "short". On top of that the search
+// carries a small state along the chain, because what makes a hop plausible depends on
+// the chain so far:
+// - the packet: a chain carries a packet from the function where it appears (one that holds an
+//   sk_buff without being handed one: the driver's rx routine that builds it, a backlog that
+//   dequeues it). Before that, every hop costs more, so ixgbe_poll -> ixgbe_clean_rx_irq ->
+//   ... -> napi_gro_receive beats the shortcut ixgbe_poll -> napi_complete_done ->
+//   gro_normal_list, which flushes packets it was never shown receiving. Once carrying, a hop
+//   into a function that is not handed the packet (or a list of them) costs a little more;
+// - the family: once the chain has entered IPv4, IPv6 or bridge code, a candidate of a shared
+//   field installed by another family (ip_local_deliver behind the `dst->input` that
+//   ip6_rcv_finish calls) costs more when the same site also has a candidate of the chain's
+//   family. Families switch only where no such candidate exists (tunnels, 6in4).
+//
+// k best chains: Yen's algorithm over caller->callee pairs, each spur searched with A*
+// guided by the exact cheapest base cost to a target (penalties only add, so it is a lower bound).
 import type { CallGraph } from './graph';
+import type { Edge } from './types';
 
-interface Pair { to: number; edge: number }
+/** Node packet flags (FnNode.pkt): takes an skb (or a list of them) as a parameter; has an skb local. */
+export const PKT_PARAM = 1;
+export const PKT_LOCAL = 2;
 
-function pairAdjacency(g: CallGraph): Pair[][] {
-  return g.out.map((edgeIds) => {
-    const best = new Map<number, number>();
-    for (const e of edgeIds) {
-      const to = g.edges[e].to;
-      const cur = best.get(to);
-      if (cur === undefined || g.edges[e].line < g.edges[cur].line) best.set(to, e);
-    }
-    return [...best].map(([to, edge]) => ({ to, edge }));
-  });
+const NO_PACKET_YET = 3;
+const NOT_HANDED_ON = 1;
+/** Nearly a ban: taken only when the graph has no other way (a real tunnel path would be cheaper). */
+const FAMILY_SWITCH = 20;
+/**
+ * A* expansions per search. A first search finds its chain within a few thousand; a Yen spur
+ * whose bans cut every way to the target would otherwise explore all it can reach (most of
+ * the graph) before giving up: past the bound that spur offers no alternative.
+ */
+const MAX_EXPANSIONS = 5_000;
+
+export interface PathOptions {
+  /** Chains must pass through these functions, in order. */
+  via?: string[];
+  /** Chains must not pass through these functions. */
+  avoid?: string[];
+  /** Leave out indirect hops with more candidates than this. */
+  maxCandidates?: number;
 }
 
-/** Shortest chain (edge ids) from any source to any target, avoiding banned nodes and pairs. */
-function bfs(adj: Pair[][], sources: number[], targets: Set<number>, bannedNodes: Set<number>, bannedPairs: Set<string>): number[] | undefined {
-  const prevEdge = new Map<number, number>();
-  const prevNode = new Map<number, number>();
-  const queue: number[] = [];
-  const seen = new Set<number>();
-  for (const s of sources) {
-    if (bannedNodes.has(s) || seen.has(s)) continue;
-    seen.add(s);
-    queue.push(s);
-  }
-  for (let qi = 0; qi < queue.length; qi++) {
-    const n = queue[qi];
-    if (targets.has(n) && !sources.includes(n)) {
-      const path: number[] = [];
-      for (let cur = n; prevEdge.has(cur); cur = prevNode.get(cur)!) path.push(prevEdge.get(cur)!);
-      return path.reverse();
+export interface RankedPath {
+  edges: number[];
+  cost: number;
+  /** Cost of each hop, and why an indirect hop was taken when the ranking had a say. */
+  costs: number[];
+  why: Array<string | undefined>;
+}
+
+type Family = 0 | 1 | 2 | 3;
+const FAMILY_NAMES = ['', 'IPv4', 'IPv6', 'bridge'];
+
+/** Protocol family of the code in a file, by its folder: the families a receive chain must not mix. */
+export function familyOf(file: string): Family {
+  if (file.startsWith('net/ipv4/')) return 1;
+  if (file.startsWith('net/ipv6/')) return 2;
+  if (file.startsWith('net/bridge/')) return 3;
+  return 0;
+}
+
+interface Pair { to: number; edge: number; base: number }
+
+export function baseCost(e: Edge): number {
+  if (e.kind === 'direct' || e.kind === 'macro' || !e.candidates || e.candidates <= 1) return 1;
+  return 1 + Math.log2(e.candidates);
+}
+
+const adjacencies = new WeakMap<CallGraph, { out: Pair[][]; inn: Pair[][]; fam: Uint8Array }>();
+
+/** Per caller, its cheapest edge to each callee (first call site on a tie); cached per graph. */
+function adjacency(g: CallGraph) {
+  let a = adjacencies.get(g);
+  if (a) return a;
+  const out: Pair[][] = new Array(g.nodes.length);
+  const inn: Pair[][] = Array.from({ length: g.nodes.length }, () => []);
+  for (let n = 0; n < g.nodes.length; n++) {
+    const best = new Map<number, Pair>();
+    for (const e of g.out[n]) {
+      const edge = g.edges[e];
+      const base = baseCost(edge);
+      const cur = best.get(edge.to);
+      if (!cur || base < cur.base || (base === cur.base && edge.line < g.edges[cur.edge].line)) best.set(edge.to, { to: edge.to, edge: e, base });
     }
-    for (const { to, edge } of adj[n]) {
-      if (seen.has(to) || bannedNodes.has(to) || bannedPairs.has(`${n}>${to}`)) continue;
-      seen.add(to);
-      prevEdge.set(to, edge);
-      prevNode.set(to, n);
-      queue.push(to);
+    out[n] = [...best.values()];
+    for (const p of out[n]) inn[p.to].push({ to: n, edge: p.edge, base: p.base });
+  }
+  const fam = Uint8Array.from(g.nodes, (n) => familyOf(n.file));
+  a = { out, inn, fam };
+  adjacencies.set(g, a);
+  return a;
+}
+
+/** Cheapest base cost from every node to any target (Infinity where none is reachable). */
+function distancesTo(g: CallGraph, targets: Set<number>, allowed: (p: Pair) => boolean): Float64Array {
+  const { inn } = adjacency(g);
+  const dist = new Float64Array(g.nodes.length).fill(Infinity);
+  const heap = new Heap();
+  for (const t of targets) {
+    dist[t] = 0;
+    heap.push(t, 0);
+  }
+  while (heap.size) {
+    const [n, d] = heap.pop();
+    if (d > dist[n]) continue;
+    const enterN = minPenalty(g.nodes[n].pkt ?? 0);
+    for (const p of inn[n]) {
+      if (!allowed(p)) continue;
+      const nd = d + p.base + enterN;
+      if (nd < dist[p.to]) {
+        dist[p.to] = nd;
+        heap.push(p.to, nd);
+      }
+    }
+  }
+  return dist;
+}
+
+interface State { carrying: boolean; family: Family }
+
+const stateId = (s: State) => (s.carrying ? 4 : 0) | s.family;
+
+/** Where a packet appears: the function holds an sk_buff it was not handed. */
+const isOrigin = (pkt: number) => (pkt & PKT_LOCAL) !== 0 && (pkt & PKT_PARAM) === 0;
+
+function enter(g: CallGraph, fam: Uint8Array, s: State, to: number): State {
+  return { carrying: s.carrying || isOrigin(g.nodes[to].pkt ?? 0), family: (fam[to] || s.family) as Family };
+}
+
+/** The least any state pays to enter a node: a lower bound that keeps A* exact and fast. */
+function minPenalty(pkt: number): number {
+  return pkt & PKT_PARAM || isOrigin(pkt) ? 0 : Math.min(NO_PACKET_YET, NOT_HANDED_ON);
+}
+
+/** Cost of a hop given the chain's state, with the reason when the ranking changed it. */
+function hopCost(search: Search, fam: Uint8Array, s: State, p: Pair): { cost: number; why?: string } {
+  const g = search.g;
+  let cost = p.base;
+  let why: string | undefined;
+  const pkt = g.nodes[p.to].pkt ?? 0;
+  if (!s.carrying && !isOrigin(pkt)) cost += NO_PACKET_YET;
+  else if (s.carrying && !(pkt & PKT_PARAM)) cost += NOT_HANDED_ON;
+  const e = g.edges[p.edge];
+  if (e.kind === 'direct') return { cost };
+  const cf = fam[p.to];
+  if (s.family && cf && cf !== s.family && siteFamilies(search, p.edge, fam) & (1 << s.family)) {
+    cost += FAMILY_SWITCH;
+    why = `leaves ${FAMILY_NAMES[s.family]} for ${FAMILY_NAMES[cf]} code at a shared field: no other chain found`;
+  } else if (s.family && cf === s.family && e.candidates && e.candidates > 1) {
+    why = `installed by ${FAMILY_NAMES[cf]} code, as the chain is`;
+  }
+  if (e.candidates && e.candidates > 1) why = why ? `1 of ${e.candidates} candidates; ${why}` : `1 of ${e.candidates} candidates`;
+  return why ? { cost, why } : { cost };
+}
+
+/** Families of the candidates at an edge's call site, as a bit set. */
+function siteFamilies(search: Search, edge: number, fam: Uint8Array): number {
+  let bits = search.siteFamilies.get(edge);
+  if (bits === undefined) {
+    const g = search.g;
+    const e = g.edges[edge];
+    bits = 0;
+    for (const x of g.out[e.from]) {
+      const o = g.edges[x];
+      if (o.line === e.line && o.col === e.col) bits |= 1 << fam[o.to];
+    }
+    search.siteFamilies.set(edge, bits);
+  }
+  return bits;
+}
+
+interface Search {
+  g: CallGraph;
+  targets: Set<number>;
+  h: Float64Array;
+  allowed: (p: Pair) => boolean;
+  /** Per state key (node * 8 + state): best cost so far, and the hop that reached it. Reused by every spur. */
+  best: Float64Array;
+  prevKey: Int32Array;
+  prevPair: Int32Array;
+  prevCost: Float64Array;
+  touched: number[];
+  /** Edge id -> bit set of the families offered at its call site (computed on first need). */
+  siteFamilies: Map<number, number>;
+}
+
+const pairKey = (from: number, to: number) => from * 0x100000 + to;
+
+/** A* from one start state; returns the edge ids and hop costs of the best chain to a target. */
+function astar(search: Search, start: number, state: State, bannedNodes: Set<number>, bannedPairs: Set<number>): { edges: number[]; costs: number[]; why: Array<string | undefined> } | undefined {
+  const { g, targets, h, allowed, best, prevKey, prevPair, prevCost, touched } = search;
+  const { out, fam } = adjacency(g);
+  for (const k of touched) {
+    best[k] = Infinity;
+    prevKey[k] = -1;
+  }
+  touched.length = 0;
+  if (h[start] === Infinity) return undefined;
+  const heap = new Heap();
+  const k0 = start * 8 + stateId(state);
+  best[k0] = 0;
+  touched.push(k0);
+  heap.push(k0, h[start]);
+  let expansions = 0;
+  while (heap.size && expansions++ < MAX_EXPANSIONS) {
+    const [k, f] = heap.pop();
+    const n = k >> 3;
+    const gk = best[k];
+    if (f > gk + h[n] + 1e-9) continue; // stale heap entry
+    if (targets.has(n) && k !== k0) {
+      const chain: number[] = [];
+      for (let cur = k; prevKey[cur] >= 0; cur = prevKey[cur]) chain.push(cur);
+      chain.reverse();
+      // Reasons are worked out again along the chain found, rather than kept for every state.
+      const edges: number[] = [];
+      const costs: number[] = [];
+      const why: Array<string | undefined> = [];
+      for (const c of chain) {
+        const p = out[prevKey[c] >> 3][prevPair[c]];
+        const from = prevKey[c];
+        edges.push(p.edge);
+        costs.push(prevCost[c]);
+        why.push(hopCost(search, fam, { carrying: (from & 4) !== 0, family: (from & 3) as Family }, p).why);
+      }
+      return { edges, costs, why };
+    }
+    const s: State = { carrying: (k & 4) !== 0, family: (k & 3) as Family };
+    const adj = out[n];
+    for (let j = 0; j < adj.length; j++) {
+      const p = adj[j];
+      if (h[p.to] === Infinity || bannedNodes.has(p.to) || !allowed(p) || (bannedPairs.size && bannedPairs.has(pairKey(n, p.to)))) continue;
+      const c = hopCost(search, fam, s, p);
+      const ns = enter(g, fam, s, p.to);
+      const nk = p.to * 8 + stateId(ns);
+      const ng = gk + c.cost;
+      if (ng < best[nk]) {
+        if (best[nk] === Infinity) touched.push(nk);
+        best[nk] = ng;
+        prevKey[nk] = k;
+        prevPair[nk] = j;
+        prevCost[nk] = c.cost;
+        heap.push(nk, ng + h[p.to]);
+      }
     }
   }
   return undefined;
 }
 
-export function kShortestPaths(g: CallGraph, sources: number[], targets: Set<number>, k: number): number[][] {
-  const adj = pairAdjacency(g);
-  const first = bfs(adj, sources, targets, new Set(), new Set());
+const searchBuffers = new WeakMap<CallGraph, Pick<Search, 'best' | 'prevKey' | 'prevPair' | 'prevCost' | 'touched'>>();
+
+/** Per-state arrays, allocated once per graph (a fresh 1.2M-entry set per query was mostly GC). */
+function buffers(g: CallGraph): Pick<Search, 'best' | 'prevKey' | 'prevPair' | 'prevCost' | 'touched'> {
+  let b = searchBuffers.get(g);
+  if (!b) {
+    const size = g.nodes.length * 8;
+    b = { best: new Float64Array(size).fill(Infinity), prevKey: new Int32Array(size).fill(-1), prevPair: new Int32Array(size), prevCost: new Float64Array(size), touched: [] };
+    searchBuffers.set(g, b);
+  }
+  return b;
+}
+
+/** A chain asked for from the middle of the stack carries a packet when its start touches one. */
+function startState(g: CallGraph, fam: Uint8Array, n: number): State {
+  return { carrying: (g.nodes[n].pkt ?? 0) !== 0, family: fam[n] as Family };
+}
+
+/** Up to k chains from any source to any target, cheapest first (Yen's algorithm). */
+export function rankedPaths(g: CallGraph, sources: number[], targets: Set<number>, k: number, opts: { avoid?: Set<number>; maxCandidates?: number } = {}): RankedPath[] {
+  const { fam } = adjacency(g);
+  const avoid = opts.avoid ?? new Set<number>();
+  const maxC = opts.maxCandidates;
+  const allowed = (p: Pair) => maxC === undefined || g.edges[p.edge].kind === 'direct' || (g.edges[p.edge].candidates ?? 1) <= maxC;
+  const search: Search = { g, targets, h: distancesTo(g, targets, allowed), allowed, ...buffers(g), siteFamilies: new Map() };
+  let first: RankedPath | undefined;
+  for (const s of sources) {
+    if (avoid.has(s)) continue;
+    const r = astar(search, s, startState(g, fam, s), avoid, new Set());
+    if (!r) continue;
+    const cost = r.costs.reduce((a, b) => a + b, 0);
+    if (!first || cost < first.cost) first = { ...r, cost };
+  }
   if (!first) return [];
-  const found: number[][] = [first];
-  const candidates: number[][] = [];
-  const key = (p: number[]) => p.join(',');
-  const known = new Set([key(first)]);
+  const found: RankedPath[] = [first];
+  const candidates: RankedPath[] = [];
+  const keyOf = (p: number[]) => p.map((e) => `${g.edges[e].from}>${g.edges[e].to}`).join(',');
+  const known = new Set([keyOf(first.edges)]);
   while (found.length < k) {
     const last = found[found.length - 1];
-    for (let i = 0; i < last.length; i++) {
-      const root = last.slice(0, i);
-      const spur = i === 0 ? g.edges[last[0]].from : g.edges[last[i - 1]].to;
-      const bannedPairs = new Set<string>();
+    const origin = g.edges[last.edges[0]].from;
+    for (let i = 0; i < last.edges.length; i++) {
+      const root = last.edges.slice(0, i);
+      const spur = i === 0 ? origin : g.edges[last.edges[i - 1]].to;
+      const rootKey = keyOf(root);
+      const bannedPairs = new Set<number>();
       for (const p of found) {
-        if (p.length > i && key(p.slice(0, i)) === key(root)) bannedPairs.add(`${g.edges[p[i]].from}>${g.edges[p[i]].to}`);
+        if (p.edges.length > i && g.edges[p.edges[0]].from === origin && keyOf(p.edges.slice(0, i)) === rootKey) {
+          bannedPairs.add(pairKey(g.edges[p.edges[i]].from, g.edges[p.edges[i]].to));
+        }
       }
-      const bannedNodes = new Set(root.map((e) => g.edges[e].from));
-      const tail = bfs(adj, [spur], targets, bannedNodes, bannedPairs);
+      const bannedNodes = new Set([...avoid, origin, ...root.map((e) => g.edges[e].to)]);
+      bannedNodes.delete(spur);
+      let state = startState(g, fam, origin);
+      for (const e of root) state = enter(g, fam, state, g.edges[e].to);
+      const tail = astar(search, spur, state, bannedNodes, bannedPairs);
       if (!tail) continue;
-      const path = [...root, ...tail];
-      if (!known.has(key(path))) {
-        known.add(key(path));
-        candidates.push(path);
-      }
+      const edges = [...root, ...tail.edges];
+      const key = keyOf(edges);
+      if (known.has(key)) continue;
+      known.add(key);
+      const costs = [...last.costs.slice(0, i), ...tail.costs];
+      candidates.push({ edges, costs, why: [...last.why.slice(0, i), ...tail.why], cost: costs.reduce((a, b) => a + b, 0) });
     }
     if (!candidates.length) break;
-    candidates.sort((a, b) => a.length - b.length);
+    candidates.sort((a, b) => a.cost - b.cost || a.edges.length - b.edges.length);
     found.push(candidates.shift()!);
   }
   return found;
+}
+
+/** Binary min-heap of (id, priority). */
+class Heap {
+  private ids: number[] = [];
+  private pri: number[] = [];
+  get size(): number {
+    return this.ids.length;
+  }
+  push(id: number, p: number): void {
+    const { ids, pri } = this;
+    let i = ids.length;
+    ids.push(id);
+    pri.push(p);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (pri[parent] <= p) break;
+      ids[i] = ids[parent];
+      pri[i] = pri[parent];
+      i = parent;
+    }
+    ids[i] = id;
+    pri[i] = p;
+  }
+  pop(): [number, number] {
+    const { ids, pri } = this;
+    const top: [number, number] = [ids[0], pri[0]];
+    const lastId = ids.pop()!;
+    const lastP = pri.pop()!;
+    if (ids.length) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= ids.length) break;
+        const r = l + 1;
+        const c = r < ids.length && pri[r] < pri[l] ? r : l;
+        if (pri[c] >= lastP) break;
+        ids[i] = ids[c];
+        pri[i] = pri[c];
+        i = c;
+      }
+      ids[i] = lastId;
+      pri[i] = lastP;
+    }
+    return top;
+  }
 }

@@ -54,7 +54,7 @@ export function summariseRegistrations(g: CallGraph, files: FileFacts[], fileIds
       let fns: number[] | undefined;
       for (const helper of g.resolveName(a.callee, f.path)) {
         for (const key of stores.get(helper)?.get(a.argPos) ?? []) {
-          fns ??= g.resolveName(a.name, f.path);
+          fns ??= g.valueFunctions(a, f.path);
           const [struct, field] = key.split('\0');
           for (const fn of fns) out.push({ fn, field, ...(struct ? { struct } : {}) });
         }

@@ -4,8 +4,15 @@
 // (`skb_dst(skb)` returns `struct dst_entry *`).
 import type { FileFacts } from '../types';
 
-/** struct name -> field name -> struct name the field is (or points to). */
+/**
+ * struct name -> field name -> struct name the field is (or points to). The entry under the
+ * empty name (no struct is called that) holds file-scope variables of struct type, so
+ * `subflow_specific.conn_request` has a receiver type too.
+ */
 export type FieldTypes = Map<string, Map<string, string>>;
+export const GLOBALS = '';
+/** Likewise under '()': function-like macros that cast to a struct (`udp_sk(ptr)` -> udp_sock). */
+export const MACRO_RETURNS = '()';
 
 const STRUCT_TYPE = /^(?:const\s+|volatile\s+)*(?:struct|union)\s+([A-Za-z_]\w*)/;
 
@@ -20,6 +27,13 @@ export function fieldTypes(files: Iterable<FileFacts>): FieldTypes {
         if (!m) out.set(s.name, (m = new Map()));
         if (!m.has(fd.name)) m.set(fd.name, t);
       }
+    }
+    for (const d of f.defs) {
+      if ((d.kind !== 'variable' && d.kind !== 'macro') || !d.type) continue;
+      const key = d.kind === 'macro' ? MACRO_RETURNS : GLOBALS;
+      let g = out.get(key);
+      if (!g) out.set(key, (g = new Map()));
+      if (!g.has(d.name)) g.set(d.name, d.type);
     }
   }
   return out;
@@ -50,8 +64,8 @@ export function typeOfExpr(
   let type: string | undefined;
   const [head, ...rest] = steps;
   const call = /^([A-Za-z_]\w*)\s*\(.*\)$/s.exec(head);
-  if (call) type = returns(call[1]);
-  else if (/^[A-Za-z_]\w*$/.test(head)) type = vars?.[head];
+  if (call) type = returns(call[1]) ?? fields.get(MACRO_RETURNS)?.get(call[1]);
+  else if (/^[A-Za-z_]\w*$/.test(head)) type = vars?.[head] ?? fields.get(GLOBALS)?.get(head);
   for (const step of rest) {
     if (!type) return undefined;
     const name = step.replace(/\[.*\]$/s, '');

@@ -1,7 +1,7 @@
 // The call graph's public shapes, shared by the CLI, the language server and the benchmark.
 
 /** How a call site reaches its callee. */
-export type EdgeKind = 'direct' | 'macro' | 'field' | 'registered' | 'variable';
+export type EdgeKind = 'direct' | 'macro' | 'field' | 'registered' | 'variable' | 'queued';
 
 export interface FnNode {
   id: number;
@@ -12,6 +12,8 @@ export interface FnNode {
   index: number;
   isStatic: boolean;
   params?: string[];
+  /** Packet flags (paths.ts PKT_PARAM, PKT_LOCAL): takes an sk_buff (or a list of them), holds one. */
+  pkt?: number;
 }
 
 export interface Edge {
@@ -33,6 +35,10 @@ export interface Hop {
   line: number;
   kind: EdgeKind;
   candidates?: number;
+  /** Ranked paths: this hop's cost (1 for a direct call, 1 + log2(candidates) for an indirect one, plus penalties). */
+  cost?: number;
+  /** Ranked paths: why an indirect hop's candidate was preferred. */
+  why?: string;
 }
 
 export interface ResolutionStats {

@@ -3,7 +3,7 @@
 // from the index; their /proc file and line prefix, the softnet_stat columns, the
 // /sys/class/net statistics names and the socket table columns from the printing code.
 import type { Node } from 'web-tree-sitter';
-import type { KernelIndex } from '../indexer';
+import type { IndexView } from '../indexer';
 import type { FileFacts } from '../types';
 import type { CounterEntry } from './types';
 import type { DropKnowledge, SockColumnsSource } from './knowledge';
@@ -17,7 +17,7 @@ export interface CounterMap {
   strict: WeakSet<CounterEntry>;
 }
 
-export async function buildCounterMap(index: KernelIndex, parser: SourceParser, k: DropKnowledge): Promise<CounterMap> {
+export async function buildCounterMap(index: IndexView, parser: SourceParser, k: DropKnowledge): Promise<CounterMap> {
   const entries: CounterEntry[] = [];
   const strict = new WeakSet<CounterEntry>();
   for (const src of k.mibSources) entries.push(...await mibEntries(index.files.get(src), parser, k));
@@ -155,7 +155,7 @@ function fieldRead(n: Node): { field: string; receiver?: string } | undefined {
 }
 
 /** softnet_stat columns: the arguments of the seq_printf in softnet_seq_show, in order. */
-async function softnetEntries(index: KernelIndex, parser: SourceParser, k: DropKnowledge): Promise<CounterEntry[]> {
+async function softnetEntries(index: IndexView, parser: SourceParser, k: DropKnowledge): Promise<CounterEntry[]> {
   const facts = index.files.get(k.softnet.source);
   const fn = facts?.functions.find((f) => f.name === k.softnet.function);
   if (!facts || !fn) return [];
@@ -190,7 +190,7 @@ async function softnetEntries(index: KernelIndex, parser: SourceParser, k: DropK
 }
 
 /** /sys/class/net/<dev>/statistics/<name>: NETSTAT_ENTRY(name) in net-sysfs.c, a rtnl_link_stats64 field. */
-async function sysfsEntries(index: KernelIndex, parser: SourceParser, k: DropKnowledge): Promise<CounterEntry[]> {
+async function sysfsEntries(index: IndexView, parser: SourceParser, k: DropKnowledge): Promise<CounterEntry[]> {
   if (!index.files.has(k.sysfs.source)) return [];
   const out = await parser.with(k.sysfs.source, ({ root }) => {
     const entries: CounterEntry[] = [];
@@ -209,7 +209,7 @@ async function sysfsEntries(index: KernelIndex, parser: SourceParser, k: DropKno
 }
 
 /** The last column of a socket table (/proc/net/udp `drops`): the header's last word and the field the row prints last. */
-async function sockColumn(index: KernelIndex, parser: SourceParser, k: DropKnowledge, s: SockColumnsSource): Promise<CounterEntry | undefined> {
+async function sockColumn(index: IndexView, parser: SourceParser, k: DropKnowledge, s: SockColumnsSource): Promise<CounterEntry | undefined> {
   const [hFile, hFn] = s.header;
   const [rFile, rFn] = s.row;
   const hf = index.files.get(hFile)?.functions.find((f) => f.name === hFn);

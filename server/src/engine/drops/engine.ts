@@ -1,7 +1,7 @@
 // Drop sites of a function, a file or a call chain, and the source sites of a counter, on the
 // index and call graph. Syntax the index does not keep (label code, conditions, reasons) comes
 // from re-parsing only the files asked about; results are cached per file version.
-import type { KernelIndex } from '../indexer';
+import type { IndexView } from '../indexer';
 import type { CallGraph } from '../callgraph/graph';
 import type { Edge } from '../callgraph/types';
 import type { FileFacts, Increment } from '../types';
@@ -31,7 +31,7 @@ export class DropEngine {
   private readonly aliases = new Map<string, Map<string, string[]> | null>();
   private readonly pendingAliases = new Set<string>();
 
-  constructor(readonly index: KernelIndex, readonly graph: CallGraph, k: DropKnowledge = dropKnowledge()) {
+  constructor(readonly index: IndexView, readonly graph: CallGraph, k: DropKnowledge = dropKnowledge()) {
     this.k = k;
     this.parser = new SourceParser(index.root, index.knowledge);
   }

@@ -119,6 +119,20 @@
         (initializer_pair
           designator: (field_designator (field_identifier) @init.field)
           value: [(identifier) (pointer_expression argument: (identifier))] @init.value)))))
+; One level deeper inside a typed declaration: `.callbacks = { .gro_receive = f }` (the field's
+; struct is the outer struct's `callbacks` member type, worked out by the call graph) and array
+; members `.hooks = { [NF_INET_LOCAL_IN] = f }` (the value flows into `hooks` itself).
+(declaration
+  type: (struct_specifier name: (type_identifier) @init.struct)
+  declarator: (init_declarator
+    declarator: (_) @init.target
+    value: (initializer_list
+      (initializer_pair
+        designator: (field_designator (field_identifier) @init.outer)
+        value: (initializer_list
+          (initializer_pair
+            designator: [(field_designator (field_identifier) @init.field) (subscript_designator)]
+            value: [(identifier) (pointer_expression argument: (identifier))] @init.value))))))
 ; Any other designated initializer (compound literals, deeper nesting): no struct type.
 (initializer_pair
   designator: (field_designator (field_identifier) @init.field)
@@ -128,5 +142,31 @@
 (assignment_expression
   left: (field_expression argument: (_) @assign.target field: (field_identifier) @assign.field)
   right: [(identifier) (pointer_expression argument: (identifier))] @assign.value)
+
+; A function pointer copied from one field to another: `new->hooks[n].hook = reg->hook`,
+; `udp_sk(sk)->encap_rcv = cfg->encap_rcv`, `ops->hook = type->hooks[num]`. The call graph
+; lets what flows into the source field flow into the target field.
+(assignment_expression
+  left: (field_expression argument: (_) @copy.target field: (field_identifier) @copy.field)
+  right: [
+    (field_expression argument: (_) @copy.source field: (field_identifier) @copy.from)
+    (subscript_expression argument: (field_expression argument: (_) @copy.source field: (field_identifier) @copy.from))
+  ])
+
+; Function pointers held in locals: `poll_fn = bnxt_poll_p5;`, `int (*poll_fn)(...) = bnxt_poll;`.
+; A local passed on (`netif_napi_add(dev, napi, poll_fn)`) stands for every function it was given.
+(assignment_expression
+  left: (identifier) @lassign.var
+  right: [(identifier) (pointer_expression argument: (identifier))] @lassign.value)
+(init_declarator
+  declarator: (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (identifier) @lassign.var)))
+  value: [(identifier) (pointer_expression argument: (identifier))] @lassign.value)
+
+; Functions returned as values: `return br_handle_frame;`, `return x ? f : g;`. A call to such a
+; function passed as an argument (`netdev_rx_handler_register(dev, br_get_rx_handler(dev), p)`)
+; passes what it returns.
+(return_statement (identifier) @return.value)
+(return_statement (conditional_expression consequence: (identifier) @return.value))
+(return_statement (conditional_expression alternative: (identifier) @return.value))
 
 ; Parse errors are counted from the root's hasError flag, not matched node by node.

@@ -1,0 +1,258 @@
+// The call graph on disk: one binary file in the index's cache folder (graph.bin), so a warm
+// `netpath path` or language server loads the resolved graph instead of building it again.
+//
+// It holds what queries read: nodes, edges, flows (field -> functions flowing into it) and the
+// resolution statistics, as little-endian typed-array columns with every string interned
+// once. What typeOf needs (locals, signatures, struct field types) is not stored: it comes
+// from the index's facts on the first typeOf call (CallGraph.restore).
+//
+// The file is keyed by a fingerprint of the index state it was built from (the extractor,
+// every file's header, every shard's checksum: KernelIndex.stateFingerprint) and
+// GRAPH_FORMAT_VERSION. Resolution is global (a flow registered in one file resolves calls in
+// every other), so ANY changed, added or removed file invalidates the whole graph. A file that
+// is truncated, corrupt (checksum), of another format or of another index state is rebuilt,
+// never trusted. Writes go to a temporary file renamed into place.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as crypto from 'node:crypto';
+import { atomicWrite, checksum } from '../store';
+import type { FileFacts } from '../types';
+import { CallGraph, type Flow, type GraphParts, type GraphTypes } from './graph';
+import { fieldTypes } from './types-of';
+import type { Edge, EdgeKind, FnNode, ResolutionStats } from './types';
+
+/**
+ * Bump when what the graph resolves changes (graph.ts, registrations.ts, types-of.ts,
+ * paths that feed edges) or the layout below changes: every persisted graph is rebuilt.
+ */
+export const GRAPH_FORMAT_VERSION = 1;
+export const GRAPH_FILE = 'graph.bin';
+
+const MAGIC = Buffer.from('NETPATHG', 'latin1');
+const NONE = 0xffffffff;
+const KINDS: readonly EdgeKind[] = ['direct', 'macro', 'field', 'registered', 'variable'];
+const VIAS: ReadonlyArray<Flow['via']> = ['init', 'assign', 'registered'];
+const NODE_COLS = 8; // name, file, line, index, flags, paramsStart, paramsCount, pkt (0: absent)
+const EDGE_COLS = 6; // from, to, file, line, col, candidates (NONE: absent)
+const FLOW_COLS = 4; // field, fn, struct (NONE: absent), via
+
+/** What the header records (JSON after the magic, format version and header length). */
+interface Header {
+  fingerprint: string;
+  /** Of the body, in the form store.ts records shard checksums. */
+  checksum: string;
+  nodes: number;
+  edges: number;
+  flows: number;
+  params: number;
+  stringBytes: number;
+  stats: ResolutionStats;
+  buildSeconds?: number;
+}
+
+/** Fingerprint a graph file must carry to serve an index in this state. */
+export function graphKey(indexFingerprint: string): string {
+  return crypto.createHash('sha1').update(`graph ${GRAPH_FORMAT_VERSION}\0${indexFingerprint}`).digest('hex');
+}
+
+export function graphPath(cacheDir: string): string {
+  return path.join(cacheDir, GRAPH_FILE);
+}
+
+export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: number): Buffer {
+  const strings = new Map<string, number>();
+  const id = (s: string) => {
+    let n = strings.get(s);
+    if (n === undefined) strings.set(s, (n = strings.size));
+    return n;
+  };
+  const nodes = new Uint32Array(g.nodes.length * NODE_COLS);
+  const params: number[] = [];
+  g.nodes.forEach((n, i) => {
+    const o = i * NODE_COLS;
+    nodes[o] = id(n.name);
+    nodes[o + 1] = id(n.file);
+    nodes[o + 2] = n.line;
+    nodes[o + 3] = n.index;
+    nodes[o + 4] = (n.isStatic ? 1 : 0) | (n.params ? 2 : 0);
+    nodes[o + 5] = params.length;
+    nodes[o + 6] = n.params?.length ?? 0;
+    nodes[o + 7] = n.pkt ?? 0;
+    for (const p of n.params ?? []) params.push(id(p));
+  });
+  const edges = new Uint32Array(g.edges.length * EDGE_COLS);
+  const kinds = new Uint8Array(g.edges.length);
+  g.edges.forEach((e, i) => {
+    const o = i * EDGE_COLS;
+    edges[o] = e.from;
+    edges[o + 1] = e.to;
+    edges[o + 2] = id(e.file);
+    edges[o + 3] = e.line;
+    edges[o + 4] = e.col;
+    edges[o + 5] = e.candidates ?? NONE;
+    kinds[i] = KINDS.indexOf(e.kind);
+  });
+  const flowRows: number[] = [];
+  for (const [field, list] of g.flows) {
+    for (const f of list) flowRows.push(id(field), f.fn, f.struct === undefined ? NONE : id(f.struct), VIAS.indexOf(f.via));
+  }
+  const text = Buffer.from([...strings.keys()].join('\0'), 'utf8');
+  const body = Buffer.concat([
+    pad(text), u32(nodes), u32(Uint32Array.from(params)), u32(edges), pad(Buffer.from(kinds.buffer)), u32(Uint32Array.from(flowRows)),
+  ]);
+  const header: Header = {
+    fingerprint, checksum: checksum(body), nodes: g.nodes.length, edges: g.edges.length, flows: flowRows.length / FLOW_COLS,
+    params: params.length, stringBytes: text.length, stats: g.stats, ...(buildSeconds !== undefined ? { buildSeconds } : {}),
+  };
+  const json = pad(Buffer.from(JSON.stringify(header), 'utf8'));
+  const fixed = Buffer.alloc(16);
+  MAGIC.copy(fixed, 0);
+  fixed.writeUInt32LE(GRAPH_FORMAT_VERSION, 8);
+  fixed.writeUInt32LE(json.length, 12);
+  return Buffer.concat([fixed, json, body]);
+}
+
+export class GraphFileError extends Error {}
+
+/**
+ * The parts of a graph file, checked: magic, format version, fingerprint, length and body
+ * checksum. Throws GraphFileError saying what does not match.
+ */
+export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { buildSeconds?: number } {
+  if (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC)) throw new GraphFileError('not a netpath graph file');
+  const version = buf.readUInt32LE(8);
+  if (version !== GRAPH_FORMAT_VERSION) throw new GraphFileError(`graph format ${version} is not ${GRAPH_FORMAT_VERSION}`);
+  const headerLen = buf.readUInt32LE(12);
+  if (16 + headerLen > buf.length) throw new GraphFileError('truncated header');
+  let h: Header;
+  try {
+    h = JSON.parse(buf.toString('utf8', 16, 16 + headerLen).trimEnd()) as Header;
+  } catch {
+    throw new GraphFileError('unreadable header');
+  }
+  if (h.fingerprint !== fingerprint) throw new GraphFileError('built from another index state');
+  // Typed arrays need 4-byte alignment: a Buffer from a pool may not have it.
+  let body = buf.subarray(16 + headerLen);
+  const sizes = [padded(h.stringBytes), h.nodes * NODE_COLS * 4, h.params * 4, h.edges * EDGE_COLS * 4, padded(h.edges), h.flows * FLOW_COLS * 4];
+  if (sizes.some((n) => !Number.isInteger(n) || n < 0) || body.length !== sizes.reduce((a, b) => a + b, 0)) throw new GraphFileError('truncated or malformed body');
+  if (checksum(body) !== h.checksum) throw new GraphFileError('checksum mismatch');
+  if (body.byteOffset % 4) body = Buffer.from(body);
+  let at = 0;
+  const take = (n: number) => {
+    const part = body.subarray(at, at + n);
+    at += n;
+    return part;
+  };
+  const col = (n: number) => {
+    const part = take(n * 4);
+    return new Uint32Array(part.buffer, part.byteOffset, n);
+  };
+  const strings = take(sizes[0]).toString('utf8', 0, h.stringBytes).split('\0');
+  const nodeCols = col(h.nodes * NODE_COLS);
+  const paramIds = col(h.params);
+  const edgeCols = col(h.edges * EDGE_COLS);
+  const kinds = take(sizes[4]);
+  const flowCols = col(h.flows * FLOW_COLS);
+  const str = (i: number) => {
+    const s = strings[i];
+    if (s === undefined) throw new GraphFileError('string index out of range');
+    return s;
+  };
+  const nodes = new Array<FnNode>(h.nodes);
+  for (let i = 0; i < h.nodes; i++) {
+    const o = i * NODE_COLS;
+    const flags = nodeCols[o + 4];
+    const n: FnNode = { id: i, name: str(nodeCols[o]), file: str(nodeCols[o + 1]), line: nodeCols[o + 2], index: nodeCols[o + 3], isStatic: (flags & 1) === 1 };
+    if (flags & 2) {
+      const start = nodeCols[o + 5];
+      const list = new Array<string>(nodeCols[o + 6]);
+      for (let k = 0; k < list.length; k++) list[k] = str(paramIds[start + k]);
+      n.params = list;
+    }
+    if (nodeCols[o + 7]) n.pkt = nodeCols[o + 7];
+    nodes[i] = n;
+  }
+  const edges = new Array<Edge>(h.edges);
+  for (let i = 0; i < h.edges; i++) {
+    const o = i * EDGE_COLS;
+    const kind = KINDS[kinds[i]];
+    if (!kind || edgeCols[o] >= h.nodes || edgeCols[o + 1] >= h.nodes) throw new GraphFileError('edge out of range');
+    const e: Edge = { from: edgeCols[o], to: edgeCols[o + 1], file: str(edgeCols[o + 2]), line: edgeCols[o + 3], col: edgeCols[o + 4], kind };
+    if (edgeCols[o + 5] !== NONE) e.candidates = edgeCols[o + 5];
+    edges[i] = e;
+  }
+  const flows = new Map<string, Flow[]>();
+  for (let i = 0; i < h.flows; i++) {
+    const o = i * FLOW_COLS;
+    const field = str(flowCols[o]);
+    const via = VIAS[flowCols[o + 3]];
+    if (!via || flowCols[o + 1] >= h.nodes) throw new GraphFileError('flow out of range');
+    const f: Flow = { fn: flowCols[o + 1], via };
+    if (flowCols[o + 2] !== NONE) f.struct = str(flowCols[o + 2]);
+    const list = flows.get(field);
+    if (list) list.push(f);
+    else flows.set(field, [f]);
+  }
+  return { nodes, edges, flows, stats: h.stats, ...(h.buildSeconds !== undefined ? { buildSeconds: h.buildSeconds } : {}) };
+}
+
+/** What typeOf reads, from the index's facts (the same sources and order as CallGraph.build). */
+export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): GraphTypes {
+  const vars: GraphTypes['vars'] = new Array(nodes.length);
+  const signatures: string[] = new Array(nodes.length);
+  for (const n of nodes) {
+    const fn = files.get(n.file)?.functions[n.index];
+    const same = fn !== undefined && fn.name === n.name;
+    vars[n.id] = same ? fn.vars : undefined;
+    signatures[n.id] = same ? fn.signature : '';
+  }
+  const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { vars, signatures, fields: fieldTypes(sorted) };
+}
+
+/** A graph from its file's bytes, typeOf reading `files` when first called. Throws GraphFileError. */
+export function restoreGraph(buf: Buffer, fingerprint: string, files: Map<string, FileFacts>): CallGraph {
+  const parts = decodeGraph(buf, fingerprint);
+  return CallGraph.restore(parts, () => typesFromFiles(parts.nodes, files));
+}
+
+export type LoadOutcome = { graph: CallGraph; seconds: number; bytes: number } | { problem: string };
+
+/** Loads the persisted graph of `cacheDir` if it was built from this index state; else says why not. */
+export function loadGraphFile(cacheDir: string, fingerprint: string, files: Map<string, FileFacts>): LoadOutcome {
+  const started = process.hrtime.bigint();
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(graphPath(cacheDir));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { problem: code === 'ENOENT' ? 'no persisted graph' : `persisted graph unreadable (${code ?? (e as Error).message})` };
+  }
+  try {
+    const graph = restoreGraph(buf, fingerprint, files);
+    return { graph, seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes: buf.length };
+  } catch (e) {
+    if (e instanceof GraphFileError) return { problem: `persisted graph not used: ${e.message}` };
+    throw e;
+  }
+}
+
+/** Writes the graph file atomically; returns its size. Throws when the folder is not writable. */
+export function saveGraphFile(cacheDir: string, bytes: Buffer): number {
+  fs.mkdirSync(cacheDir, { recursive: true });
+  atomicWrite(graphPath(cacheDir), bytes);
+  return bytes.length;
+}
+
+function u32(a: Uint32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function padded(n: number): number {
+  return Math.ceil(n / 4) * 4;
+}
+
+function pad(b: Buffer): Buffer {
+  const extra = padded(b.length) - b.length;
+  return extra ? Buffer.concat([b, Buffer.alloc(extra, 0x20)]) : b;
+}
