@@ -23,3 +23,15 @@ export function kernelTree(version: KernelVersion): string {
 export function tempCache(label: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `netpath-${label}-`));
 }
+
+/**
+ * One index cache shared by the kernel test files (they run one at a time): the first file to
+ * open a tree indexes it cold, the rest reuse it. The cache checks every file's mtime and size
+ * and its own fingerprint, so a stale or foreign cache is rebuilt, never trusted. cli.test.ts
+ * keeps an honest cold index of its own.
+ */
+export function sharedCache(): string {
+  const dir = process.env.NETPATH_TEST_CACHE ?? path.join(os.tmpdir(), 'netpath-test-shared-cache');
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}

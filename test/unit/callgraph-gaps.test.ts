@@ -113,6 +113,21 @@ static struct packet_offload ip_packet_offload = {
 	},
 };
 `,
+  // 6.12 fills its offload tables with compound literals at init time.
+  'net/ipv6/ip6_offload.c': `
+struct net_hotdata { struct packet_offload ipv6_packet_offload; };
+static struct sk_buff *ipv6_gso_segment(struct sk_buff *skb, int features) { return skb; }
+int ipv6_offload_init(struct net_hotdata *h)
+{
+	h->ipv6_packet_offload = (struct packet_offload) {
+		.type = 1,
+		.callbacks = {
+			.gso_segment = ipv6_gso_segment,
+		},
+	};
+	return 0;
+}
+`,
   'net/core/gso.c': `
 struct sk_buff *skb_mac_gso_segment(struct sk_buff *skb, int features)
 {
@@ -249,6 +264,7 @@ describe('call graph: resolution gaps on small C', () => {
   });
   test('3. nested designated initializers take the inner struct type', () => {
     hasEdge('skb_mac_gso_segment', 'inet_gso_segment', 'field');
+    hasEdge('skb_mac_gso_segment', 'ipv6_gso_segment', 'field');
   });
   test('4. a struct copied into the socket: udp_queue_rcv_one_skb -> vxlan_rcv', () => {
     hasEdge('udp_queue_rcv_one_skb', 'vxlan_rcv', 'variable');

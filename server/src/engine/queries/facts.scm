@@ -133,6 +133,23 @@
           (initializer_pair
             designator: [(field_designator (field_identifier) @init.field) (subscript_designator)]
             value: [(identifier) (pointer_expression argument: (identifier))] @init.value))))))
+; The same in a compound literal assigned at run time (6.12's net_hotdata tables):
+; `net_hotdata.ip_packet_offload = (struct packet_offload) { .callbacks = { .gso_segment = f } };`
+(compound_literal_expression
+  type: (type_descriptor type: (struct_specifier name: (type_identifier) @init.struct))
+  value: (initializer_list
+    (initializer_pair
+      designator: (field_designator (field_identifier) @init.field)
+      value: [(identifier) (pointer_expression argument: (identifier))] @init.value)))
+(compound_literal_expression
+  type: (type_descriptor type: (struct_specifier name: (type_identifier) @init.struct))
+  value: (initializer_list
+    (initializer_pair
+      designator: (field_designator (field_identifier) @init.outer)
+      value: (initializer_list
+        (initializer_pair
+          designator: [(field_designator (field_identifier) @init.field) (subscript_designator)]
+          value: [(identifier) (pointer_expression argument: (identifier))] @init.value)))))
 ; Any other designated initializer (compound literals, deeper nesting): no struct type.
 (initializer_pair
   designator: (field_designator (field_identifier) @init.field)
