@@ -93,8 +93,14 @@ export interface ReceivePathParams extends WorkDoneProgressParams {
   from: string;
   /** End point function names; absent or empty means SOCKET_ENQUEUE_FUNCTIONS. */
   to?: string[];
-  /** How many shortest chains, over all end points (default DEFAULT_RECEIVE_PATHS, at most MAX_RECEIVE_PATHS). */
+  /** How many chains, most likely first, over all end points (default DEFAULT_RECEIVE_PATHS, at most MAX_RECEIVE_PATHS). */
   max?: number;
+  /** Chains must pass these functions, in order (`netpath path --via`). */
+  via?: string[];
+  /** Chains must not pass these functions (`--avoid`). */
+  avoid?: string[];
+  /** Leave out indirect calls with more candidates than this (`--max-candidates`). */
+  maxCandidates?: number;
 }
 
 /** One call of a chain. `file` is relative to the tree, `line` 1-based, `col` 0-based (UTF-16). */
@@ -107,6 +113,9 @@ export interface ReceivePathHop {
   kind: CallKind;
   /** For indirect calls: how many candidates the call site resolved to. */
   candidates?: number;
+  /** The hop's cost in the ranking (1 for a direct call, more for a less likely one) and why, when the ranking chose. */
+  cost?: number;
+  why?: string;
   /** The call site's file as a URI, under the folder the editor opened. */
   uri: string;
 }
@@ -118,8 +127,14 @@ export interface ReceivePathResult {
   /** Index root on disk, and the URI of the folder hop URIs are under. */
   root: string;
   rootUri: string;
-  /** Shortest chains first; empty when no end point is reachable or `from` is unknown. */
+  /** Most likely chains first; empty when no end point is reachable or `from` is unknown. */
   paths: ReceivePathHop[][];
+  /** Each chain's total cost (the sum of its hops'), in the same order. */
+  costs: number[];
+  /** The filters applied, as the request gave them. */
+  via?: string[];
+  avoid?: string[];
+  maxCandidates?: number;
 }
 
 /** Client → server: up to `max` shortest call chains from `from` to any end point. Builds the call graph on first use. */

@@ -6,7 +6,10 @@ import {
   DEFAULT_RECEIVE_PATHS, IndexReadyNotification, IndexStatusNotification, normaliseSettings, ReceivePathEntryPointsRequest, ReceivePathRequest,
   ReindexRequest, type ReceivePathResult,
 } from '../../shared/protocol';
-import { buildPathTree, endPointChoices, entryPointChoices, pathTreeMessage, RECEIVE_PATH_COMMANDS, RECEIVE_PATH_VIEW, type PathTreeNode } from './receive-path-tree';
+import {
+  buildPathTree, endPointChoices, entryPointChoices, filterText, parseNames, pathTreeMessage, RECEIVE_PATH_COMMANDS, RECEIVE_PATH_VIEW,
+  type PathFilter, type PathTreeNode,
+} from './receive-path-tree';
 import { statusText } from './status-text';
 import { registerProbeCommands } from './probe-commands';
 import { registerDropSites } from './drop-view';
@@ -59,6 +62,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     view,
     vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.fromHere, () => showReceivePathFromHere(paths)),
     vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.pick, () => pickReceivePath(paths)),
+    vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.filter, () => filterReceivePath(paths)),
   );
   registerProbeCommands(context, () => client, () => shutdown!.token);
 
@@ -98,6 +102,9 @@ async function reindex(): Promise<void> {
 /** The "Receive path" view: nodes come from receive-path-tree.ts; a click opens the call site. */
 class ReceivePathTree implements vscode.TreeDataProvider<PathTreeNode> {
   view: vscode.TreeView<PathTreeNode> | undefined;
+  /** The last search, run again when the filter changes. */
+  last: { from: string; to: string[] } | undefined;
+  filter: PathFilter = { via: [], avoid: [] };
   private roots: PathTreeNode[] = [];
   private readonly changed = new vscode.EventEmitter<PathTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -172,9 +179,35 @@ async function pickReceivePath(tree: ReceivePathTree): Promise<void> {
   }
 }
 
+/** Asks for the chains' filters (the same as `netpath path --via/--avoid/--max-candidates`) and searches again. */
+async function filterReceivePath(tree: ReceivePathTree): Promise<void> {
+  const ask = async (prompt: string, value: string, check: (v: string) => string | undefined) =>
+    vscode.window.showInputBox({ title: 'netpath: filter receive paths', prompt, value, validateInput: check });
+  const names = (v: string) => {
+    const r = parseNames(v);
+    return typeof r === 'string' ? r : undefined;
+  };
+  const via = await ask('Functions the chains must pass, in order (empty for none)', tree.filter.via.join(', '), names);
+  if (via === undefined) return;
+  const avoid = await ask('Functions the chains must not pass (empty for none)', tree.filter.avoid.join(', '), names);
+  if (avoid === undefined) return;
+  const max = await ask('Leave out indirect calls with more candidates than (empty for no limit)', tree.filter.maxCandidates ? String(tree.filter.maxCandidates) : '',
+    (v) => (v.trim() === '' || /^[1-9]\d*$/.test(v.trim()) ? undefined : 'a positive whole number, or empty'));
+  if (max === undefined) return;
+  tree.filter = { via: parseNames(via) as string[], avoid: parseNames(avoid) as string[], ...(max.trim() ? { maxCandidates: Number(max) } : {}) };
+  const c = runningClient();
+  if (!tree.last) {
+    void vscode.window.showInformationMessage(`netpath: receive path filter set${filterText(tree.filter) || ' (none)'}; pick an entry point to search.`);
+    return;
+  }
+  if (c) await requestPath(c, tree, tree.last.from, tree.last.to);
+}
+
 async function requestPath(c: LanguageClient, tree: ReceivePathTree, from: string, to: string[]): Promise<void> {
+  tree.last = { from, to };
   try {
-    const result = await withGraphProgress(`netpath: receive path from ${from}`, (token) => c.sendRequest(ReceivePathRequest, { from, to, max: DEFAULT_RECEIVE_PATHS }, token));
+    const params = { from, to, max: DEFAULT_RECEIVE_PATHS, ...tree.filter };
+    const result = await withGraphProgress(`netpath: receive path from ${from}`, (token) => c.sendRequest(ReceivePathRequest, params, token));
     tree.show(result);
     await vscode.commands.executeCommand(`${RECEIVE_PATH_VIEW}.focus`);
     if (!result.paths.length) void vscode.window.showInformationMessage(`netpath: ${pathTreeMessage(result)}`);

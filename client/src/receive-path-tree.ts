@@ -8,7 +8,27 @@ export const RECEIVE_PATH_VIEW = 'netpath.receivePath';
 export const RECEIVE_PATH_COMMANDS = {
   fromHere: 'netpath.showReceivePathFromHere',
   pick: 'netpath.showReceivePath',
+  filter: 'netpath.filterReceivePath',
 } as const;
+
+/** The view's filters, as `netpath path --via/--avoid/--max-candidates` take them. */
+export interface PathFilter { via: string[]; avoid: string[]; maxCandidates?: number }
+
+/** "a, b c" -> ['a', 'b', 'c'], or a message naming what is not a function name. */
+export function parseNames(text: string): string[] | string {
+  const list = text.split(/[\s,]+/).filter(Boolean);
+  const bad = list.find((n) => !/^[A-Za-z_]\w*$/.test(n));
+  return bad ? `"${bad}" is not a function name` : list;
+}
+
+/** How the filters read in the view's message: ` via ip_rcv, avoiding x, at most 8 candidates a hop`. */
+export function filterText(f: Partial<PathFilter>): string {
+  return [
+    f.via?.length ? ` via ${f.via.join(', ')}` : '',
+    f.avoid?.length ? `, avoiding ${f.avoid.join(', ')}` : '',
+    f.maxCandidates ? `, at most ${f.maxCandidates} candidates a hop` : '',
+  ].join('');
+}
 
 export interface PathTreeNode {
   /** Unique within one tree, stable for the same result: the chain of hops from the root. */
@@ -31,7 +51,7 @@ export function hopLabel(h: Pick<ReceivePathHop, 'caller' | 'callee' | 'kind' | 
   return `${h.caller} → ${h.callee}  (${callKindLabel(h.kind, h.candidates)})`;
 }
 
-/** Merges the chains into a tree, in the order the server ranked them (shortest first). */
+/** Merges the chains into a tree, in the order the server ranked them (most likely first). */
 export function buildPathTree(result: Pick<ReceivePathResult, 'paths'>): PathTreeNode[] {
   const roots: PathTreeNode[] = [];
   result.paths.forEach((hops, p) => {
@@ -42,8 +62,9 @@ export function buildPathTree(result: Pick<ReceivePathResult, 'paths'>): PathTre
       let node = level.find((n) => n.id === id);
       if (!node) {
         node = {
-          id, label: hopLabel(h), description: `${h.file}:${h.line}`,
-          tooltip: `${h.caller} calls ${h.callee} at ${h.file}:${h.line} (${callKindLabel(h.kind, h.candidates)})`,
+          id, label: hopLabel(h), description: `${h.file}:${h.line}${h.cost !== undefined ? `  cost ${h.cost}` : ''}`,
+          tooltip: `${h.caller} calls ${h.callee} at ${h.file}:${h.line} (${callKindLabel(h.kind, h.candidates)})` +
+            (h.cost !== undefined ? `\ncost ${h.cost}${h.why ? `: ${h.why}` : ''}` : ''),
           hop: h, children: [], expanded: false, paths: [],
         };
         level.push(node);
@@ -64,12 +85,14 @@ export function buildPathTree(result: Pick<ReceivePathResult, 'paths'>): PathTre
   return roots;
 }
 
-/** The view's message above the tree: what was searched, and how much was found. */
-export function pathTreeMessage(result: Pick<ReceivePathResult, 'from' | 'to' | 'paths'>): string {
+/** The view's message above the tree: what was searched, with which filters, and each chain's cost. */
+export function pathTreeMessage(result: Pick<ReceivePathResult, 'from' | 'to' | 'paths'> & Partial<Pick<ReceivePathResult, 'costs' | 'via' | 'avoid' | 'maxCandidates'>>): string {
   const to = sameList(result.to, SOCKET_ENQUEUE_FUNCTIONS) ? 'the socket-enqueue functions' : result.to.join(', ');
-  if (!result.paths.length) return `No call chain from ${result.from} to ${to} in the index.`;
+  const filters = filterText(result);
+  if (!result.paths.length) return `No call chain from ${result.from} to ${to}${filters} in the index.`;
   const n = result.paths.length;
-  return `${n} shortest chain${n === 1 ? '' : 's'} from ${result.from} to ${to}`;
+  const costs = result.costs?.length ? ` (cost ${result.costs.join(', ')})` : '';
+  return `${n} most likely chain${n === 1 ? '' : 's'} from ${result.from} to ${to}${filters}${costs}`;
 }
 
 export interface EndPointChoice {

@@ -122,8 +122,17 @@ for (const version of KERNEL_VERSIONS) {
       const viaIp = chain('ip_rcv', 'udp_rcv');
       assert.ok(viaIp.some((h) => h.callee === 'udp_rcv' && h.kind === 'macro' && h.caller === 'ip_protocol_deliver_rcu'), 'INDIRECT_CALL_2 dispatch to udp_rcv');
       chain('udp_rcv', '__udp_queue_rcv_skb');
+      // The FIRST chain a user sees is the one a packet takes, not just any chain that has the parts.
       const whole = chain('ixgbe_poll', '__udp_queue_rcv_skb').map((h) => h.callee);
-      assert.ok(whole.includes('udp_rcv') && (whole.includes('ip_rcv') || whole.includes('ip_list_rcv')), whole.join(' -> '));
+      const order = ['ixgbe_clean_rx_irq', 'napi_gro_receive', whole.includes('ip_list_rcv') ? 'ip_list_rcv' : 'ip_rcv', 'udp_rcv', '__udp_queue_rcv_skb'];
+      assert.deepEqual(whole.filter((n) => order.includes(n)), order, whole.join(' -> '));
+      const text = netpath(['path', 'ixgbe_poll', '__udp_queue_rcv_skb', '--max', '2', '--kernel', root, '--cache', cache]);
+      assert.match(text.stdout, /^path 1 \(\d+ hops, cost [\d.]+\)\n {2}ixgbe_poll -> ixgbe_clean_rx_irq\t/);
+      assert.match(text.stdout, /\n {2}ip_protocol_deliver_rcu -> udp_rcv\tnet\/ipv4\/ip_input\.c:\d+\tmacro \(\d+ candidates\)\tcost [\d.]+/);
+      const bad = netpath(['path', 'ixgbe_poll', '__udp_queue_rcv_skb', '--via', 'no_such_fn', '--kernel', root, '--cache', cache]);
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /no function "no_such_fn"/);
+      assert.equal(netpath(['path', 'a', 'b', '--max-candidates', 'x', '--kernel', root, '--cache', cache]).status, 2);
     });
 
     test('the rx_handler hop and the count_rx_dropped callback are resolved', () => {

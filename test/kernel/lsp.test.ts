@@ -178,6 +178,13 @@ for (const version of KERNEL_VERSIONS) {
       assert.equal(hops[0].caller, 'ixgbe_poll');
       assert.equal(hops.at(-1)?.callee, '__udp_queue_rcv_skb');
       assert.ok(hops.some((h) => h.callee === 'udp_rcv'), hops.map((h) => h.callee).join(' → '));
+      // The view shows the chain a packet takes first, with its cost.
+      assert.equal(hops[0].callee, 'ixgbe_clean_rx_irq', hops.map((h) => h.callee).join(' → '));
+      assert.equal(result.costs.length, result.paths.length);
+      assert.ok(Math.abs(result.costs[0] - hops.reduce((a, h) => a + (h.cost ?? NaN), 0)) < 0.05, `cost ${result.costs[0]}`);
+      const filtered = await lsp.connection.sendRequest(ReceivePathRequest, { from: 'ixgbe_poll', to: ['__udp_queue_rcv_skb'], max: 2, avoid: ['ip_list_rcv'], via: ['ip_rcv'] });
+      assert.deepEqual([filtered.via, filtered.avoid], [['ip_rcv'], ['ip_list_rcv']]);
+      assert.ok(filtered.paths.length >= 1 && filtered.paths.every((p) => p.some((h) => h.callee === 'ip_rcv') && !p.some((h) => h.callee === 'ip_list_rcv')));
       for (let i = 1; i < hops.length; i++) assert.equal(hops[i].caller, hops[i - 1].callee, 'a chain');
       for (const h of hops) {
         assert.equal(h.uri, uriOf(h.file));

@@ -261,6 +261,9 @@ describe('call graph: resolution gaps on small C', () => {
     hasEdge('ipv6_rcv', 'NF_HOOK', 'direct');
     hasEdge('ipv6_rcv', 'ip6_rcv_finish', 'macro');
     assert.deepEqual(g.paths('ipv6_rcv', 'nf_hook_slow', 1)[0].map((h) => h.callee), ['NF_HOOK', 'nf_hook', 'nf_hook_slow']);
+    // NF_HOOK's okfn parameter, reached from ipv6_rcv, is what ipv6_rcv passed.
+    hasEdge('NF_HOOK', 'ip6_rcv_finish', 'variable');
+    assert.deepEqual(g.paths('ipv6_rcv', 'ip6_rcv_finish', 2, { via: ['NF_HOOK'] })[0].map((h) => h.callee), ['NF_HOOK', 'ip6_rcv_finish']);
   });
   test('3. nested designated initializers take the inner struct type', () => {
     hasEdge('skb_mac_gso_segment', 'inet_gso_segment', 'field');
@@ -321,6 +324,8 @@ void receive_list(struct list_head *head) { struct sk_buff *skb = 0; dst_input(s
       'include/net/dst.h': 'static inline int dst_input(struct sk_buff *skb) { struct dst_entry *d = 0; return d->input(skb); }\n',
       'net/ipv4/ip.c': 'int ip_local_deliver(struct sk_buff *skb) { return udp_rcv(skb); }\nint udp_rcv(struct sk_buff *skb) { return 0; }\nvoid rt4(struct dst_entry *d) { d->input = ip_local_deliver; }\nint ip_rcv(struct sk_buff *skb) { return dst_input(skb); }\n',
       'net/ipv6/ip6.c': 'int ip6_input(struct sk_buff *skb) { return 0; }\nvoid rt6(struct dst_entry *d) { d->input = ip6_input; }\nint ipv6_rcv(struct sk_buff *skb) { return dst_input(skb); }\n',
+      // Two callers hand different callbacks to one helper: a chain through the helper keeps its caller's.
+      'net/core/hook.c': 'int run_hook(struct sk_buff *skb, int (*okfn)(struct sk_buff *)) { return okfn(skb); }\nint fin_a(struct sk_buff *skb) { return udp_rcv(skb); }\nint fin_b(struct sk_buff *skb) { return 0; }\nint entry_a(struct sk_buff *skb) { return run_hook(skb, fin_a); }\nint entry_b(struct sk_buff *skb) { return run_hook(skb, fin_b); }\n',
     });
     cache = fs.mkdtempSync(path.join(os.tmpdir(), 'netpath-rank-'));
     const idx = await KernelIndex.open(root, { cacheRoot: cache, scope: 'net,drivers,include' });
@@ -350,6 +355,12 @@ void receive_list(struct list_head *head) { struct sk_buff *skb = 0; dst_input(s
     assert.match(hop.why ?? '', /leaves IPv6 for IPv4/);
     const [v4] = g.rankedPaths('ip_rcv', 'udp_rcv', 1);
     assert.ok(v4.cost < cross.cost);
+  });
+
+  test('a call through a callback parameter follows what the chain passed there', () => {
+    assert.deepEqual(g.paths('entry_a', 'udp_rcv', 1)[0].map((h) => h.callee), ['run_hook', 'fin_a', 'udp_rcv']);
+    assert.deepEqual(g.paths('entry_b', 'udp_rcv', 1), [], 'entry_b hands run_hook fin_b, which never reaches udp_rcv');
+    assert.deepEqual(g.paths('entry_b', 'fin_a', 1), []);
   });
 
   test('--via, --avoid and --max-candidates shape the chains', () => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildPathTree, endPointChoices, entryPointChoices, hopLabel, pathTreeMessage, RECEIVE_PATH_COMMANDS, RECEIVE_PATH_VIEW, type PathTreeNode } from '../../client/src/receive-path-tree';
+import { buildPathTree, endPointChoices, entryPointChoices, hopLabel, parseNames, pathTreeMessage, RECEIVE_PATH_COMMANDS, RECEIVE_PATH_VIEW, type PathTreeNode } from '../../client/src/receive-path-tree';
 import { callKindLabel, SOCKET_ENQUEUE_FUNCTIONS, type CallKind, type ReceivePathHop } from '../../shared/protocol';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
@@ -68,8 +68,15 @@ test('node ids are unique and stable across builds', () => {
 test('no chains: an empty tree and a message saying what was searched', () => {
   assert.deepEqual(buildPathTree({ paths: [] }), []);
   assert.equal(pathTreeMessage({ from: 'ixgbe_poll', to: [...SOCKET_ENQUEUE_FUNCTIONS], paths: [] }), 'No call chain from ixgbe_poll to the socket-enqueue functions in the index.');
-  assert.equal(pathTreeMessage({ from: 'ixgbe_poll', to: ['tcp_v4_do_rcv'], paths: [shortest] }), '1 shortest chain from ixgbe_poll to tcp_v4_do_rcv');
-  assert.equal(pathTreeMessage({ from: 'ixgbe_poll', to: [...SOCKET_ENQUEUE_FUNCTIONS], paths: [shortest, longer] }), '2 shortest chains from ixgbe_poll to the socket-enqueue functions');
+  assert.equal(pathTreeMessage({ from: 'ixgbe_poll', to: ['tcp_v4_do_rcv'], paths: [shortest] }), '1 most likely chain from ixgbe_poll to tcp_v4_do_rcv');
+  assert.equal(pathTreeMessage({ from: 'ixgbe_poll', to: [...SOCKET_ENQUEUE_FUNCTIONS], paths: [shortest, longer], costs: [24, 25.5] }), '2 most likely chains from ixgbe_poll to the socket-enqueue functions (cost 24, 25.5)');
+  assert.equal(pathTreeMessage({ from: 'a', to: ['b'], paths: [], via: ['ip_rcv'], avoid: ['x', 'y'], maxCandidates: 8 }), 'No call chain from a to b via ip_rcv, avoiding x, y, at most 8 candidates a hop in the index.');
+});
+
+test('filter input: function names only', () => {
+  assert.deepEqual(parseNames(' ip_rcv, ip_list_rcv  udp_rcv'), ['ip_rcv', 'ip_list_rcv', 'udp_rcv']);
+  assert.deepEqual(parseNames(''), []);
+  assert.equal(parseNames('ip_rcv; rm -rf'), '"ip_rcv;" is not a function name');
 });
 
 test('end point choices: the socket-enqueue defaults together, then each alone', () => {
@@ -94,6 +101,8 @@ test('package.json contributes the Receive path view and its commands', () => {
   const menus = manifest.contributes.menus as Record<string, Array<{ command: string; when?: string }>>;
   assert.ok(menus['editor/context'].some((m) => m.command === RECEIVE_PATH_COMMANDS.fromHere && m.when === 'editorLangId == c'));
   assert.ok(menus['view/title'].some((m) => m.command === RECEIVE_PATH_COMMANDS.pick && m.when === `view == ${RECEIVE_PATH_VIEW}`));
+  assert.equal(title(RECEIVE_PATH_COMMANDS.filter), 'netpath: Filter receive paths (via, avoid, candidates)…');
+  assert.ok(menus['view/title'].some((m) => m.command === RECEIVE_PATH_COMMANDS.filter && m.when === `view == ${RECEIVE_PATH_VIEW}`));
   const welcome = manifest.contributes.viewsWelcome as Array<{ view: string; contents: string }>;
   assert.ok(welcome.some((w) => w.view === RECEIVE_PATH_VIEW && w.contents.includes(`command:${RECEIVE_PATH_COMMANDS.pick}`)));
 });

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { atomicWrite, checksum } from '../store';
 import type { FileFacts } from '../types';
-import { CallGraph, type Flow, type GraphParts, type GraphTypes } from './graph';
+import { CallGraph, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
 import { fieldTypes } from './types-of';
 import type { Edge, EdgeKind, FnNode, ResolutionStats } from './types';
 
@@ -25,19 +25,23 @@ import type { Edge, EdgeKind, FnNode, ResolutionStats } from './types';
  * Bump when what the graph resolves changes (graph.ts, registrations.ts, types-of.ts,
  * paths that feed edges) or the layout below changes: every persisted graph is rebuilt.
  */
-export const GRAPH_FORMAT_VERSION = 1;
+export const GRAPH_FORMAT_VERSION = 2;
 export const GRAPH_FILE = 'graph.bin';
 
 const MAGIC = Buffer.from('NETPATHG', 'latin1');
 const NONE = 0xffffffff;
-const KINDS: readonly EdgeKind[] = ['direct', 'macro', 'field', 'registered', 'variable'];
-const VIAS: ReadonlyArray<Flow['via']> = ['init', 'assign', 'registered'];
 const NODE_COLS = 8; // name, file, line, index, flags, paramsStart, paramsCount, pkt (0: absent)
 const EDGE_COLS = 6; // from, to, file, line, col, candidates (NONE: absent)
 const FLOW_COLS = 4; // field, fn, struct (NONE: absent), via
+/** Recorded in the header and checked, so a column change that forgot the version bump is still refused. */
+const LAYOUT = `nodes ${NODE_COLS}, edges ${EDGE_COLS}, flows ${FLOW_COLS}`;
 
 /** What the header records (JSON after the magic, format version and header length). */
 interface Header {
+  layout: string;
+  /** Edge kinds and flow vias, by the small numbers the body uses (so a new kind needs no format change). */
+  kinds: EdgeKind[];
+  vias: Array<Flow['via']>;
   fingerprint: string;
   /** Of the body, in the form store.ts records shard checksums. */
   checksum: string;
@@ -46,6 +50,8 @@ interface Header {
   flows: number;
   params: number;
   stringBytes: number;
+  /** Small maps as JSON after the columns (external callers). */
+  extraBytes: number;
   stats: ResolutionStats;
   buildSeconds?: number;
 }
@@ -80,6 +86,14 @@ export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: n
     nodes[o + 7] = n.pkt ?? 0;
     for (const p of n.params ?? []) params.push(id(p));
   });
+  const kindIds = new Map<EdgeKind, number>();
+  const viaIds = new Map<Flow['via'], number>();
+  const small = <T>(m: Map<T, number>, v: T) => {
+    let n = m.get(v);
+    if (n === undefined) m.set(v, (n = m.size));
+    if (n > 255) throw new Error('more than 256 edge kinds or flow vias');
+    return n;
+  };
   const edges = new Uint32Array(g.edges.length * EDGE_COLS);
   const kinds = new Uint8Array(g.edges.length);
   g.edges.forEach((e, i) => {
@@ -90,19 +104,20 @@ export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: n
     edges[o + 3] = e.line;
     edges[o + 4] = e.col;
     edges[o + 5] = e.candidates ?? NONE;
-    kinds[i] = KINDS.indexOf(e.kind);
+    kinds[i] = small(kindIds, e.kind);
   });
   const flowRows: number[] = [];
   for (const [field, list] of g.flows) {
-    for (const f of list) flowRows.push(id(field), f.fn, f.struct === undefined ? NONE : id(f.struct), VIAS.indexOf(f.via));
+    for (const f of list) flowRows.push(id(field), f.fn, f.struct === undefined ? NONE : id(f.struct), small(viaIds, f.via));
   }
   const text = Buffer.from([...strings.keys()].join('\0'), 'utf8');
+  const extra = Buffer.from(JSON.stringify({ external: [...g.external] }), 'utf8');
   const body = Buffer.concat([
-    pad(text), u32(nodes), u32(Uint32Array.from(params)), u32(edges), pad(Buffer.from(kinds.buffer)), u32(Uint32Array.from(flowRows)),
+    pad(text), u32(nodes), u32(Uint32Array.from(params)), u32(edges), pad(Buffer.from(kinds.buffer)), u32(Uint32Array.from(flowRows)), pad(extra),
   ]);
   const header: Header = {
-    fingerprint, checksum: checksum(body), nodes: g.nodes.length, edges: g.edges.length, flows: flowRows.length / FLOW_COLS,
-    params: params.length, stringBytes: text.length, stats: g.stats, ...(buildSeconds !== undefined ? { buildSeconds } : {}),
+    layout: LAYOUT, kinds: [...kindIds.keys()], vias: [...viaIds.keys()], fingerprint, checksum: checksum(body), nodes: g.nodes.length, edges: g.edges.length, flows: flowRows.length / FLOW_COLS,
+    params: params.length, stringBytes: text.length, extraBytes: extra.length, stats: g.stats, ...(buildSeconds !== undefined ? { buildSeconds } : {}),
   };
   const json = pad(Buffer.from(JSON.stringify(header), 'utf8'));
   const fixed = Buffer.alloc(16);
@@ -130,10 +145,12 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
   } catch {
     throw new GraphFileError('unreadable header');
   }
+  if (h.layout !== LAYOUT) throw new GraphFileError('written with another column layout');
   if (h.fingerprint !== fingerprint) throw new GraphFileError('built from another index state');
+  if (!Array.isArray(h.kinds) || !Array.isArray(h.vias)) throw new GraphFileError('malformed header');
   // Typed arrays need 4-byte alignment: a Buffer from a pool may not have it.
   let body = buf.subarray(16 + headerLen);
-  const sizes = [padded(h.stringBytes), h.nodes * NODE_COLS * 4, h.params * 4, h.edges * EDGE_COLS * 4, padded(h.edges), h.flows * FLOW_COLS * 4];
+  const sizes = [padded(h.stringBytes), h.nodes * NODE_COLS * 4, h.params * 4, h.edges * EDGE_COLS * 4, padded(h.edges), h.flows * FLOW_COLS * 4, padded(h.extraBytes)];
   if (sizes.some((n) => !Number.isInteger(n) || n < 0) || body.length !== sizes.reduce((a, b) => a + b, 0)) throw new GraphFileError('truncated or malformed body');
   if (checksum(body) !== h.checksum) throw new GraphFileError('checksum mismatch');
   if (body.byteOffset % 4) body = Buffer.from(body);
@@ -153,6 +170,12 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
   const edgeCols = col(h.edges * EDGE_COLS);
   const kinds = take(sizes[4]);
   const flowCols = col(h.flows * FLOW_COLS);
+  let extra: { external: Array<[number, ExternalCaller[]]> };
+  try {
+    extra = JSON.parse(take(sizes[6]).toString('utf8', 0, h.extraBytes));
+  } catch {
+    throw new GraphFileError('unreadable extra section');
+  }
   const str = (i: number) => {
     const s = strings[i];
     if (s === undefined) throw new GraphFileError('string index out of range');
@@ -175,7 +198,7 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
   const edges = new Array<Edge>(h.edges);
   for (let i = 0; i < h.edges; i++) {
     const o = i * EDGE_COLS;
-    const kind = KINDS[kinds[i]];
+    const kind = h.kinds[kinds[i]];
     if (!kind || edgeCols[o] >= h.nodes || edgeCols[o + 1] >= h.nodes) throw new GraphFileError('edge out of range');
     const e: Edge = { from: edgeCols[o], to: edgeCols[o + 1], file: str(edgeCols[o + 2]), line: edgeCols[o + 3], col: edgeCols[o + 4], kind };
     if (edgeCols[o + 5] !== NONE) e.candidates = edgeCols[o + 5];
@@ -185,7 +208,7 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
   for (let i = 0; i < h.flows; i++) {
     const o = i * FLOW_COLS;
     const field = str(flowCols[o]);
-    const via = VIAS[flowCols[o + 3]];
+    const via = h.vias[flowCols[o + 3]];
     if (!via || flowCols[o + 1] >= h.nodes) throw new GraphFileError('flow out of range');
     const f: Flow = { fn: flowCols[o + 1], via };
     if (flowCols[o + 2] !== NONE) f.struct = str(flowCols[o + 2]);
@@ -193,7 +216,7 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
     if (list) list.push(f);
     else flows.set(field, [f]);
   }
-  return { nodes, edges, flows, stats: h.stats, ...(h.buildSeconds !== undefined ? { buildSeconds: h.buildSeconds } : {}) };
+  return { nodes, edges, flows, external: new Map(extra.external), stats: h.stats, ...(h.buildSeconds !== undefined ? { buildSeconds: h.buildSeconds } : {}) };
 }
 
 /** What typeOf reads, from the index's facts (the same sources and order as CallGraph.build). */

@@ -233,11 +233,11 @@ export class CallGraph {
   private collectEdges(files: FileFacts[], knowledge: Knowledge) {
     const seen = new Set<string>();
     const sites: Array<{ resolved: number; naive: number }> = [];
-    const add = (from: number, to: number, file: string, line: number, col: number, kind: EdgeKind, candidates?: number) => {
+    const add = (from: number, to: number, file: string, line: number, col: number, kind: EdgeKind, candidates?: number, param?: number) => {
       const key = `${from}:${to}:${line}:${col}:${kind}`;
       if (seen.has(key)) return;
       seen.add(key);
-      this.edges.push({ from, to, file, line, col, kind, ...(candidates !== undefined ? { candidates } : {}) });
+      this.edges.push({ from, to, file, line, col, kind, ...(candidates !== undefined ? { candidates } : {}), ...(param !== undefined ? { param } : {}) });
     };
     const argFlows = this.argumentFlows(files);
     const wrappers = new Set(knowledge.valueWrappers);
@@ -255,6 +255,7 @@ export class CallGraph {
         } else if (c.kind === 'variable') {
           let targets: number[] = [];
           let naive: number;
+          let param: number | undefined;
           if (c.loadedField) {
             const recv = (c.loadedFrom ?? '').replace(/\s*(->|\.)\s*[A-Za-z_]\w*$/, '');
             targets = this.resolveField(c.loadedField, this.typeOf(recv, from), c.args).map((x) => x.fn);
@@ -263,9 +264,10 @@ export class CallGraph {
             const k = this.nodes[from].params?.indexOf(c.name) ?? -1;
             if (k >= 0) targets = [...(argFlows.get(`${this.nodes[from].name}/${k}`) ?? [])];
             naive = targets.length;
+            if (k >= 0) param = k;
           }
           sites.push({ resolved: targets.length, naive });
-          for (const to of targets) add(from, to, f.path, c.line, c.col, 'variable', targets.length);
+          for (const to of targets) add(from, to, f.path, c.line, c.col, 'variable', targets.length, param);
         }
       }
       for (const m of f.macroCalls) {
@@ -301,6 +303,54 @@ export class CallGraph {
       }
     }
     this.stats = resolutionStats(sites);
+    this.collectEdgeArgs(files);
+  }
+
+  /**
+   * Edge index -> the functions its call passes, by argument position: what a callee's callback
+   * parameter holds when reached through that call (ip_rcv's NF_HOOK(..., ip_rcv_finish) calls
+   * ip_rcv_finish as okfn, not every okfn of the tree). Path search uses it to stay in context.
+   */
+  readonly edgeArgs = new Map<number, Array<[number, number]>>();
+
+  private collectEdgeArgs(files: FileFacts[]) {
+    // Direct and macro edges of each caller, by callee name, in call-site order.
+    const byCall = new Map<string, number[]>();
+    this.edges.forEach((e, i) => {
+      if (e.kind !== 'direct') return;
+      const key = `${e.from}>${this.nodes[e.to].name}`;
+      const list = byCall.get(key);
+      if (list) list.push(i);
+      else byCall.set(key, [i]);
+    });
+    const note = (edges: number[] | undefined, line: number, col: number, pos: number, fns: number[]) => {
+      if (!edges || !fns.length) return;
+      // The call an argument belongs to: the last call site at or before it.
+      let best = -1;
+      for (const i of edges) {
+        const e = this.edges[i];
+        if (e.line < line || (e.line === line && e.col <= col)) if (best < 0 || e.line > this.edges[best].line || (e.line === this.edges[best].line && e.col > this.edges[best].col)) best = i;
+      }
+      if (best < 0) return;
+      let list = this.edgeArgs.get(best);
+      if (!list) this.edgeArgs.set(best, (list = []));
+      for (const fn of fns) list.push([pos, fn]);
+    };
+    for (const f of files) {
+      const ids = this.fileIds.get(f.path)!;
+      for (const a of f.addressTaken) {
+        if (a.ctx !== 'arg' || a.param || !a.callee || a.argPos === undefined || a.fn < 0) continue;
+        note(byCall.get(`${ids[a.fn]}>${a.callee}`), a.line, a.col, a.argPos, this.valueFunctions(a, f.path));
+      }
+      for (const m of f.macroCalls) {
+        if (m.fn < 0) continue;
+        const edges = byCall.get(`${ids[m.fn]}>${m.macro}`);
+        m.args.forEach((arg, pos) => {
+          const name = /^&?\s*([a-z_]\w*)$/.exec(arg.trim())?.[1];
+          if (name) note(edges, m.line, m.col, pos, this.resolveName(name, f.path));
+        });
+      }
+    }
   }
 
   /**
@@ -346,6 +396,20 @@ export class CallGraph {
         if (!set) out.set(key, (set = new Set()));
         for (const fn of fns) set.add(fn);
       }
+      // A dispatch macro that is also an inline function (NF_HOOK) calls its okfn parameter:
+      // what callers name there flows into that parameter like any argument.
+      for (const m of f.macroCalls) {
+        m.args.forEach((arg, pos) => {
+          const name = /^&?\s*([a-z_]\w*)$/.exec(arg.trim())?.[1];
+          if (!name) return;
+          const fns = this.resolveName(name, f.path);
+          if (!fns.length) return;
+          const key = `${m.macro}/${pos}`;
+          let set = out.get(key);
+          if (!set) out.set(key, (set = new Set()));
+          for (const fn of fns) set.add(fn);
+        });
+      }
     }
     return out;
   }
@@ -362,7 +426,7 @@ export class CallGraph {
   /** A graph from its persisted parts, with the same public API as a built one. */
   static restore(parts: GraphParts, types: () => GraphTypes): CallGraph {
     const g = new CallGraph();
-    Object.assign(g, { nodes: parts.nodes, edges: parts.edges, flows: parts.flows, stats: parts.stats });
+    Object.assign(g, { nodes: parts.nodes, edges: parts.edges, flows: parts.flows, external: parts.external, stats: parts.stats });
     g.pendingTypes = types;
     for (const n of g.nodes) {
       const list = g.byName.get(n.name);
@@ -388,7 +452,7 @@ export class CallGraph {
 }
 
 /** What a persisted graph holds. */
-export interface GraphParts { nodes: FnNode[]; edges: Edge[]; flows: Map<string, Flow[]>; stats: ResolutionStats }
+export interface GraphParts { nodes: FnNode[]; edges: Edge[]; flows: Map<string, Flow[]>; external: Map<number, ExternalCaller[]>; stats: ResolutionStats }
 
 /** What typeOf reads, per node id (vars, signatures) and per struct (fields). */
 export interface GraphTypes { vars: Array<Record<string, string> | undefined>; signatures: string[]; fields: FieldTypes }

@@ -14,7 +14,11 @@
 // - the family: once the chain has entered IPv4, IPv6 or bridge code, a candidate of a shared
 //   field installed by another family (ip_local_deliver behind the `dst->input` that
 //   ip6_rcv_finish calls) costs more when the same site also has a candidate of the chain's
-//   family. Families switch only where no such candidate exists (tunnels, 6in4).
+//   family. Families switch only where no such candidate exists (tunnels, 6in4). Where a
+//   family-neutral chain picks a family at a shared site (ptype handlers), IPv4 is ranked a
+//   quarter hop ahead of IPv6, as the common case: a tie-break, not a ban;
+// - the call context: a call through a callback parameter (NF_HOOK's okfn, kref_put's release)
+//   follows what the previous call of the chain passed there.
 //
 // k best chains: Yen's algorithm over caller->callee pairs, each spur searched with A*
 // guided by the exact cheapest base cost to a target (penalties only add, so it is a lower bound).
@@ -29,6 +33,7 @@ const NO_PACKET_YET = 3;
 const NOT_HANDED_ON = 1;
 /** Nearly a ban: taken only when the graph has no other way (a real tunnel path would be cheaper). */
 const FAMILY_SWITCH = 20;
+const IPV6_TIE_BREAK = 0.25;
 /**
  * A* expansions per search. A first search finds its chain within a few thousand; a Yen spur
  * whose bans cut every way to the target would otherwise explore all it can reach (most of
@@ -64,7 +69,13 @@ export function familyOf(file: string): Family {
   return 0;
 }
 
-interface Pair { to: number; edge: number; base: number }
+interface Pair {
+  to: number;
+  edge: number;
+  base: number;
+  /** Functions the calls of this pair pass, by argument position (CallGraph.edgeArgs). */
+  args?: Map<number, Set<number>>;
+}
 
 export function baseCost(e: Edge): number {
   if (e.kind === 'direct' || e.kind === 'macro' || !e.candidates || e.candidates <= 1) return 1;
@@ -85,7 +96,17 @@ function adjacency(g: CallGraph) {
       const edge = g.edges[e];
       const base = baseCost(edge);
       const cur = best.get(edge.to);
-      if (!cur || base < cur.base || (base === cur.base && edge.line < g.edges[cur.edge].line)) best.set(edge.to, { to: edge.to, edge: e, base });
+      if (!cur || base < cur.base || (base === cur.base && edge.line < g.edges[cur.edge].line)) best.set(edge.to, { to: edge.to, edge: e, base, ...(cur?.args ? { args: cur.args } : {}) });
+      const passed = g.edgeArgs.get(e);
+      if (passed) {
+        const pair = best.get(edge.to)!;
+        pair.args ??= new Map();
+        for (const [pos, fn] of passed) {
+          let set = pair.args.get(pos);
+          if (!set) pair.args.set(pos, (set = new Set()));
+          set.add(fn);
+        }
+      }
     }
     out[n] = [...best.values()];
     for (const p of out[n]) inn[p.to].push({ to: n, edge: p.edge, base: p.base });
@@ -148,6 +169,7 @@ function hopCost(search: Search, fam: Uint8Array, s: State, p: Pair): { cost: nu
   const e = g.edges[p.edge];
   if (e.kind === 'direct') return { cost };
   const cf = fam[p.to];
+  if (!s.family && cf === 2 && siteFamilies(search, p.edge, fam) & (1 << 1)) cost += IPV6_TIE_BREAK;
   if (s.family && cf && cf !== s.family && siteFamilies(search, p.edge, fam) & (1 << s.family)) {
     cost += FAMILY_SWITCH;
     why = `leaves ${FAMILY_NAMES[s.family]} for ${FAMILY_NAMES[cf]} code at a shared field: no other chain found`;
@@ -191,8 +213,19 @@ interface Search {
 
 const pairKey = (from: number, to: number) => from * 0x100000 + to;
 
+/**
+ * A call through a callback parameter follows what the chain's previous call passed there, when
+ * it passed a function (NF_HOOK reached from ip_rcv calls ip_rcv_finish, not every okfn).
+ */
+function inContext(g: CallGraph, entry: Pair | undefined, p: Pair): boolean {
+  const param = g.edges[p.edge].param;
+  if (param === undefined || !entry?.args) return true;
+  const passed = entry.args.get(param);
+  return !passed || passed.has(p.to);
+}
+
 /** A* from one start state; returns the edge ids and hop costs of the best chain to a target. */
-function astar(search: Search, start: number, state: State, bannedNodes: Set<number>, bannedPairs: Set<number>): { edges: number[]; costs: number[]; why: Array<string | undefined> } | undefined {
+function astar(search: Search, start: number, state: State, bannedNodes: Set<number>, bannedPairs: Set<number>, entry?: Pair): { edges: number[]; costs: number[]; why: Array<string | undefined> } | undefined {
   const { g, targets, h, allowed, best, prevKey, prevPair, prevCost, touched } = search;
   const { out, fam } = adjacency(g);
   for (const k of touched) {
@@ -230,10 +263,11 @@ function astar(search: Search, start: number, state: State, bannedNodes: Set<num
       return { edges, costs, why };
     }
     const s: State = { carrying: (k & 4) !== 0, family: (k & 3) as Family };
+    const came = k === k0 ? entry : out[prevKey[k] >> 3][prevPair[k]];
     const adj = out[n];
     for (let j = 0; j < adj.length; j++) {
       const p = adj[j];
-      if (h[p.to] === Infinity || bannedNodes.has(p.to) || !allowed(p) || (bannedPairs.size && bannedPairs.has(pairKey(n, p.to)))) continue;
+      if (h[p.to] === Infinity || bannedNodes.has(p.to) || !allowed(p) || (bannedPairs.size && bannedPairs.has(pairKey(n, p.to))) || !inContext(g, came, p)) continue;
       const c = hopCost(search, fam, s, p);
       const ns = enter(g, fam, s, p.to);
       const nk = p.to * 8 + stateId(ns);
@@ -306,7 +340,8 @@ export function rankedPaths(g: CallGraph, sources: number[], targets: Set<number
       bannedNodes.delete(spur);
       let state = startState(g, fam, origin);
       for (const e of root) state = enter(g, fam, state, g.edges[e].to);
-      const tail = astar(search, spur, state, bannedNodes, bannedPairs);
+      const rootPair = i > 0 ? pairOf(g, root[i - 1]) : undefined;
+      const tail = astar(search, spur, state, bannedNodes, bannedPairs, rootPair);
       if (!tail) continue;
       const edges = [...root, ...tail.edges];
       const key = keyOf(edges);
@@ -320,6 +355,12 @@ export function rankedPaths(g: CallGraph, sources: number[], targets: Set<number
     found.push(candidates.shift()!);
   }
   return found;
+}
+
+/** The adjacency pair an edge id belongs to. */
+function pairOf(g: CallGraph, edge: number): Pair | undefined {
+  const e = g.edges[edge];
+  return adjacency(g).out[e.from].find((p) => p.to === e.to);
 }
 
 /** Binary min-heap of (id, priority). */

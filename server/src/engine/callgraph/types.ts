@@ -25,6 +25,8 @@ export interface Edge {
   kind: EdgeKind;
   /** For indirect edges: how many candidates the call site resolved to. */
   candidates?: number;
+  /** variable edges through a callback parameter: its index (`okfn` of NF_HOOK, `release` of kref_put). */
+  param?: number;
 }
 
 /** One hop of a path, as the CLI prints it (paths relative to the tree). */
