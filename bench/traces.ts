@@ -32,7 +32,8 @@ export interface TraceBenchResult {
   stacks: number;
   pairs: { total: number; interrupts: number; notInIndex: number; evaluated: number; reached: number; drift: number; gaps: number; recall: number; recallOfNonDrift: number };
   agreement: { segments: number; evaluated: number; top1: number; top3: number; leftForBudget: number };
-  addressTaken: { functions: number; withoutCaller: number; share: number };
+  /** withoutCaller: neither an indexed caller nor a known invoker outside the scope (graph.external). */
+  addressTaken: { functions: number; withoutCaller: number; share: number; externalOnly: number };
   candidates: { mean: number; median: number; resolvedSites: number; indirectSites: number };
   misses: Miss[];
   seconds: { load: number; graph: number; map: number; paths: number };
@@ -67,6 +68,7 @@ export async function measure(root: string, traceDir: string, budgetSeconds: num
   say(`call graph of ${graph.edges.length} calls built in ${((t2 - t1) / 1000).toFixed(1)} s`);
   const open = openFunctions(idx, graph);
   const addressTaken = addressTakenIds(idx, graph);
+  const mentions = bodyMentions(idx.root, idx, graph);
 
   const files = fs.readdirSync(traceDir).filter((f) => f.endsWith('.txt')).sort();
   const pairs = { total: 0, interrupts: 0, notInIndex: 0, evaluated: 0, reached: 0, drift: 0, gaps: 0, recall: 0, recallOfNonDrift: 0 };
@@ -92,7 +94,7 @@ export async function measure(root: string, traceDir: string, budgetSeconds: num
           pairs.evaluated++;
           if (l.status === 'direct' || l.status === 'inferred') pairs.reached++;
           else {
-            const cls = classify(graph, open, addressTaken, a.fn, b.fn);
+            const cls = classify(graph, open, addressTaken, mentions, a.fn, b.fn);
             misses.push({ trace: file, caller: a.fn, callee: b.fn, class: cls, line: b.lineNo });
             if (cls === 'resolution gap') pairs.gaps++;
             else pairs.drift++;
@@ -130,7 +132,9 @@ export async function measure(root: string, traceDir: string, budgetSeconds: num
   const t4 = performance.now();
   say(`path agreement on ${agreement.evaluated} of ${segments.length} runs in ${((t4 - t3) / 1000).toFixed(1)} s`);
 
-  const withoutCaller = [...addressTaken].filter((id) => graph.in[id].length === 0).length;
+  const noIndexedCaller = [...addressTaken].filter((id) => graph.in[id].length === 0);
+  const externalOnly = noIndexedCaller.filter((id) => graph.external.has(id)).length;
+  const withoutCaller = noIndexedCaller.length - externalOnly;
   const s = graph.stats;
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const goals = [
@@ -141,7 +145,7 @@ export async function measure(root: string, traceDir: string, budgetSeconds: num
   ];
   return {
     tree: root, version: kernelVersion(idx.root), traces: files.length, stacks: stackCount, pairs, agreement,
-    addressTaken: { functions: addressTaken.size, withoutCaller, share: addressTaken.size ? withoutCaller / addressTaken.size : 0 },
+    addressTaken: { functions: addressTaken.size, withoutCaller, share: addressTaken.size ? withoutCaller / addressTaken.size : 0, externalOnly },
     candidates: { mean: s.meanCandidates, median: s.medianCandidates, resolvedSites: s.resolvedSites, indirectSites: s.indirectSites },
     misses,
     seconds: { load: (t1 - t0) / 1000, graph: (t2 - t1) / 1000, map: (t3 - t2) / 1000, paths: (t4 - t3) / 1000 },
@@ -155,15 +159,23 @@ export async function measure(root: string, traceDir: string, budgetSeconds: num
  * resolved (no unresolved indirect call, no call leaving the index) and still none leads there.
  * Otherwise the graph may be missing the call: a resolution gap.
  */
-function classify(graph: CallGraph, open: Uint8Array, addressTaken: Set<number>, caller: string, callee: string): MissClass {
+/**
+ * Why a pair the graph cannot join is missing. Version drift: the tree no longer has that call
+ * (nothing calls or takes the address of the callee, or nothing the caller reaches within 4
+ * calls names it and none of those has an indirect call left unresolved that could lead there).
+ * Otherwise a resolution gap: the code is there and the graph missed it.
+ */
+function classify(graph: CallGraph, open: Uint8Array, addressTaken: Set<number>, mentions: (id: number, name: string) => boolean, caller: string, callee: string): MissClass {
   const to = graph.idsOf(callee);
-  if (to.every((id) => graph.in[id].length === 0 && !addressTaken.has(id))) return 'drift: no longer called';
+  if (to.every((id) => graph.in[id].length === 0 && !addressTaken.has(id) && !graph.external.has(id))) return 'drift: no longer called';
+  const indirect = to.some((id) => addressTaken.has(id));
   const seen = new Set<number>(graph.idsOf(caller));
   let level = [...seen];
   for (let depth = 0; depth < MAX_INFERRED_HOPS && level.length; depth++) {
     const next: number[] = [];
     for (const n of level) {
-      if (open[n]) return 'resolution gap';
+      if (mentions(n, callee)) return 'resolution gap';
+      if (indirect && open[n]) return 'resolution gap';
       for (const e of graph.out[n]) {
         const t = graph.edges[e].to;
         if (!seen.has(t)) {
@@ -177,7 +189,32 @@ function classify(graph: CallGraph, open: Uint8Array, addressTaken: Set<number>,
   return 'drift: no longer called';
 }
 
-/** Functions with a call the graph cannot follow: an indirect site with no candidate, or a call out of the index. */
+/** Does the body of function `id` name `name` (as a word)? Reads the tree's text, once per file. */
+function bodyMentions(root: string, idx: KernelIndex, graph: CallGraph): (id: number, name: string) => boolean {
+  const texts = new Map<string, string[]>();
+  return (id, name) => {
+    const n = graph.nodes[id];
+    let lines = texts.get(n.file);
+    if (!lines) {
+      try {
+        lines = fs.readFileSync(path.join(root, n.file), 'utf8').split('\n');
+      } catch {
+        lines = [];
+      }
+      texts.set(n.file, lines);
+    }
+    const end = idx.files.get(n.file)?.functions[n.index]?.endLine ?? n.line;
+    const re = new RegExp(`\\b${name}\\b`);
+    // Code only: comments name functions that are no longer called (`/* was nf_iterate() */`).
+    for (let i = n.line; i < end && i < lines.length; i++) {
+      const code = lines[i].replace(/\/\*.*?(\*\/|$)|\/\/.*$/g, '');
+      if (!/^\s*\*/.test(lines[i]) && re.test(code)) return true;
+    }
+    return false;
+  };
+}
+
+/** Functions with a call the graph cannot follow: an indirect site (field, variable, dispatch macro) with no candidate. */
 function openFunctions(idx: KernelIndex, graph: CallGraph): Uint8Array {
   const open = new Uint8Array(graph.nodes.length);
   const sites = new Set(graph.edges.map((e) => `${e.from}:${e.line}:${e.col}`));
@@ -192,7 +229,9 @@ function openFunctions(idx: KernelIndex, graph: CallGraph): Uint8Array {
     for (const c of f.calls) {
       const id = ids[c.fn];
       if (id === undefined || open[id]) continue;
-      if (c.kind === 'direct' ? !graph.idsOf(c.name).length : !sites.has(`${id}:${c.line}:${c.col}`)) open[id] = 1;
+      // An indirect call the graph could not resolve may lead anywhere; a direct call out of the
+      // scope (kmalloc, spin_lock) is not counted: it would make nearly every function open.
+      if (c.kind !== 'direct' && c.kind !== 'other' && !sites.has(`${id}:${c.line}:${c.col}`)) open[id] = 1;
     }
     for (const m of f.macroCalls) {
       const id = ids[m.fn];
@@ -207,7 +246,7 @@ function addressTakenIds(idx: KernelIndex, graph: CallGraph): Set<number> {
   const out = new Set<number>();
   for (const f of idx.files.values()) {
     for (const a of f.addressTaken) {
-      if (a.param || a.ret) continue;
+      if (a.param || a.ret || a.ctx === 'return') continue;
       for (const id of graph.resolveName(a.name, f.path)) out.add(id);
     }
   }
@@ -244,7 +283,7 @@ export function format(r: TraceBenchResult): string {
     `  of non-drift pairs     ${pct(p.recallOfNonDrift)} (${p.drift} drift, ${p.gaps} resolution gaps)`,
     `path agreement           top-1 ${pct(r.agreement.top1)}, top-3 ${pct(r.agreement.top3)} over ${r.agreement.evaluated} traces' longest resolved runs` +
       (r.agreement.leftForBudget ? ` (${r.agreement.leftForBudget} left out: time budget)` : ''),
-    `address-taken, no caller ${r.addressTaken.withoutCaller} of ${r.addressTaken.functions} (${pct(r.addressTaken.share)})`,
+    `address-taken, no caller ${r.addressTaken.withoutCaller} of ${r.addressTaken.functions} (${pct(r.addressTaken.share)}; ${r.addressTaken.externalOnly} more called only from outside the scope)`,
     `candidates per resolved  mean ${r.candidates.mean.toFixed(2)}, median ${r.candidates.median} (${r.candidates.resolvedSites} of ${r.candidates.indirectSites} indirect sites)`,
     `seconds                  load ${r.seconds.load.toFixed(1)}, graph ${r.seconds.graph.toFixed(1)}, map ${r.seconds.map.toFixed(1)}, paths ${r.seconds.paths.toFixed(1)}`,
     '',

@@ -66,6 +66,9 @@ for (const version of KERNEL_VERSIONS) {
     test('7. generic defaults and copied ops structs: sock_def_readable, subflow_v4_conn_request', () => {
       assert.ok(g.idsOf('sock_def_readable').some((id) => g.in[id].length > 10), 'sk->sk_data_ready has sock_def_readable as a candidate at many sites');
       edge('tcp_rcv_state_process', 'subflow_v4_conn_request', 'field', /conn_request\(/);
+      // 6.12 loads these fields with READ_ONCE(x->f)(args).
+      edge('tcp_data_ready', 'sock_def_readable', 'field', /sk_data_ready\)?\(sk\)/);
+      edge('neigh_output', 'neigh_resolve_output', 'field', /output\)?\(n, skb\)/);
     });
 
     test('8. callbacks of invokers outside the indexed scope have an external caller', () => {

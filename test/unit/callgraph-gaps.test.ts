@@ -208,6 +208,10 @@ void udp_enqueue(struct sock *sk)
 {
 	sk->sk_data_ready(sk);
 }
+void tcp_data_ready(struct sock *sk)
+{
+	READ_ONCE(sk->sk_data_ready)(sk);
+}
 `,
   'net/mptcp/subflow.c': `
 static struct conn_ops subflow_specific;
@@ -281,6 +285,7 @@ describe('call graph: resolution gaps on small C', () => {
   });
   test('7. generic defaults and fields of a file-scope ops struct', () => {
     hasEdge('udp_enqueue', 'sock_def_readable', 'field');
+    hasEdge('tcp_data_ready', 'sock_def_readable', 'field');
     hasEdge('tcp_rcv_state_process', 'subflow_v4_conn_request', 'field');
   });
   test('8. callbacks of out-of-scope invokers get an external caller, not silence', () => {

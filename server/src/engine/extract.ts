@@ -50,6 +50,7 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
   const { tree, parsed, original, annotations, query, knowledge } = input;
   const sections = new Set(knowledge.sectionAnnotations);
   const storeMacros = new Set(knowledge.storeMacros);
+  const wrappers = new Set(knowledge.valueWrappers);
   /** Identifier starting at a captured node: read from the text, not from wasm. */
   const nameAt = (n: Node): string => {
     IDENT_AT.lastIndex = n.startIndex;
@@ -101,7 +102,10 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
       const r = c['call.receiver'];
       const name = nameAt(f);
       const op = operatorBefore(parsed, f.startIndex);
-      rawCalls.push({ at: r.startIndex, kind: 'field', name, line: row(r), col: col(r), argsAt: f.startIndex + name.length,
+      const wrapped = c['call.wrapped'];
+      // `READ_ONCE(sk->f)(args)`: the argument list follows the wrapper's closing parenthesis.
+      if (wrapped && !wrappers.has(nameAt(c['call.wrapper']))) continue;
+      rawCalls.push({ at: r.startIndex, kind: 'field', name, line: row(r), col: col(r), argsAt: wrapped ? wrapped.endIndex : f.startIndex + name.length,
         receiver: clip(parsed.slice(r.startIndex, op.index)), op: op.op });
     } else if (c['call.other']) {
       const o = c['call.other'];

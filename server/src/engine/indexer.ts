@@ -18,7 +18,7 @@ import { countOf, headerOf, lazyFacts } from './codec';
 import type { WorkerResult } from './index-worker';
 
 /** Bump when extract.ts output changes meaning; part of the cache fingerprint. */
-const EXTRACTOR_VERSION = 5;
+const EXTRACTOR_VERSION = 6;
 /** Below this many changed files, index in this thread rather than start workers. */
 const IN_PROCESS_LIMIT = 16;
 
@@ -330,6 +330,27 @@ export class KernelIndex {
     return value;
   }
 
+  /**
+   * True when the tree in scope is what the cache holds: the same files, each with the mtime and
+   * size recorded (a scan and a stat per file; nothing is read or parsed). An unsaved buffer
+   * (stored with mtime 0) never matches the disk.
+   */
+  matchesDisk(): boolean {
+    const scan = scanTree(this.root, this.scope);
+    if (scan.files.length !== this.cache.paths().length) return false;
+    for (const f of scan.files) {
+      const h = this.cache.header(f);
+      if (!h) return false;
+      try {
+        const st = fs.statSync(path.join(this.root, f));
+        if (st.mtimeMs !== h.mtimeMs || st.size !== h.size) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Fingerprint of the extractor the cached facts came from. */
   get engine(): string {
     return this.engineId ?? engineFingerprint(this.knowledge);
@@ -341,14 +362,14 @@ export class KernelIndex {
    * thread's `engine`, which a rebuilt dist/ on disk may no longer match). Undefined, with the
    * reasons logged, when there is no usable manifest or a shard fails its checksum.
    */
-  static openCached(dir: string, opts: Pick<OpenOptions, 'scope' | 'cacheRoot' | 'log'> & { engine?: string } = {}): KernelIndex | undefined {
+  static openCached(dir: string, opts: Pick<OpenOptions, 'scope' | 'cacheRoot' | 'log'> & { engine?: string; verifyShards?: boolean } = {}): KernelIndex | undefined {
     const root = checkKernelTree(dir);
     const knowledge = knowledgeFor(root);
     const scope = parseScope(opts.scope, knowledge.defaultScope);
     const store = new IndexStore(root, scope, opts.cacheRoot);
     const log = opts.log ?? (() => undefined);
     const engine = opts.engine ?? engineFingerprint(knowledge);
-    const { manifest, problems } = store.open(engine);
+    const { manifest, problems } = store.open(engine, { verifyShards: opts.verifyShards });
     for (const p of problems) log('warn', p);
     if (!manifest) log('warn', `no index manifest in ${store.dir}`);
     if (!manifest || problems.length) return undefined;

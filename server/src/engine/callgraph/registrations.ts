@@ -49,6 +49,22 @@ export function summariseRegistrations(g: CallGraph, files: FileFacts[], fileIds
   }
   const out: Registration[] = [];
   for (const f of files) {
+    // A dispatch macro that is an inline function (NF_HOOK) registers like a call: its okfn goes
+    // on to nf_hook -> nf_hook_state_init -> `p->okfn = okfn`.
+    for (const m of f.macroCalls) {
+      for (const helper of g.resolveName(m.macro, f.path)) {
+        const byParam = stores.get(helper);
+        if (!byParam) continue;
+        m.args.forEach((arg, pos) => {
+          const name = /^&?\s*([a-z_]\w*)$/.exec(arg.trim())?.[1];
+          if (!name) return;
+          for (const key of byParam.get(pos) ?? []) {
+            const [struct, field] = key.split('\0');
+            for (const fn of g.resolveName(name, f.path)) out.push({ fn, field, ...(struct ? { struct } : {}) });
+          }
+        });
+      }
+    }
     for (const a of f.addressTaken) {
       if (a.ctx !== 'arg' || a.param || !a.callee || a.argPos === undefined) continue;
       let fns: number[] | undefined;

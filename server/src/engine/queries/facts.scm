@@ -76,6 +76,12 @@
 ; The argument list starts right after the callee; extract.ts scans it from the text.
 (call_expression function: (identifier) @call.direct)
 (call_expression function: (field_expression argument: (_) @call.receiver field: (field_identifier) @call.field))
+; `READ_ONCE(sk->sk_data_ready)(sk)`, `READ_ONCE(n->output)(n, skb)`: a call through a field loaded
+; by a value wrapper (extract.ts checks the wrapper is one of kernel-knowledge's valueWrappers).
+(call_expression
+  function: (call_expression
+    function: (identifier) @call.wrapper
+    arguments: (argument_list . (field_expression argument: (_) @call.receiver field: (field_identifier) @call.field) .)) @call.wrapped)
 ; `(*fn)(...)`, `(ops->f)(...)` and other computed callees
 (call_expression function: (parenthesized_expression) @call.other arguments: (argument_list) @call.args)
 
