@@ -23,6 +23,8 @@ export interface Knowledge {
   queuedHandoffs: Record<string, string>;
   /** Registration call -> the out-of-scope code that invokes its callbacks. */
   externalInvokers: Record<string, string>;
+  /** Functions of special-purpose receive paths, ranked after the common path on a tie. */
+  specialPaths: RegExp;
   /** Which calls and macros bump a counter (see `counters` in kernel-knowledge.json). */
   counters: CounterKnowledge;
 }
@@ -58,6 +60,7 @@ export function baseKnowledge(): Knowledge {
     maxFileBytes: raw.maxFileBytes,
     queuedHandoffs: withoutComment(raw.queuedHandoffs),
     externalInvokers: withoutComment(raw.externalInvokers),
+    specialPaths: new RegExp(raw.specialPaths.pattern),
     counters: {
       calls: new RegExp(raw.counters.calls),
       fieldMacros: { ...raw.counters.fieldMacros },

@@ -20,13 +20,14 @@ import { atomicWrite, checksum } from '../store';
 import type { FileFacts } from '../types';
 import { CallGraph, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
 import { fieldTypes } from './types-of';
+import rawKnowledge from '../data/kernel-knowledge.json';
 import type { Edge, EdgeKind, FnNode, ResolutionStats } from './types';
 
 /**
  * Bump when what the graph resolves changes (graph.ts, registrations.ts, types-of.ts,
  * paths that feed edges) or the layout below changes: every persisted graph is rebuilt.
  */
-export const GRAPH_FORMAT_VERSION = 4;
+export const GRAPH_FORMAT_VERSION = 5;
 export const GRAPH_FILE = 'graph.bin';
 
 const MAGIC = Buffer.from('NETPATHG', 'latin1');
@@ -68,8 +69,11 @@ interface Header {
 
 /** Fingerprint a graph file must carry to serve an index in this state. */
 export function graphKey(indexFingerprint: string): string {
-  return crypto.createHash('sha1').update(`graph ${GRAPH_FORMAT_VERSION}\0${indexFingerprint}`).digest('hex');
+  // The kernel knowledge the graph reads (queued handoffs, external invokers, dispatch macros)
+  // is part of the key: editing it rebuilds the graph without a format bump.
+  return crypto.createHash('sha1').update(`graph ${GRAPH_FORMAT_VERSION}\0${indexFingerprint}\0${KNOWLEDGE}`).digest('hex');
 }
+const KNOWLEDGE = crypto.createHash('sha1').update(JSON.stringify(rawKnowledge)).digest('hex');
 
 export function graphPath(cacheDir: string): string {
   return path.join(cacheDir, GRAPH_FILE);

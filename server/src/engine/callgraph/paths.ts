@@ -24,6 +24,7 @@
 // guided by the exact cheapest base cost to a target (penalties only add, so it is a lower bound).
 import type { CallGraph } from './graph';
 import type { Edge } from './types';
+import { baseKnowledge } from '../knowledge';
 
 /** Node packet flags (FnNode.pkt): takes an skb (or a list of them) as a parameter; has an skb local. */
 export const PKT_PARAM = 1;
@@ -34,6 +35,8 @@ const NOT_HANDED_ON = 1;
 /** Nearly a ban: taken only when the graph has no other way (a real tunnel path would be cheaper). */
 const FAMILY_SWITCH = 20;
 const IPV6_TIE_BREAK = 0.25;
+/** AF_XDP zero-copy, busy polling, netpoll (`specialPaths` in kernel-knowledge.json): after the common path on a tie. */
+const SPECIAL_TIE_BREAK = 0.25;
 /**
  * A* expansions per search. A first search finds its chain within a few thousand; a Yen spur
  * whose bans cut every way to the target would otherwise explore all it can reach (most of
@@ -82,15 +85,29 @@ export function baseCost(e: Edge): number {
   return 1 + Math.log2(e.candidates);
 }
 
-const adjacencies = new WeakMap<CallGraph, { out: Pair[][]; inn: Pair[][]; fam: Uint8Array }>();
+/**
+ * Per caller, its cheapest edge to each callee (first call site on a tie), and the reverse,
+ * computed for a node when a search first reaches it: a query touches a few thousand of the
+ * graph's nodes, and building all of it cost more than the search (measured: 0.35 s of 0.4 s).
+ */
+class Adjacency {
+  private readonly outs: Array<Pair[] | undefined>;
+  private readonly ins: Array<Pair[] | undefined>;
+  /** Protocol family of each node (familyOf), and 1 for functions of special-purpose paths. */
+  readonly fam: Uint8Array;
+  readonly special: Uint8Array;
 
-/** Per caller, its cheapest edge to each callee (first call site on a tie); cached per graph. */
-function adjacency(g: CallGraph) {
-  let a = adjacencies.get(g);
-  if (a) return a;
-  const out: Pair[][] = new Array(g.nodes.length);
-  const inn: Pair[][] = Array.from({ length: g.nodes.length }, () => []);
-  for (let n = 0; n < g.nodes.length; n++) {
+  constructor(private readonly g: CallGraph) {
+    this.outs = new Array(g.nodes.length);
+    this.ins = new Array(g.nodes.length);
+    this.fam = Uint8Array.from(g.nodes, (n) => familyOf(n.file));
+    this.special = Uint8Array.from(g.nodes, (n) => (SPECIAL.test(n.name) ? 1 : 0));
+  }
+
+  out(n: number): Pair[] {
+    let list = this.outs[n];
+    if (list) return list;
+    const g = this.g;
     const best = new Map<number, Pair>();
     for (const e of g.out[n]) {
       const edge = g.edges[e];
@@ -108,18 +125,39 @@ function adjacency(g: CallGraph) {
         }
       }
     }
-    out[n] = [...best.values()];
-    for (const p of out[n]) inn[p.to].push({ to: n, edge: p.edge, base: p.base });
+    this.outs[n] = list = [...best.values()];
+    return list;
   }
-  const fam = Uint8Array.from(g.nodes, (n) => familyOf(n.file));
-  a = { out, inn, fam };
-  adjacencies.set(g, a);
+
+  /** Callers of n, each with its cheapest edge to n (`to` is the caller here). */
+  inn(n: number): Pair[] {
+    let list = this.ins[n];
+    if (list) return list;
+    const g = this.g;
+    const best = new Map<number, Pair>();
+    for (const e of g.in[n]) {
+      const edge = g.edges[e];
+      const base = baseCost(edge);
+      const cur = best.get(edge.from);
+      if (!cur || base < cur.base) best.set(edge.from, { to: edge.from, edge: e, base });
+    }
+    this.ins[n] = list = [...best.values()];
+    return list;
+  }
+}
+
+const SPECIAL = baseKnowledge().specialPaths;
+const adjacencies = new WeakMap<CallGraph, Adjacency>();
+
+function adjacency(g: CallGraph): Adjacency {
+  let a = adjacencies.get(g);
+  if (!a) adjacencies.set(g, (a = new Adjacency(g)));
   return a;
 }
 
 /** Cheapest base cost from every node to any target (Infinity where none is reachable). */
 function distancesTo(g: CallGraph, targets: Set<number>, allowed: (p: Pair) => boolean): Float64Array {
-  const { inn } = adjacency(g);
+  const adj = adjacency(g);
   const dist = new Float64Array(g.nodes.length).fill(Infinity);
   const heap = new Heap();
   for (const t of targets) {
@@ -130,7 +168,7 @@ function distancesTo(g: CallGraph, targets: Set<number>, allowed: (p: Pair) => b
     const [n, d] = heap.pop();
     if (d > dist[n]) continue;
     const enterN = minPenalty(g.nodes[n].pkt ?? 0);
-    for (const p of inn[n]) {
+    for (const p of adj.inn(n)) {
       if (!allowed(p)) continue;
       const nd = d + p.base + enterN;
       if (nd < dist[p.to]) {
@@ -166,6 +204,7 @@ function hopCost(search: Search, fam: Uint8Array, s: State, p: Pair): { cost: nu
   const pkt = g.nodes[p.to].pkt ?? 0;
   if (!s.carrying && !isOrigin(pkt)) cost += NO_PACKET_YET;
   else if (s.carrying && !(pkt & PKT_PARAM)) cost += NOT_HANDED_ON;
+  if (adjacency(g).special[p.to]) cost += SPECIAL_TIE_BREAK;
   const e = g.edges[p.edge];
   if (e.kind === 'direct') return { cost };
   const cf = fam[p.to];
@@ -227,7 +266,8 @@ function inContext(g: CallGraph, entry: Pair | undefined, p: Pair): boolean {
 /** A* from one start state; returns the edge ids and hop costs of the best chain to a target. */
 function astar(search: Search, start: number, state: State, bannedNodes: Set<number>, bannedPairs: Set<number>, entry?: Pair): { edges: number[]; costs: number[]; why: Array<string | undefined> } | undefined {
   const { g, targets, h, allowed, best, prevKey, prevPair, prevCost, touched } = search;
-  const { out, fam } = adjacency(g);
+  const adjacent = adjacency(g);
+  const fam = adjacent.fam;
   for (const k of touched) {
     best[k] = Infinity;
     prevKey[k] = -1;
@@ -254,7 +294,7 @@ function astar(search: Search, start: number, state: State, bannedNodes: Set<num
       const costs: number[] = [];
       const why: Array<string | undefined> = [];
       for (const c of chain) {
-        const p = out[prevKey[c] >> 3][prevPair[c]];
+        const p = adjacent.out(prevKey[c] >> 3)[prevPair[c]];
         const from = prevKey[c];
         edges.push(p.edge);
         costs.push(prevCost[c]);
@@ -263,8 +303,8 @@ function astar(search: Search, start: number, state: State, bannedNodes: Set<num
       return { edges, costs, why };
     }
     const s: State = { carrying: (k & 4) !== 0, family: (k & 3) as Family };
-    const came = k === k0 ? entry : out[prevKey[k] >> 3][prevPair[k]];
-    const adj = out[n];
+    const came = k === k0 ? entry : adjacent.out(prevKey[k] >> 3)[prevPair[k]];
+    const adj = adjacent.out(n);
     for (let j = 0; j < adj.length; j++) {
       const p = adj[j];
       if (h[p.to] === Infinity || bannedNodes.has(p.to) || !allowed(p) || (bannedPairs.size && bannedPairs.has(pairKey(n, p.to))) || !inContext(g, came, p)) continue;
@@ -360,7 +400,7 @@ export function rankedPaths(g: CallGraph, sources: number[], targets: Set<number
 /** The adjacency pair an edge id belongs to. */
 function pairOf(g: CallGraph, edge: number): Pair | undefined {
   const e = g.edges[edge];
-  return adjacency(g).out[e.from].find((p) => p.to === e.to);
+  return adjacency(g).out(e.from).find((p) => p.to === e.to);
 }
 
 /** Binary min-heap of (id, priority). */
