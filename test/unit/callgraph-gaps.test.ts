@@ -329,8 +329,9 @@ void receive_list(struct list_head *head) { struct sk_buff *skb = 0; dst_input(s
       'include/net/dst.h': 'static inline int dst_input(struct sk_buff *skb) { struct dst_entry *d = 0; return d->input(skb); }\n',
       'net/ipv4/ip.c': 'int ip_local_deliver(struct sk_buff *skb) { return udp_rcv(skb); }\nint udp_rcv(struct sk_buff *skb) { return 0; }\nvoid rt4(struct dst_entry *d) { d->input = ip_local_deliver; }\nint ip_rcv(struct sk_buff *skb) { return dst_input(skb); }\n',
       'net/ipv6/ip6.c': 'int ip6_input(struct sk_buff *skb) { return 0; }\nvoid rt6(struct dst_entry *d) { d->input = ip6_input; }\nint ipv6_rcv(struct sk_buff *skb) { return dst_input(skb); }\n',
-      // Two callers hand different callbacks to one helper: a chain through the helper keeps its caller's.
-      'net/core/hook.c': 'int run_hook(struct sk_buff *skb, int (*okfn)(struct sk_buff *)) { return okfn(skb); }\nint fin_a(struct sk_buff *skb) { return udp_rcv(skb); }\nint fin_b(struct sk_buff *skb) { return 0; }\nint entry_a(struct sk_buff *skb) { return run_hook(skb, fin_a); }\nint entry_b(struct sk_buff *skb) { return run_hook(skb, fin_b); }\n',
+      // Two callers hand different callbacks to one helper (defined twice, as NF_HOOK and its stub
+      // are): a chain through the helper keeps its caller's.
+      'net/core/hook.c': '#ifdef CONFIG_HOOKS\nint run_hook(struct sk_buff *skb, int (*okfn)(struct sk_buff *)) { return okfn(skb); }\n#else\nint run_hook(struct sk_buff *skb, int (*okfn)(struct sk_buff *)) { return okfn(skb); }\n#endif\nint fin_a(struct sk_buff *skb) { return udp_rcv(skb); }\nint fin_b(struct sk_buff *skb) { return 0; }\nint entry_a(struct sk_buff *skb) { return run_hook(skb, fin_a); }\nint entry_b(struct sk_buff *skb) { return run_hook(skb, fin_b); }\n',
     });
     cache = fs.mkdtempSync(path.join(os.tmpdir(), 'netpath-rank-'));
     const idx = await KernelIndex.open(root, { cacheRoot: cache, scope: 'net,drivers,include' });

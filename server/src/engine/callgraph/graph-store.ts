@@ -27,7 +27,7 @@ import type { Edge, EdgeKind, FnNode, ResolutionStats } from './types';
  * Bump when what the graph resolves changes (graph.ts, registrations.ts, types-of.ts,
  * paths that feed edges) or the layout below changes: every persisted graph is rebuilt.
  */
-export const GRAPH_FORMAT_VERSION = 5;
+export const GRAPH_FORMAT_VERSION = 6;
 export const GRAPH_FILE = 'graph.bin';
 
 const MAGIC = Buffer.from('NETPATHG', 'latin1');

@@ -332,9 +332,14 @@ export class CallGraph {
         if (e.line < line || (e.line === line && e.col <= col)) if (best < 0 || e.line > this.edges[best].line || (e.line === this.edges[best].line && e.col > this.edges[best].col)) best = i;
       }
       if (best < 0) return;
-      let list = this.edgeArgs.get(best);
-      if (!list) this.edgeArgs.set(best, (list = []));
-      for (const fn of fns) list.push([pos, fn]);
+      // A name with several definitions (NF_HOOK and its !CONFIG_NETFILTER stub) has an edge to
+      // each from the same call site: each gets the arguments.
+      for (const i of edges) {
+        if (this.edges[i].line !== this.edges[best].line || this.edges[i].col !== this.edges[best].col) continue;
+        let list = this.edgeArgs.get(i);
+        if (!list) this.edgeArgs.set(i, (list = []));
+        for (const fn of fns) list.push([pos, fn]);
+      }
     };
     for (const f of files) {
       const ids = this.fileIds.get(f.path)!;
