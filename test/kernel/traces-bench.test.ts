@@ -19,7 +19,8 @@ for (const version of KERNEL_VERSIONS) {
       assert.ok(r.traces >= 60, `${r.traces} traces`);
       assert.ok(r.pairs.evaluated > 800, `pairs in the index: ${r.pairs.evaluated}`);
       assert.equal(r.pairs.evaluated, r.pairs.reached + r.pairs.drift + r.pairs.gaps, 'every evaluated pair is reached, drift or a gap');
-      assert.equal(r.misses.length, r.pairs.drift + r.pairs.gaps);
+      // Misses also list pairs with a frame outside the index; the in-index ones are drift or gaps.
+      assert.equal(r.misses.filter((m) => m.class !== 'drift: not in the index').length, r.pairs.drift + r.pairs.gaps);
       for (const m of r.misses) assert.match(m.class, /^(drift: |resolution gap$)/);
       assert.ok(r.pairs.recallOfNonDrift >= 0.98, `pair recall of non-drift pairs ${(r.pairs.recallOfNonDrift * 100).toFixed(1)} %; gaps: ${r.misses.filter((m) => m.class === 'resolution gap').map((m) => `${m.caller} -> ${m.callee}`).join(', ')}`);
       assert.equal(r.agreement.evaluated + r.agreement.leftForBudget, r.agreement.segments);
