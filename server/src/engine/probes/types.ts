@@ -40,6 +40,14 @@ export interface DropSiteInput {
   counters?: string[];
   /** Calls followed from the site to its counters, e.g. ["tap->count_rx_dropped", "macvtap_count_rx_dropped"]. */
   through?: string[];
+  /** goto: the guarding condition, the line it starts on and the first line of the goto's branch. */
+  condition?: string;
+  conditionLine?: number;
+  branchLine?: number;
+  /** goto: the variable carrying the reason to the label (`drop_reason`). */
+  reasonVariable?: string;
+  /** goto: code before the label also runs into it, so the label sees more than its gotos. */
+  labelFallsInto?: boolean;
 }
 
 /** One call of a receive path (the call graph's Hop). */
