@@ -11,7 +11,7 @@ import { CounterSitesRequest, type CounterSitesResult } from '../../shared/proto
 import { readLocalSnapshot } from '../../server/src/counters/local-feed';
 import { CounterModel } from '../../server/src/counters/model';
 import { sitesName } from '../../server/src/counters/site-names';
-import { KERNEL_VERSIONS, kernelTree, tempCache } from '../helpers/kernels';
+import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 
 // Narrow, so that a cold index stays short on a busy machine: net/ipv4 and net/ipv6 hold udp.c and
@@ -32,14 +32,14 @@ for (const version of KERNEL_VERSIONS) {
 
     before(async () => {
       root = kernelTree(version);
-      cache = tempCache(`counters-sites-${version}`);
+      cache = sharedCache();
       lsp = await LspServer.start(root, { scope: SCOPE, cacheDirectory: cache });
       await lsp.ready();
     });
 
     after(async () => {
       await lsp.stop();
-      fs.rmSync(cache, { recursive: true, force: true });
+      // The shared cache stays for the next test file.
     });
 
     test('snmp.Udp.RcvbufErrors of the live host lists the UDP_MIB_RCVBUFERRORS increments in udp.c', async () => {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { CounterMapRequest, DropSitesRequest, SHOW_DROP_SITES_COMMAND } from '../../shared/protocol';
-import { KERNEL_VERSIONS, kernelTree, tempCache } from '../helpers/kernels';
+import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 
 // drivers/net for tap.c and macvtap.c; include for the drop reasons and struct types;
@@ -33,7 +33,7 @@ for (const version of KERNEL_VERSIONS) {
     const uriOf = (rel: string) => pathToFileURL(path.join(root, rel)).toString();
     before(async () => {
       root = kernelTree(version);
-      cache = tempCache(`drops-lsp-${version}`);
+      cache = sharedCache();
       lsp = await LspServer.start(root, { scope: SCOPE, cacheDirectory: cache });
       await lsp.ready();
       await lsp.connection.sendNotification('textDocument/didOpen', {
@@ -42,7 +42,7 @@ for (const version of KERNEL_VERSIONS) {
     });
     after(async () => {
       const code = await lsp.stop();
-      fs.rmSync(cache, { recursive: true, force: true });
+      // The shared cache stays for the next test file.
       assert.equal(code, 0, `server exit code; stderr: ${lsp.stderr.join('')}`);
     });
 

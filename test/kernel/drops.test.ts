@@ -1,12 +1,12 @@
 // Drop sites and the counter map on the real Debian 6.1 and 6.12 trees: the acceptance points
 // of the drop-sites issue, through the CLI (`netpath drops`, `netpath counter-sites`) and the
 // engine, plus golden files of whole files' sites. Expected lines come from each tree's text.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KERNEL_VERSIONS, kernelTree, tempCache } from '../helpers/kernels';
+import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { checkGolden } from '../helpers/golden';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
@@ -48,11 +48,11 @@ for (const version of KERNEL_VERSIONS) {
     let engine: DropEngine;
     before(async () => {
       root = kernelTree(version);
-      cache = tempCache(`drops-${version}`);
+      cache = sharedCache();
       const index = await KernelIndex.open(root, { cacheRoot: cache });
       engine = new DropEngine(index, CallGraph.build(index.files, index.knowledge));
     });
-    after(() => fs.rmSync(cache, { recursive: true, force: true }));
+    // The shared cache (helpers/kernels.ts sharedCache) stays for the next test file.
 
     test('tap_handle_frame: four goto-drop sites to drop:, counted through tap->count_rx_dropped; the GSO loop free', () => {
       const r = netpath(['drops', 'tap_handle_frame', '--kernel', root, '--cache', cache, '--json']);

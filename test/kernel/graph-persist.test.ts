@@ -49,9 +49,9 @@ for (const version of KERNEL_VERSIONS) {
 
       const idx = await KernelIndex.open(root, { scope: SCOPE, cacheRoot: cache });
       const fresh = CallGraph.build(idx.files, idx.knowledge);
-      const expected = fresh.paths('ixgbe_poll', '__udp_queue_rcv_skb', 3);
-      assert.ok(expected.length > 0 && expected[0].some((h) => h.callee === 'udp_rcv'), JSON.stringify(expected[0]));
-      assert.deepEqual(JSON.parse(warm.stdout), { from: 'ixgbe_poll', to: '__udp_queue_rcv_skb', paths: expected.map((hops) => ({ hops })) });
+      const expected = fresh.rankedPaths('ixgbe_poll', '__udp_queue_rcv_skb', 3);
+      assert.ok(expected.length > 0 && expected[0].hops.some((h) => h.callee === 'udp_rcv'), JSON.stringify(expected[0]));
+      assert.deepEqual(JSON.parse(warm.stdout), { from: 'ixgbe_poll', to: '__udp_queue_rcv_skb', paths: expected });
       const into = fresh.idsOf('ip_rcv').flatMap((id) => fresh.in[id].map((e) => fresh.hop(fresh.edges[e])));
       into.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
       assert.deepEqual(JSON.parse(callers.stdout), { function: 'ip_rcv', callers: into });

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { GenerateProbeRequest, PROBE_COMMANDS, SOCKET_ENQUEUE_FUNCTIONS, type GenerateProbeParams, type GenerateProbeResult } from '../../shared/protocol';
-import { KERNEL_VERSIONS, kernelTree, tempCache } from '../helpers/kernels';
+import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 
 const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4'];
@@ -32,13 +32,13 @@ for (const version of KERNEL_VERSIONS) {
 
     before(async () => {
       root = kernelTree(version);
-      cache = tempCache(`probes-lsp-${version}`);
+      cache = sharedCache();
       lsp = await LspServer.start(root, { scope: SCOPE, cacheDirectory: cache });
       await lsp.ready();
     });
     after(async () => {
       const code = await lsp.stop();
-      fs.rmSync(cache, { recursive: true, force: true });
+      // The shared cache stays for the next test file.
       assert.equal(code, 0, `server exit code; stderr: ${lsp.stderr.join('')}`);
     });
 

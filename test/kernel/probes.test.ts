@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KERNEL_VERSIONS, kernelTree, tempCache, type KernelVersion } from '../helpers/kernels';
+import { KERNEL_VERSIONS, kernelTree, sharedCache, type KernelVersion } from '../helpers/kernels';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
 import { kernelVersion } from '../../server/src/engine/kernel-tree';
@@ -146,7 +146,7 @@ for (const version of KERNEL_VERSIONS) {
     before(async () => {
       requireStap();
       root = kernelTree(version);
-      cache = tempCache(`probes-${version}`);
+      cache = sharedCache();
       stub = stapStub(version);
       idx = await KernelIndex.open(root, { scope: SCOPE, cacheRoot: cache });
       release = kernelVersion(root) ?? '';
@@ -154,7 +154,7 @@ for (const version of KERNEL_VERSIONS) {
       src = { files: idx.files, kbuild: idx.kbuild, version: release, graph: graphOf, dropSites: (fn) => new DropEngine(idx, graphOf()).sites(fn.name) };
     });
     after(() => {
-      fs.rmSync(cache, { recursive: true, force: true });
+      // The shared cache stays for the next test file.
       fs.rmSync(stub, { recursive: true, force: true });
     });
 

@@ -5,9 +5,8 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { KERNEL_VERSIONS, kernelTree } from '../helpers/kernels';
+import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
 import { parseTrace } from '../../server/src/engine/traces/parse-trace';
@@ -15,8 +14,8 @@ import { mapStack, type MappedStack } from '../../server/src/engine/traces/map-t
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'traces', '024-syz-symbolized-kasan-e1000-early-demux.txt');
-// The shared warm cache, as the CLI uses it: these tests read the index, they do not test indexing.
-const CACHE = process.env.NETPATH_CACHE || path.join(os.homedir(), '.cache', 'netpath');
+// The kernel tests' shared index cache: these tests read the index, they do not test indexing.
+const CACHE = sharedCache();
 
 /** 1-based line of the last line matching `re` (a definition comes after its prototype). */
 function lastLineOf(root: string, rel: string, re: RegExp): number {

@@ -7,6 +7,7 @@ import { ProgressBar } from './progress';
 import { findDefinitions, findReferences } from '../engine/symbols';
 import type { CallGraph } from '../engine/callgraph/graph';
 import { AnalysisHost, type Analysis, type GraphInfo } from '../engine/analysis/snapshot';
+import { graphKey, loadGraphFile } from '../engine/callgraph/graph-store';
 import type { ResolutionStats } from '../engine/callgraph/types';
 import { runCounterSites, runDrops } from './drops';
 import { runTrace } from './trace';
@@ -217,6 +218,27 @@ function analysisOf(idx: KernelIndex, args: ParsedArgs, opts: { rebuild?: boolea
   return host.analysis()!;
 }
 
+/**
+ * The call graph alone (path, callers, callees): when the tree in scope is what the cache holds
+ * (a scan and a stat per file) and the saved graph was built from that state, it is loaded without
+ * reading or checking a single shard of facts. Otherwise the index is opened (and brought up to
+ * date) as for any query, and the graph loaded or built and saved.
+ */
+async function loadGraphOnly(args: ParsedArgs): Promise<CallGraph> {
+  const verbose = args.flags.has('verbose');
+  const quick = KernelIndex.openCached(path.resolve(args.options.get('kernel') ?? '.'), { scope: args.options.get('scope'), cacheRoot: args.options.get('cache'), verifyShards: false });
+  const state = quick?.matchesDisk() ? quick.stateFingerprint() : undefined;
+  if (quick && state) {
+    const r = loadGraphFile(quick.cacheDir, graphKey(state), quick.files);
+    if ('graph' in r) {
+      if (verbose) process.stderr.write(`netpath: info: call graph loaded: ${r.graph.nodes.length} functions, ${r.graph.edges.length} calls in ${r.seconds.toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB (index unchanged on disk; no facts read)\n`);
+      return r.graph;
+    }
+    if (verbose) process.stderr.write(`netpath: info: call graph: ${r.problem}\n`);
+  }
+  return (await loadGraph(args)).graph;
+}
+
 async function loadGraph(args: ParsedArgs): Promise<{ idx: KernelIndex; graph: CallGraph; analysis: Analysis }> {
   const idx = await openIndex(args.options.get('kernel') ?? '.', args, 'loading index');
   const analysis = analysisOf(idx, args);
@@ -224,7 +246,7 @@ async function loadGraph(args: ParsedArgs): Promise<{ idx: KernelIndex; graph: C
 }
 
 async function runCalls(cmd: 'callers' | 'callees', name: string, args: ParsedArgs): Promise<number> {
-  const { graph } = await loadGraph(args);
+  const graph = await loadGraphOnly(args);
   const ids = graph.idsOf(name);
   if (!ids.length) {
     process.stderr.write(`netpath: no function "${name}" in the index\n`);
@@ -299,7 +321,7 @@ async function runProbe(rest: string[], args: ParsedArgs): Promise<number> {
 async function runPath(from: string, to: string, args: ParsedArgs): Promise<number> {
   const max = args.options.has('max') ? Number(args.options.get('max')) : 3;
   if (!Number.isInteger(max) || max < 1) throw new UsageError('--max must be a positive integer');
-  const { graph } = await loadGraph(args);
+  const graph = await loadGraphOnly(args);
   for (const n of [from, to]) {
     if (!graph.idsOf(n).length) {
       process.stderr.write(`netpath: no function "${n}" in the index\n`);

@@ -66,8 +66,12 @@ export class IndexStore {
     this.dir = path.join(cacheRoot, 'index', key);
   }
 
-  /** Read and check the manifest and the shard checksums; drop the files of bad shards. */
-  open(engine: string): OpenResult {
+  /**
+   * Read and check the manifest and the shard checksums; drop the files of bad shards.
+   * `verifyShards: false` trusts the manifest's record of them (readShard still checks each
+   * shard it reads): for readers that may need no shard at all, like the persisted call graph.
+   */
+  open(engine: string, opts: { verifyShards?: boolean } = {}): OpenResult {
     const problems: string[] = [];
     let manifest: Manifest;
     try {
@@ -88,6 +92,7 @@ export class IndexStore {
     }
     const bad = new Set<string>();
     for (const [shard, meta] of Object.entries(manifest.shards)) {
+      if (opts.verifyShards === false) break;
       try {
         if (checksum(fs.readFileSync(this.shardPath(shard))) !== meta.checksum) throw new Error('checksum mismatch');
       } catch (e) {

@@ -20,8 +20,6 @@ export interface LoadedDrops {
   onReceivePath(): Promise<Set<string>>;
 }
 
-export { receivePathFunctions } from '../engine/analysis/snapshot';
-
 const perSession = new WeakMap<IndexSession, DropEngines>();
 
 export class DropEngines {

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SOCKET_ENQUEUE_FUNCTIONS } from '../../../../shared/protocol';
 import { CallGraph } from '../callgraph/graph';
-import { encodeGraph, graphKey, loadGraphFile, restoreGraph, saveGraphFile } from '../callgraph/graph-store';
+import { encodeGraph, GraphFileError, graphKey, loadGraphFile, restoreGraph, saveGraphFile, type LoadOutcome } from '../callgraph/graph-store';
 import { DropEngine } from '../drops/engine';
 import type { IndexView, KernelIndex, LogLevel } from '../indexer';
 import type { FromGraphWorker, GraphWorkerInit } from './graph-worker';
@@ -144,16 +144,18 @@ export class Analysis {
 
   /** The drop-site engine of this version (its counter map and per-file results are shared). */
   drops(): Promise<DropEngine> {
-    this.dropsP ??= this.graph().then((g) => new DropEngine(this.view, g));
-    this.dropsP.catch(() => (this.dropsP = undefined));
-    return this.dropsP;
+    return (this.dropsP ??= this.once(this.graph().then((g) => new DropEngine(this.view, g)), () => (this.dropsP = undefined)));
   }
 
   /** "file|function" of the functions on a chain from a NAPI poll function to a socket-enqueue function. */
   receivePathFunctions(): Promise<Set<string>> {
-    this.receiveP ??= this.graph().then((g) => receivePathFunctions(g, this.view.knowledge.napiPoll));
-    this.receiveP.catch(() => (this.receiveP = undefined));
-    return this.receiveP;
+    return (this.receiveP ??= this.once(this.graph().then((g) => receivePathFunctions(g, this.view.knowledge.napiPoll)), () => (this.receiveP = undefined)));
+  }
+
+  /** `p`, forgotten (by `forget`) if it fails, so the next reader tries again. */
+  private once<T>(p: Promise<T>, forget: () => void): Promise<T> {
+    p.catch(forget);
+    return p;
   }
 
   private async obtainGraph(): Promise<CallGraph> {
@@ -187,9 +189,17 @@ export class Analysis {
           }
           if (out.key === this.graphKey) {
             if (out.note) this.host.log('warn', out.note);
-            const graph = out.bytes ? restoreGraph(out.bytes, this.graphKey, this.view.files) : undefined;
-            const again = graph ? { graph } : loadGraphFile(this.view.cacheDir, this.graphKey, this.view.files);
-            if ('graph' in again) return this.done(again.graph, { source: 'built', seconds: elapsed(), bytes: out.bytes?.length, problem });
+            let again: LoadOutcome;
+            try {
+              again = out.bytes ? { graph: restoreGraph(out.bytes, this.graphKey, this.view.files), seconds: 0, bytes: out.bytes.length } : loadGraphFile(this.view.cacheDir, this.graphKey, this.view.files);
+            } catch (e) {
+              // A worker script of another version (dist/ replaced while the server runs).
+              if (!(e instanceof GraphFileError)) throw e;
+              again = { problem: e.message };
+            }
+            if ('graph' in again) return this.done(again.graph, { source: 'built', seconds: elapsed(), bytes: again.bytes, problem });
+            this.host.log('warn', `call graph: the worker's graph was not usable: ${again.problem}`);
+            break;
           }
           // The disk moved on: this version is superseded, or another process changed the cache.
           if (!this.host.isCurrent(this)) throw new StaleAnalysisError(this.revision);

@@ -1,9 +1,10 @@
 // The call graph on disk: one binary file in the index's cache folder (graph.bin), so a warm
 // `netpath path` or language server loads the resolved graph instead of building it again.
 //
-// It holds what queries read: nodes, edges, flows (field -> functions flowing into it) and the
-// resolution statistics, as little-endian typed-array columns with every string interned
-// once. What typeOf needs (locals, signatures, struct field types) is not stored: it comes
+// It holds what queries read: nodes, edges and flows (field -> functions flowing into it) as
+// little-endian typed-array columns with every string interned once, then as JSON the small
+// maps paths read (external callers, functions passed per edge), any node or edge property the
+// columns do not hold, and the resolution statistics. What typeOf needs (locals, signatures, struct field types) is not stored: it comes
 // from the index's facts on the first typeOf call (CallGraph.restore).
 //
 // The file is keyed by a fingerprint of the index state it was built from (the extractor,
@@ -25,7 +26,7 @@ import type { Edge, EdgeKind, FnNode, ResolutionStats } from './types';
  * Bump when what the graph resolves changes (graph.ts, registrations.ts, types-of.ts,
  * paths that feed edges) or the layout below changes: every persisted graph is rebuilt.
  */
-export const GRAPH_FORMAT_VERSION = 2;
+export const GRAPH_FORMAT_VERSION = 4;
 export const GRAPH_FILE = 'graph.bin';
 
 const MAGIC = Buffer.from('NETPATHG', 'latin1');
@@ -33,8 +34,17 @@ const NONE = 0xffffffff;
 const NODE_COLS = 8; // name, file, line, index, flags, paramsStart, paramsCount, pkt (0: absent)
 const EDGE_COLS = 6; // from, to, file, line, col, candidates (NONE: absent)
 const FLOW_COLS = 4; // field, fn, struct (NONE: absent), via
+/** Maps keyed by node or edge id, stored as JSON after the columns (small next to them). */
+const MAPS = ['external', 'edgeArgs'] as const;
+/**
+ * Node and edge properties the columns hold. Any other property a build sets (a field added to
+ * FnNode or Edge) is kept too, per record, in the JSON after the columns: sparse fields cost
+ * little there, and nothing a build produces is lost on a round trip.
+ */
+const NODE_CORE = new Set(['id', 'name', 'file', 'line', 'index', 'isStatic', 'params', 'pkt']);
+const EDGE_CORE = new Set(['from', 'to', 'file', 'line', 'col', 'kind', 'candidates']);
 /** Recorded in the header and checked, so a column change that forgot the version bump is still refused. */
-const LAYOUT = `nodes ${NODE_COLS}, edges ${EDGE_COLS}, flows ${FLOW_COLS}`;
+const LAYOUT = `nodes ${NODE_COLS}, edges ${EDGE_COLS}, flows ${FLOW_COLS}, maps ${MAPS.join(' ')}`;
 
 /** What the header records (JSON after the magic, format version and header length). */
 interface Header {
@@ -50,7 +60,7 @@ interface Header {
   flows: number;
   params: number;
   stringBytes: number;
-  /** Small maps as JSON after the columns (external callers). */
+  /** The MAPS and the per-record extra properties, as JSON after the columns. */
   extraBytes: number;
   stats: ResolutionStats;
   buildSeconds?: number;
@@ -74,7 +84,11 @@ export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: n
   };
   const nodes = new Uint32Array(g.nodes.length * NODE_COLS);
   const params: number[] = [];
+  const nodeExtras: Array<[number, Record<string, unknown>]> = [];
+  const edgeExtras: Array<[number, Record<string, unknown>]> = [];
   g.nodes.forEach((n, i) => {
+    const x = extraProps(n, NODE_CORE);
+    if (x) nodeExtras.push([i, x]);
     const o = i * NODE_COLS;
     nodes[o] = id(n.name);
     nodes[o + 1] = id(n.file);
@@ -97,6 +111,8 @@ export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: n
   const edges = new Uint32Array(g.edges.length * EDGE_COLS);
   const kinds = new Uint8Array(g.edges.length);
   g.edges.forEach((e, i) => {
+    const x = extraProps(e, EDGE_CORE);
+    if (x) edgeExtras.push([i, x]);
     const o = i * EDGE_COLS;
     edges[o] = e.from;
     edges[o + 1] = e.to;
@@ -111,7 +127,7 @@ export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: n
     for (const f of list) flowRows.push(id(field), f.fn, f.struct === undefined ? NONE : id(f.struct), small(viaIds, f.via));
   }
   const text = Buffer.from([...strings.keys()].join('\0'), 'utf8');
-  const extra = Buffer.from(JSON.stringify({ external: [...g.external] }), 'utf8');
+  const extra = Buffer.from(JSON.stringify({ ...Object.fromEntries(MAPS.map((k) => [k, [...g[k]]])), nodeExtras, edgeExtras }), 'utf8');
   const body = Buffer.concat([
     pad(text), u32(nodes), u32(Uint32Array.from(params)), u32(edges), pad(Buffer.from(kinds.buffer)), u32(Uint32Array.from(flowRows)), pad(extra),
   ]);
@@ -170,12 +186,13 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
   const edgeCols = col(h.edges * EDGE_COLS);
   const kinds = take(sizes[4]);
   const flowCols = col(h.flows * FLOW_COLS);
-  let extra: { external: Array<[number, ExternalCaller[]]> };
+  let extra: Record<(typeof MAPS)[number] | 'nodeExtras' | 'edgeExtras', unknown>;
   try {
     extra = JSON.parse(take(sizes[6]).toString('utf8', 0, h.extraBytes));
   } catch {
     throw new GraphFileError('unreadable extra section');
   }
+  if ([...MAPS, 'nodeExtras', 'edgeExtras'].some((k) => !Array.isArray(extra[k as keyof typeof extra]))) throw new GraphFileError('malformed extra section');
   const str = (i: number) => {
     const s = strings[i];
     if (s === undefined) throw new GraphFileError('string index out of range');
@@ -216,7 +233,17 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
     if (list) list.push(f);
     else flows.set(field, [f]);
   }
-  return { nodes, edges, flows, external: new Map(extra.external), stats: h.stats, ...(h.buildSeconds !== undefined ? { buildSeconds: h.buildSeconds } : {}) };
+  for (const [i, x] of extra.nodeExtras as Array<[number, object]>) {
+    if (!nodes[i]) throw new GraphFileError('node extra out of range');
+    Object.assign(nodes[i], x);
+  }
+  for (const [i, x] of extra.edgeExtras as Array<[number, object]>) {
+    if (!edges[i]) throw new GraphFileError('edge extra out of range');
+    Object.assign(edges[i], x);
+  }
+  const external = new Map(extra.external as Array<[number, ExternalCaller[]]>);
+  const edgeArgs = new Map(extra.edgeArgs as Array<[number, Array<[number, number]>]>);
+  return { nodes, edges, flows, external, edgeArgs, stats: h.stats, ...(h.buildSeconds !== undefined ? { buildSeconds: h.buildSeconds } : {}) };
 }
 
 /** What typeOf reads, from the index's facts (the same sources and order as CallGraph.build). */
@@ -265,6 +292,15 @@ export function saveGraphFile(cacheDir: string, bytes: Buffer): number {
   fs.mkdirSync(cacheDir, { recursive: true });
   atomicWrite(graphPath(cacheDir), bytes);
   return bytes.length;
+}
+
+function extraProps(o: object, core: Set<string>): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const k in o) {
+    const v = (o as Record<string, unknown>)[k];
+    if (!core.has(k) && v !== undefined) (out ??= {})[k] = v;
+  }
+  return out;
 }
 
 function u32(a: Uint32Array): Buffer {

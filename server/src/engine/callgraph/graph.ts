@@ -426,19 +426,29 @@ export class CallGraph {
   /** A graph from its persisted parts, with the same public API as a built one. */
   static restore(parts: GraphParts, types: () => GraphTypes): CallGraph {
     const g = new CallGraph();
-    Object.assign(g, { nodes: parts.nodes, edges: parts.edges, flows: parts.flows, external: parts.external, stats: parts.stats });
+    Object.assign(g, { nodes: parts.nodes, edges: parts.edges, flows: parts.flows, external: parts.external, edgeArgs: parts.edgeArgs, stats: parts.stats });
     g.pendingTypes = types;
+    // Adjacency lists allocated at their final size: restoring is on the path of every warm query.
+    const outDeg = new Uint32Array(g.nodes.length);
+    const inDeg = new Uint32Array(g.nodes.length);
+    for (const e of g.edges) {
+      outDeg[e.from]++;
+      inDeg[e.to]++;
+    }
     for (const n of g.nodes) {
       const list = g.byName.get(n.name);
       if (list) list.push(n.id);
       else g.byName.set(n.name, [n.id]);
-      g.out.push([]);
-      g.in.push([]);
+      g.out.push(new Array<number>(outDeg[n.id]));
+      g.in.push(new Array<number>(inDeg[n.id]));
     }
-    g.edges.forEach((e, i) => {
-      g.out[e.from].push(i);
-      g.in[e.to].push(i);
-    });
+    outDeg.fill(0);
+    inDeg.fill(0);
+    for (let i = 0; i < g.edges.length; i++) {
+      const e = g.edges[i];
+      g.out[e.from][outDeg[e.from]++] = i;
+      g.in[e.to][inDeg[e.to]++] = i;
+    }
     return g;
   }
 
@@ -452,7 +462,14 @@ export class CallGraph {
 }
 
 /** What a persisted graph holds. */
-export interface GraphParts { nodes: FnNode[]; edges: Edge[]; flows: Map<string, Flow[]>; external: Map<number, ExternalCaller[]>; stats: ResolutionStats }
+export interface GraphParts {
+  nodes: FnNode[];
+  edges: Edge[];
+  flows: Map<string, Flow[]>;
+  external: Map<number, ExternalCaller[]>;
+  edgeArgs: Map<number, Array<[number, number]>>;
+  stats: ResolutionStats;
+}
 
 /** What typeOf reads, per node id (vars, signatures) and per struct (fields). */
 export interface GraphTypes { vars: Array<Record<string, string> | undefined>; signatures: string[]; fields: FieldTypes }
