@@ -16,6 +16,7 @@ import { kernelVersion } from '../engine/kernel-tree';
 import { generateProbe, type ProbeRequest } from '../engine/probes/generate';
 import { ProbeError } from '../engine/probes/types';
 import { parseKallsyms } from '../engine/probes/kallsyms';
+import { localStapVersion } from '../engine/probes/tool-versions';
 import * as fs from 'node:fs';
 
 const USAGE = `netpath: explore the Linux kernel network receive path
@@ -32,7 +33,7 @@ usage:
   netpath counter-sites <name> [--kernel <dir>] [--json]
   netpath trace [file|-] [--kernel <dir>] [--json]
   netpath counters [--host H] [--interval S] [--count N] [--ssh-config F] [--json]
-  netpath probe <function> [--line N | --drops] [--file F] [--format stap] [--kallsyms F] [--kernel <dir>]
+  netpath probe <function> [--line N | --drops] [--file F] [--format stap] [--kallsyms F] [--debuginfo DIR] [--stap-version V] [--kernel <dir>]
   netpath probe --path <from> <to> [--format stap] [--kernel <dir>]
 
 options:
@@ -52,6 +53,10 @@ options:
   --file F         probe: the function's file (tree-relative) when its name is defined in several
   --format stap    probe: script language (only SystemTap for now)
   --kallsyms F     probe: flag probed functions missing from the target's /proc/kallsyms (a copy, or the file)
+  --debuginfo DIR  probe: the target's debug build (unpacked linux-image-*-dbg, or a folder with vmlinux and .ko
+                   files): statement probes go on lines its line table has records for
+  --stap-version V probe: the SystemTap the script is for (default: this machine's stap -V); on 6.12+
+                   trees kernel.trace() is left out below 5.1
   --host H         counters: an ssh host (a Host of ~/.ssh/config, or [user@]name); default: this machine
   --interval S     counters: seconds between snapshots, 1 to 3600 (default 1)
   --count N        counters: stop after N snapshots
@@ -61,7 +66,7 @@ options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates'] });
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates', 'debuginfo', 'stap-version'] });
   const [cmd, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || cmd === 'help') {
     process.stdout.write(USAGE);
@@ -308,6 +313,8 @@ async function runProbe(rest: string[], args: ParsedArgs): Promise<number> {
     const probe = await generateProbe({
       files: idx.files, kbuild: idx.kbuild, version: kernelVersion(idx.root), graph: () => analysis.graph(), ...(kallsyms ? { kallsyms } : {}),
       dropSites: async (fn) => (await analysis.drops()).sites(fn.name),
+      ...(args.options.has('debuginfo') ? { debuginfo: path.resolve(args.options.get('debuginfo')!) } : {}),
+      stapVersion: args.options.get('stap-version') ?? localStapVersion(),
     }, req);
     process.stdout.write(probe.text);
     return 0;

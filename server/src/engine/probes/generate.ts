@@ -2,6 +2,7 @@
 // index, the call graph and the drop sites, to a SystemTap script. Used by the CLI and the server.
 import type { CallGraph } from '../callgraph/graph';
 import { kallsymsNotes, type KallsymsTable } from './kallsyms';
+import { lineTableFor, type LineTable } from './line-table';
 import { dropsProbe, functionProbe, lineProbe, pathProbe } from './modes';
 import { calleeFunction, dropReasons, functionAt, pickFunction, type ProbeIndex } from './resolve';
 import { ProbeError, type DropSiteInput, type GeneratedProbe, type ProbeFunction } from './types';
@@ -22,6 +23,18 @@ export interface ProbeSources extends ProbeIndex {
   kallsyms?: { table: KallsymsTable; source: string };
   /** Drop sites of a function (from the drop-site engine), for drops mode. */
   dropSites?: (fn: ProbeFunction) => DropSiteInput[] | Promise<DropSiteInput[]>;
+  /** The target's debug build (a folder with vmlinux and modules): statement probes go on lines it has records for. */
+  debuginfo?: string;
+  /** The SystemTap version the script is for; decides the tracepoint part on 6.12+ trees. */
+  stapVersion?: string;
+}
+
+/** The function's line table in the --debuginfo build; an object missing there is an error, not a silent guess. */
+async function tableOf(src: ProbeSources, fn: ProbeFunction): Promise<LineTable | undefined> {
+  if (!src.debuginfo) return undefined;
+  const t = await lineTableFor(src.debuginfo, fn);
+  if (!t) throw new ProbeError(`--debuginfo ${src.debuginfo} has no object holding ${fn.name} (${fn.file}${fn.object && fn.object.kind !== 'builtin' ? `, module ${fn.object.module}` : ''})`);
+  return t;
 }
 
 /**
@@ -42,7 +55,7 @@ export function counterFunctions(src: ProbeIndex, fn: ProbeFunction, sites: Drop
 
 export async function generateProbe(src: ProbeSources, req: ProbeRequest): Promise<GeneratedProbe> {
   const k = src.kallsyms;
-  const ctx = { version: src.version, ...(k ? { check: (fns: ProbeFunction[]) => kallsymsNotes(k.table, fns, k.source) } : {}) };
+  const ctx = { version: src.version, stapVersion: src.stapVersion, ...(k ? { check: (fns: ProbeFunction[]) => kallsymsNotes(k.table, fns, k.source) } : {}) };
   switch (req.mode) {
     case 'function':
       return functionProbe(ctx, pickFunction(src, req.function, req.file, req.at));
@@ -51,7 +64,10 @@ export async function generateProbe(src: ProbeSources, req: ProbeRequest): Promi
       if (req.function) fn = pickFunction(src, req.function, req.file);
       else if (req.file) fn = functionAt(src, req.file, req.line);
       if (!fn) throw new ProbeError(`line ${req.line} of ${req.file ?? '?'} is not inside a function of the index`);
-      return lineProbe(ctx, fn, req.line);
+      const table = await tableOf(src, fn);
+      // Without a line table, a goto line is counted as its drop site is: that needs the sites.
+      const drops = !table && src.dropSites && (src.files.get(fn.file)?.gotos ?? []).some((g) => g.line === req.line) ? await src.dropSites(fn) : [];
+      return lineProbe(ctx, fn, req.line, table, drops.filter((s) => s.function === fn.name && s.file === fn.file), dropReasons(src));
     }
     case 'path': {
       if (!src.graph) throw new ProbeError('path probes need the call graph');
@@ -71,7 +87,7 @@ export async function generateProbe(src: ProbeSources, req: ProbeRequest): Promi
       if (!src.dropSites) throw new ProbeError('drop sites are not available in this version of netpath');
       const fn = pickFunction(src, req.function, req.file, req.at);
       const sites = (await src.dropSites(fn)).filter((s) => s.function === fn.name && s.file === fn.file && s.line >= fn.line && s.line <= fn.endLine);
-      return dropsProbe(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites));
+      return dropsProbe(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites), await tableOf(src, fn));
     }
   }
 }
