@@ -81,6 +81,17 @@ describe('probe scripts resolve on the real 6.12 build (stap -p2)', () => {
     assert.ok(table.lines.has(conds[0].n), `if (IS_ERR(segs)) at ${conds[0].n} has one`);
   });
 
+  test('the reason values compared at the labels are the build\'s own enumerators (DWARF of tap.ko)', async () => {
+    const ko = (await lineTableFor(build.dir, pickFunction(src, 'tap_handle_frame')))!.object;
+    const r = spawnSync('readelf', ['-W', '--debug-dump=info', ko], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    assert.equal(r.status, 0, `readelf (binutils): ${r.stderr}`);
+    const dwarf = new Map([...r.stdout.matchAll(/DW_AT_name\s*:.*?: SKB_DROP_REASON_(\w+)\n.*DW_AT_const_value\s*: \(\w+\) (\d+)/g)].map((m) => [m[1], Number(m[2])]));
+    const p = await probe({ mode: 'drops', function: 'tap_handle_frame' });
+    const compared = [...p.text.matchAll(/label drop where \$drop_reason == (\d+) \((\w+)\)/g)].map((m) => [m[2], Number(m[1])] as const);
+    assert.ok(compared.length >= 3, `${compared}`);
+    for (const [name, value] of compared) assert.equal(value, dwarf.get(name), `SKB_DROP_REASON_${name}`);
+  });
+
   test('--drops of five functions, with and without the line table, resolve; no goto line is probed', async () => {
     const scripts: GeneratedProbe[] = [];
     for (const name of DROP_FUNCTIONS) {
