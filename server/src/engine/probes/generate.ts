@@ -5,7 +5,9 @@ import { kallsymsNotes, type KallsymsTable } from './kallsyms';
 import { lineTableFor, type LineTable } from './line-table';
 import { dropsProbe, functionProbe, lineProbe, pathProbe } from './modes';
 import { calleeFunction, dropReasons, functionAt, pickFunction, type ProbeIndex } from './resolve';
-import { ProbeError, type DropSiteInput, type GeneratedProbe, type ProbeFunction } from './types';
+import { ProbeError, type DropSiteInput, type GeneratedProbe, type ProbeFormat, type ProbeFunction } from './types';
+import { dropsBpftrace, functionBpftrace, pathBpftrace, type BtContext } from './bpftrace-modes';
+import type { TraceFacts } from './host-facts';
 
 export type ProbeRequest =
   /** `at`: a line inside the definition meant, when a file defines the name more than once (#ifdef variants). */
@@ -27,6 +29,8 @@ export interface ProbeSources extends ProbeIndex {
   debuginfo?: string;
   /** The SystemTap version the script is for; decides the tracepoint part on 6.12+ trees. */
   stapVersion?: string;
+  /** bpftrace: the target's tracefs facts (kprobes, drop-reason names); unknown when absent. */
+  traceFacts?: TraceFacts;
 }
 
 /** The function's line table in the --debuginfo build; an object missing there is an error, not a silent guess. */
@@ -53,9 +57,11 @@ export function counterFunctions(src: ProbeIndex, fn: ProbeFunction, sites: Drop
   return [...out.values()];
 }
 
-export async function generateProbe(src: ProbeSources, req: ProbeRequest): Promise<GeneratedProbe> {
+export async function generateProbe(src: ProbeSources, req: ProbeRequest, format: ProbeFormat = 'stap'): Promise<GeneratedProbe> {
   const k = src.kallsyms;
-  const ctx = { version: src.version, stapVersion: src.stapVersion, ...(k ? { check: (fns: ProbeFunction[]) => kallsymsNotes(k.table, fns, k.source) } : {}) };
+  const check = k ? { check: (fns: ProbeFunction[]) => kallsymsNotes(k.table, fns, k.source) } : {};
+  if (format === 'bpftrace') return generateBpftrace(src, req, { version: src.version, host: src.traceFacts ?? { source: 'the target (not checked)' }, ...check });
+  const ctx = { version: src.version, stapVersion: src.stapVersion, ...check };
   switch (req.mode) {
     case 'function':
       return functionProbe(ctx, pickFunction(src, req.function, req.file, req.at));
@@ -70,24 +76,51 @@ export async function generateProbe(src: ProbeSources, req: ProbeRequest): Promi
       return lineProbe(ctx, fn, req.line, table, drops.filter((s) => s.function === fn.name && s.file === fn.file), dropReasons(src));
     }
     case 'path': {
-      if (!src.graph) throw new ProbeError('path probes need the call graph');
-      const graph = await src.graph();
-      for (const n of [req.from, req.to]) if (!graph.idsOf(n).length) throw new ProbeError(`no function "${n}" in the index`);
-      const [hops] = graph.paths(req.from, req.to, 1);
-      if (!hops?.length) throw new ProbeError(`no call chain from ${req.from} to ${req.to}`);
-      const resolve = (name: string, file: string) => {
-        const fn = calleeFunction(src, name, file);
-        if (!fn) throw new ProbeError(`no definition of "${name}" in the index`);
-        return fn;
-      };
-      const first = resolve(req.from, hops[0].file);
-      return pathProbe(ctx, first, hops.map((hop) => ({ hop, callee: resolve(hop.callee, hop.file) })));
+      const { first, hops } = await pathOf(src, req.from, req.to);
+      return pathProbe(ctx, first, hops);
     }
     case 'drops': {
-      if (!src.dropSites) throw new ProbeError('drop sites are not available in this version of netpath');
-      const fn = pickFunction(src, req.function, req.file, req.at);
-      const sites = (await src.dropSites(fn)).filter((s) => s.function === fn.name && s.file === fn.file && s.line >= fn.line && s.line <= fn.endLine);
+      const { fn, sites } = await dropSitesOf(src, req);
       return dropsProbe(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites), await tableOf(src, fn));
+    }
+  }
+}
+
+/** The shortest call chain from -> to, each hop with its callee's definition. */
+async function pathOf(src: ProbeSources, from: string, to: string) {
+  if (!src.graph) throw new ProbeError('path probes need the call graph');
+  const graph = await src.graph();
+  for (const n of [from, to]) if (!graph.idsOf(n).length) throw new ProbeError(`no function "${n}" in the index`);
+  const [hops] = graph.paths(from, to, 1);
+  if (!hops?.length) throw new ProbeError(`no call chain from ${from} to ${to}`);
+  const resolve = (name: string, file: string) => {
+    const fn = calleeFunction(src, name, file);
+    if (!fn) throw new ProbeError(`no definition of "${name}" in the index`);
+    return fn;
+  };
+  return { first: resolve(from, hops[0].file), hops: hops.map((hop) => ({ hop, callee: resolve(hop.callee, hop.file) })) };
+}
+
+async function dropSitesOf(src: ProbeSources, req: { function: string; file?: string; at?: number }) {
+  if (!src.dropSites) throw new ProbeError('drop sites are not available in this version of netpath');
+  const fn = pickFunction(src, req.function, req.file, req.at);
+  const sites = (await src.dropSites(fn)).filter((s) => s.function === fn.name && s.file === fn.file && s.line >= fn.line && s.line <= fn.endLine);
+  return { fn, sites };
+}
+
+async function generateBpftrace(src: ProbeSources, req: ProbeRequest, ctx: BtContext): Promise<GeneratedProbe> {
+  switch (req.mode) {
+    case 'function':
+      return functionBpftrace(ctx, pickFunction(src, req.function, req.file, req.at));
+    case 'line':
+      throw new ProbeError('bpftrace cannot probe a source line (kprobes attach to symbols): use --format stap for --line');
+    case 'path': {
+      const { first, hops } = await pathOf(src, req.from, req.to);
+      return pathBpftrace(ctx, first, hops);
+    }
+    case 'drops': {
+      const { fn, sites } = await dropSitesOf(src, req);
+      return dropsBpftrace(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites));
     }
   }
 }

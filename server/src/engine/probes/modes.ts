@@ -19,7 +19,7 @@ export interface ModeContext {
   stapVersion?: string;
 }
 
-function base(file: string): string {
+export function base(file: string): string {
   return file.slice(file.lastIndexOf('/') + 1);
 }
 
@@ -33,12 +33,12 @@ export function objectText(fn: ProbeFunction): string {
   return `in module ${o.module}, or built in (${o.config ?? 'obj-$(CONFIG_...)'} in ${o.makefile})`;
 }
 
-function describe(fn: ProbeFunction): string {
+export function describe(fn: ProbeFunction): string {
   const kind = fn.isInline ? 'inline function' : fn.isStatic ? 'static function' : 'function';
   return `${fn.name}, ${kind.startsWith('i') ? 'an' : 'a'} ${kind} at ${fn.file}:${fn.line}, ${objectText(fn)}.`;
 }
 
-function headerOf(ctx: ModeContext, title: string, lines: string[], probed: ProbeFunction[]): string[] {
+export function headerOf(ctx: ModeContext, title: string, lines: string[], probed: ProbeFunction[]): string[] {
   const build = buildNote(ctx.version, ctx.stapVersion);
   const notes = [...(ctx.check?.(probed) ?? []), ...(build ? [build] : [])];
   return [`netpath: ${title}`, `Generated from the indexed Linux ${ctx.version ?? '(unknown version)'} tree.`, '', ...lines, ...(notes.length ? ['', ...notes] : [])];
@@ -54,7 +54,7 @@ function entrySite(fn: ProbeFunction, label = `entry ${fn.name}`): ProbeSite {
 }
 
 function generated(mode: GeneratedProbe['mode'], title: string, fileName: string, spec: ScriptSpec): GeneratedProbe {
-  return { mode, title, fileName, text: writeStapScript(spec), points: spec.sites.flatMap((s) => s.points) };
+  return { mode, format: 'stap', title, fileName, text: writeStapScript(spec), points: spec.sites.flatMap((s) => s.points) };
 }
 
 /** Entry and return of a function (entry only when inline). */

@@ -38,6 +38,8 @@ export interface DropSiteInput {
   labelLine?: number;
   reason?: string | null;
   counters?: string[];
+  /** free: the freeing function; counter: how the counter is bumped. */
+  via?: string;
   /** Calls followed from the site to its counters, e.g. ["tap->count_rx_dropped", "macvtap_count_rx_dropped"]. */
   through?: string[];
   /** goto: the guarding condition, the line it starts on and the first line of the goto's branch. */
@@ -59,8 +61,12 @@ export interface PathHopInput {
   kind: string;
 }
 
+export type ProbeFormat = 'stap' | 'bpftrace';
+
 export interface GeneratedProbe {
   mode: ProbeMode;
+  /** The script language: SystemTap, or bpftrace. */
+  format: ProbeFormat;
   /** A short title, e.g. "entry and return of ip_rcv"; also names the untitled editor. */
   title: string;
   /** Suggested file name, e.g. "ip_rcv.stp". */
