@@ -1,5 +1,6 @@
 // Runs every test file under test/ with node --test (TypeScript through tsx).
-// Kernel trees are prepared first (scripts/fetch-kernels.sh) so that tests find them.
+// Kernel trees and the 6.12 debug build are prepared first (scripts/fetch-kernels.sh,
+// scripts/fetch-debug-build.sh) so that tests find them.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,6 +30,9 @@ const system = spawnSync('bash', [path.join(root, 'scripts/setup-system.sh')], {
 if (system.status !== 0) console.error('run-tests: some system packages are missing; the tests that need them will fail and name them');
 const kernels = spawnSync('bash', [path.join(root, 'scripts/fetch-kernels.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (kernels.status !== 0) console.error('run-tests: kernel trees are not ready; kernel tests will fail and say why');
+// Debian's debug build of the 6.12 tree's kernel (~1 GB download once), for `stap -p2` checks.
+const debug = spawnSync('bash', [path.join(root, 'scripts/fetch-debug-build.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (debug.status !== 0) console.error('run-tests: the 6.12 debug build is not ready; stap pass-2 tests will fail and say why');
 const r = selected.length
   ? spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...selected.sort()], { cwd: root, stdio: 'inherit' })
   : { status: 0 };

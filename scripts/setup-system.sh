@@ -6,7 +6,9 @@ packages=(linux-source-6.1 linux-source-6.12 universal-ctags global cscope util-
   # code-server's native modules (scripts/code-server.mjs) and the browser of the e2e suite
   libkrb5-dev pkg-config build-essential python3 ripgrep chromium
   # live counters tests: a real sshd on loopback, ssh, ethtool -S, ip netns
-  openssh-server openssh-client ethtool iproute2)
+  openssh-server openssh-client ethtool iproute2
+  # bpftrace output: `bpftrace -d` checks every generated script, and the live drop test runs one
+  bpftrace)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

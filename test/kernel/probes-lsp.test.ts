@@ -59,7 +59,9 @@ for (const version of KERNEL_VERSIONS) {
       const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
       const drops = await ask({ mode: 'drops', uri: uriOf('drivers/net/tap.c'), function: 'tap_handle_frame', line: def - 1 });
       const firstGoto = lineOf(root, 'drivers/net/tap.c', /\bgoto drop;/, def);
-      assert.ok(drops.points.includes(`module("tap").statement("tap_handle_frame@drivers/net/tap.c:${firstGoto}")?`), drops.points.join('\n'));
+      // A goto line has no line record: the site is counted at the drop label, told apart by $drop_reason.
+      assert.ok(drops.points.includes('module("tap").function("tap_handle_frame@drivers/net/tap.c").label("drop")?'), drops.points.join('\n'));
+      assert.match(drops.text, new RegExp(`\\n# {3}tap\\.c:${firstGoto} goto drop: label drop where \\$drop_reason == \\d+`));
       assert.match(drops.text, /kernel\.trace\("skb:kfree_skb"\)/);
       const poll = lineOf(root, 'drivers/net/ethernet/intel/ixgbe/ixgbe_main.c', /^int ixgbe_poll\(/);
       const p = await ask({ mode: 'path', uri: uriOf('drivers/net/ethernet/intel/ixgbe/ixgbe_main.c'), line: poll });

@@ -203,7 +203,9 @@ for (const version of KERNEL_VERSIONS) {
       assert.equal(byPosition.text, p.text);
       const tapLine = lineOf(root, 'drivers/net/tap.c', /goto drop;/, lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/));
       const t = await probe({ mode: 'line', function: 'tap_handle_frame', line: tapLine });
-      assert.deepEqual(t.points.slice(0, 2), [`module("tap").statement("tap_handle_frame@drivers/net/tap.c:${tapLine}")?`, `kernel.statement("tap_handle_frame@drivers/net/tap.c:${tapLine}")?`]);
+      // A goto line has no code of its own: without a line table it is counted as its drop site is.
+      assert.deepEqual(t.points.slice(0, 2), ['module("tap").function("tap_handle_frame@drivers/net/tap.c").label("drop")?', 'kernel.function("tap_handle_frame@drivers/net/tap.c").label("drop")?']);
+      assert.match(t.text, new RegExp(`# Line ${tapLine} is a goto to drop label drop: a goto has no line record of its own`));
       await assert.rejects(probe({ mode: 'line', function: '__udp_queue_rcv_skb', line: start - 1 }), (e) => e instanceof ProbeError && /is not in __udp_queue_rcv_skb/.test(e.message));
       await assert.rejects(probe({ mode: 'function', function: 'no_such_function_netpath' }), (e) => e instanceof ProbeError && /no function "no_such_function_netpath"/.test(e.message));
     });
@@ -263,12 +265,16 @@ for (const version of KERNEL_VERSIONS) {
       const end = lines.findIndex((l, i) => i >= start && l === '}') + 1;
       const gotos = lines.map((l, i) => ({ l, n: i + 1 })).filter(({ l, n }) => n > start && n < end && /\bgoto drop;/.test(l)).map(({ n }) => n);
       assert.ok(gotos.length >= 4, `goto drop lines ${gotos}`);
+      // A goto line has no line record of its own: each is counted at the label, told apart by
+      // $drop_reason (the real build's pass 2 is checked in probes-pass2.test.ts).
       for (const n of gotos) {
-        assert.ok(p.points.includes(`module("tap").statement("tap_handle_frame@${file}:${n}")?`), `statement probe on goto line ${n}`);
-        assert.match(p.text, new RegExp(`site\\[\\d+\\] = "tap\\.c:${n} goto drop"`));
+        assert.ok(!p.points.some((x) => x.includes(`tap.c:${n}"`)), `no statement probe on goto line ${n}`);
+        assert.match(p.text, new RegExp(`\\n# {3}tap\\.c:${n} goto drop: label drop where \\$drop_reason == \\d+ \\((SKB_GSO_SEG|FULL_RING|SKB_CSUM)\\)`));
       }
       assert.ok(p.points.includes(`module("tap").function("tap_handle_frame@${file}").label("drop")?`));
+      assert.match(p.text, /\n {2}if \(\$drop_reason == \d+\) \{\n {4}hits\[\d+\]\+\+/);
       assert.ok(p.points.some((x) => x.startsWith('module("macvtap").function("macvtap_count_rx_dropped@drivers/net/macvtap.c")')), 'counter function macvtap_count_rx_dropped');
+      // No SystemTap version given: the tracepoint part is written (with a note on 6.12+).
       assert.match(p.text, /\nprobe kernel\.trace\("skb:kfree_skb"\)\n\{\n {2}drops\[\$reason, symname\(\$location\)\]\+\+/);
       assert.match(p.text, /reason_name\[1\] = "(NOT_SPECIFIED|SKB_CONSUMED)"/);
       assert.match(p.text, /probe timer\.s\(5\)\n\{\n {2}table\(\)/);
@@ -293,7 +299,8 @@ for (const version of KERNEL_VERSIONS) {
         for (const [key, fnSites] of byFunction) {
           const name = fnSites[0].function;
           const p = await probe({ mode: 'drops', function: name, file, at: Number(key.split(':')[1]) });
-          for (const s of fnSites) assert.ok(p.points.some((x) => x.endsWith(`statement("${name}@${file}:${s.line}")`) || x.endsWith(`statement("${name}@${file}:${s.line}")?`)), `${file}:${s.line} in ${name}`);
+          // Every site is placed, and its header line says how.
+          for (const s of fnSites) assert.match(p.text, new RegExp(`\\n# {3}${path.basename(file).replace('.', '\\.')}:${s.line} [^\\n]*: (statement at line|label|counted only among)`), `${file}:${s.line} in ${name}`);
           scripts.push(p);
         }
       }

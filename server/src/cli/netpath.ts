@@ -16,6 +16,8 @@ import { kernelVersion } from '../engine/kernel-tree';
 import { generateProbe, type ProbeRequest } from '../engine/probes/generate';
 import { ProbeError } from '../engine/probes/types';
 import { parseKallsyms } from '../engine/probes/kallsyms';
+import { localStapVersion } from '../engine/probes/tool-versions';
+import { localTraceFacts, type TraceFacts } from '../engine/probes/host-facts';
 import * as fs from 'node:fs';
 
 const USAGE = `netpath: explore the Linux kernel network receive path
@@ -32,8 +34,8 @@ usage:
   netpath counter-sites <name> [--kernel <dir>] [--json]
   netpath trace [file|-] [--kernel <dir>] [--json]
   netpath counters [--host H] [--interval S] [--count N] [--ssh-config F] [--json]
-  netpath probe <function> [--line N | --drops] [--file F] [--format stap] [--kallsyms F] [--kernel <dir>]
-  netpath probe --path <from> <to> [--format stap] [--kernel <dir>]
+  netpath probe <function> [--line N | --drops] [--file F] [--format stap|bpftrace] [--kallsyms F] [--debuginfo DIR] [--stap-version V] [--kprobes yes|no] [--kernel <dir>]
+  netpath probe --path <from> <to> [--format stap|bpftrace] [--kernel <dir>]
 
 options:
   --kernel <dir>   kernel tree (default: the current directory)
@@ -50,8 +52,13 @@ options:
   --drops          probe: which drop site of the function fires
   --path           probe: one probe per hop of the shortest chain <from> -> <to>
   --file F         probe: the function's file (tree-relative) when its name is defined in several
-  --format stap    probe: script language (only SystemTap for now)
+  --format F       probe: script language, stap (SystemTap, the default) or bpftrace
+  --kprobes yes|no probe, bpftrace: whether the target can attach kprobes (default: this machine's tracefs)
   --kallsyms F     probe: flag probed functions missing from the target's /proc/kallsyms (a copy, or the file)
+  --debuginfo DIR  probe: the target's debug build (unpacked linux-image-*-dbg, or a folder with vmlinux and .ko
+                   files): statement probes go on lines its line table has records for
+  --stap-version V probe: the SystemTap the script is for (default: this machine's stap -V); on 6.12+
+                   trees kernel.trace() is left out below 5.1
   --host H         counters: an ssh host (a Host of ~/.ssh/config, or [user@]name); default: this machine
   --interval S     counters: seconds between snapshots, 1 to 3600 (default 1)
   --count N        counters: stop after N snapshots
@@ -61,7 +68,7 @@ options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates'] });
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates', 'debuginfo', 'stap-version', 'kprobes'] });
   const [cmd, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || cmd === 'help') {
     process.stdout.write(USAGE);
@@ -264,10 +271,18 @@ async function runCalls(cmd: 'callers' | 'callees', name: string, args: ParsedAr
   return 0;
 }
 
-/** `netpath probe`: a SystemTap script on stdout; bad input is a usage error or exit 1 with the reason. */
+/** This machine's tracefs facts, with kprobes as --kprobes says when given (a script for another host). */
+function traceFactsFor(kprobes: string | undefined): TraceFacts {
+  const local = localTraceFacts();
+  return kprobes === undefined ? local : { ...local, kprobes: kprobes === 'yes' };
+}
+
+/** `netpath probe`: a SystemTap or bpftrace script on stdout; bad input is a usage error or exit 1 with the reason. */
 async function runProbe(rest: string[], args: ParsedArgs): Promise<number> {
   const format = args.options.get('format') ?? 'stap';
-  if (format !== 'stap') throw new UsageError(`--format ${format} is not supported (only stap)`);
+  if (format !== 'stap' && format !== 'bpftrace') throw new UsageError(`--format ${format} is not supported (stap or bpftrace)`);
+  const kprobesOpt = args.options.get('kprobes');
+  if (kprobesOpt !== undefined && kprobesOpt !== 'yes' && kprobesOpt !== 'no') throw new UsageError('--kprobes takes yes or no');
   const modes = ['line', 'drops', 'path'].filter((m) => args.flags.has(m) || args.options.has(m));
   if (modes.length > 1) throw new UsageError(`--${modes.join(', --')} cannot be combined`);
   const file = args.options.get('file');
@@ -308,7 +323,10 @@ async function runProbe(rest: string[], args: ParsedArgs): Promise<number> {
     const probe = await generateProbe({
       files: idx.files, kbuild: idx.kbuild, version: kernelVersion(idx.root), graph: () => analysis.graph(), ...(kallsyms ? { kallsyms } : {}),
       dropSites: async (fn) => (await analysis.drops()).sites(fn.name),
-    }, req);
+      ...(args.options.has('debuginfo') ? { debuginfo: path.resolve(args.options.get('debuginfo')!) } : {}),
+      stapVersion: args.options.get('stap-version') ?? localStapVersion(),
+      ...(format === 'bpftrace' ? { traceFacts: traceFactsFor(kprobesOpt) } : {}),
+    }, req, format);
     process.stdout.write(probe.text);
     return 0;
   } catch (e) {

@@ -187,7 +187,8 @@ export class DropEngine {
         if (!l) continue;
         const through = l.counters.find((r) => r.through.length)?.through;
         out.push({ function: fn.name, file: facts.path, line: g.line, kind: 'goto', label: g.label, labelLine: l.line, ...withReason(g.reason),
-          counters: names(l.counters), ...(g.condition ? { condition: g.condition } : {}), ...(through ? { through } : {}) });
+          counters: names(l.counters), ...(g.condition ? { condition: g.condition, conditionLine: g.conditionLine, branchLine: g.branchLine } : {}),
+          ...(g.reasonVariable ? { reasonVariable: g.reasonVariable } : {}), ...(l.fallsInto ? { labelFallsInto: true } : {}), ...(through ? { through } : {}) });
       }
       for (const f of a?.frees ?? []) {
         if (reachedOnlyByGoto.some((l) => l.segments.some((g) => f.at >= g.start && f.at < g.end))) continue;

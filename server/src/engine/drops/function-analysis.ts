@@ -21,7 +21,13 @@ export interface LabelCode {
   /** Code before the label can run into it (the backlog-full path into enqueue_to_backlog's `drop:`). */
   fallsInto: boolean;
 }
-export interface GotoFact { label: string; line: number; at: number; condition?: string; reason: string | null }
+export interface GotoFact {
+  label: string; line: number; at: number; condition?: string; reason: string | null;
+  /** Where the guarding `if`'s condition starts, and the first line of the branch the goto is in. */
+  conditionLine?: number; branchLine?: number;
+  /** The variable the label's free reads the reason from (`drop_reason`), when it is a variable. */
+  reasonVariable?: string;
+}
 export interface FunctionDropFacts { labels: LabelCode[]; gotos: GotoFact[]; frees: FreeCall[] }
 
 interface ReasonStore { variable: string; value: string; at: number; blockStart: number; blockEnd: number }
@@ -107,12 +113,15 @@ export function analyseFunction(fn: Node, text: string, k: DropKnowledge): Funct
     const code = codes.find((c) => c.label === g.label);
     // The reason passed at the label: a constant, or the variable's value at the goto.
     let reason: string | null = null;
+    let reasonVariable: string | undefined;
     for (const f of code ? frees.filter((x) => inside(code.segments, x.at)) : []) {
       reason = f.constant ?? (f.variable ? storedInLabel(code!.segments, f.variable, f.at) ?? reasonOf(f.variable, g.at) : null);
+      if (f.variable) reasonVariable = f.variable;
       if (reason) break;
     }
-    const condition = guardOf(g.node, fn, text);
-    return { label: g.label, line: g.line, at: g.at, reason, ...(condition ? { condition } : {}) };
+    const guard = guardOf(g.node, fn, text);
+    return { label: g.label, line: g.line, at: g.at, reason, ...(reasonVariable ? { reasonVariable } : {}),
+      ...(guard ? { condition: guard.text, conditionLine: guard.line, branchLine: guard.branchLine } : {}) };
   });
   const direct = frees.map((f) => ({ name: f.name, line: f.line, at: f.at, reason: f.constant ?? (f.variable ? reasonOf(f.variable, f.at) : null) }));
   return { labels: codes, gotos: gotoFacts, frees: direct };
@@ -127,8 +136,12 @@ function blockOf(n: Node): { blockStart: number; blockEnd: number } {
   return p && p.type === 'compound_statement' ? { blockStart: p.startIndex, blockEnd: p.endIndex } : { blockStart: stmt.startIndex, blockEnd: stmt.endIndex };
 }
 
-/** The condition of the nearest `if` the goto is under, negated in the else branch. */
-function guardOf(g: Node, fn: Node, text: string): string | undefined {
+/**
+ * The condition of the nearest `if` the goto is under (negated in the else branch), the line it
+ * starts on, and the first line of the branch's code: the lines from there to the goto run only on
+ * the way to it (a probe point for the goto when the goto line itself has no code).
+ */
+function guardOf(g: Node, fn: Node, text: string): { text: string; line: number; branchLine: number } | undefined {
   let child: Node = g;
   for (let p = g.parent; p && p.id !== fn.id; child = p, p = p.parent) {
     if (p.type !== 'if_statement') continue;
@@ -137,7 +150,15 @@ function guardOf(g: Node, fn: Node, text: string): string | undefined {
     let t = oneLine(text.slice(cond.startIndex, cond.endIndex));
     if (t.startsWith('(') && t.endsWith(')')) t = t.slice(1, -1).trim();
     const alt = p.childForFieldName('alternative');
-    return alt && alt.id === child.id ? `!(${t})` : t;
+    const negated = !!alt && alt.id === child.id;
+    // child is the branch (a block, an else clause or the goto itself); its first statement starts the code.
+    let first: Node = child;
+    while (first.type === 'compound_statement' || first.type === 'else_clause') {
+      const inner = first.namedChildren.find((c): c is Node => !!c && c.type !== 'comment');
+      if (!inner) break;
+      first = inner;
+    }
+    return { text: negated ? `!(${t})` : t, line: cond.startPosition.row + 1, branchLine: first.startPosition.row + 1 };
   }
   return undefined;
 }

@@ -21,6 +21,13 @@ export interface DropSite {
   counters: string[];
   /** goto: the condition guarding it (`!(...)` when the goto is in the else branch). */
   condition?: string;
+  /** goto: the line the guarding condition starts on, and the first line of the branch holding the goto. */
+  conditionLine?: number;
+  branchLine?: number;
+  /** goto: the variable that carries the reason to the label's free (`drop_reason`), which tells the label's gotos apart. */
+  reasonVariable?: string;
+  /** goto: code before the label also runs into it, so the label sees more than its gotos. */
+  labelFallsInto?: boolean;
   /** free: the freeing function; counter: how the counter is bumped. */
   via?: string;
   /** dev_kfree_skb_any/_irq: a drop or a consume depending on context. */

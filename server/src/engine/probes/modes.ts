@@ -1,7 +1,10 @@
 // The four probe modes. Each turns functions, lines, drop sites or call-graph hops into counted
 // sites and hands them to writeStapScript.
-import { functionPoints, labelPoints, statementPoints } from './points';
+import { placeDropSites } from './drop-points';
+import { nearestRecorded, type LineTable } from './line-table';
+import { functionPoints, statementPoints } from './points';
 import { writeStapScript, type ReasonTable, type ScriptSpec } from './stap-script';
+import { buildNote, traceSupport } from './tool-versions';
 import { ProbeError, type DropSiteInput, type GeneratedProbe, type PathHopInput, type ProbeFunction, type ProbeSite } from './types';
 
 /** Seconds between per-site tables in the modes that narrow something down. */
@@ -12,9 +15,11 @@ export interface ModeContext {
   version?: string;
   /** Header notes on the probed functions, e.g. which ones the target's /proc/kallsyms lacks. */
   check?: (functions: ProbeFunction[]) => string[];
+  /** The SystemTap version the script is for (`stap -V`), when known: decides the tracepoint part. */
+  stapVersion?: string;
 }
 
-function base(file: string): string {
+export function base(file: string): string {
   return file.slice(file.lastIndexOf('/') + 1);
 }
 
@@ -28,13 +33,14 @@ export function objectText(fn: ProbeFunction): string {
   return `in module ${o.module}, or built in (${o.config ?? 'obj-$(CONFIG_...)'} in ${o.makefile})`;
 }
 
-function describe(fn: ProbeFunction): string {
+export function describe(fn: ProbeFunction): string {
   const kind = fn.isInline ? 'inline function' : fn.isStatic ? 'static function' : 'function';
   return `${fn.name}, ${kind.startsWith('i') ? 'an' : 'a'} ${kind} at ${fn.file}:${fn.line}, ${objectText(fn)}.`;
 }
 
-function headerOf(ctx: ModeContext, title: string, lines: string[], probed: ProbeFunction[]): string[] {
-  const notes = ctx.check?.(probed) ?? [];
+export function headerOf(ctx: ModeContext, title: string, lines: string[], probed: ProbeFunction[]): string[] {
+  const build = buildNote(ctx.version, ctx.stapVersion);
+  const notes = [...(ctx.check?.(probed) ?? []), ...(build ? [build] : [])];
   return [`netpath: ${title}`, `Generated from the indexed Linux ${ctx.version ?? '(unknown version)'} tree.`, '', ...lines, ...(notes.length ? ['', ...notes] : [])];
 }
 
@@ -48,7 +54,7 @@ function entrySite(fn: ProbeFunction, label = `entry ${fn.name}`): ProbeSite {
 }
 
 function generated(mode: GeneratedProbe['mode'], title: string, fileName: string, spec: ScriptSpec): GeneratedProbe {
-  return { mode, title, fileName, text: writeStapScript(spec), points: spec.sites.flatMap((s) => s.points) };
+  return { mode, format: 'stap', title, fileName, text: writeStapScript(spec), points: spec.sites.flatMap((s) => s.points) };
 }
 
 /** Entry and return of a function (entry only when inline). */
@@ -67,17 +73,37 @@ export function functionProbe(ctx: ModeContext, fn: ProbeFunction): GeneratedPro
   return generated('function', title, `${fn.name}.stp`, { header: headerOf(ctx, title, [describe(fn), ...notes], [fn]), sites });
 }
 
-/** A statement probe on one line of a function, with the function's entry for comparison. */
-export function lineProbe(ctx: ModeContext, fn: ProbeFunction, line: number): GeneratedProbe {
+/**
+ * A statement probe on one line of a function, with the function's entry for comparison. With the
+ * build's line table a line without a statement record snaps to the nearest one that has one;
+ * without it, a goto-drop line is counted as its drop site is (the label and its reason variable).
+ */
+export function lineProbe(ctx: ModeContext, fn: ProbeFunction, line: number, table?: LineTable, drops: DropSiteInput[] = [], reasons?: ReasonTable): GeneratedProbe {
   if (!Number.isInteger(line) || line < fn.line || line > fn.endLine) {
     throw new ProbeError(`line ${line} is not in ${fn.name} (${fn.file}:${fn.line}-${fn.endLine})`);
   }
   const title = `${base(fn.file)}:${line} in ${fn.name}`;
-  const sites: ScriptSpec['sites'] = [
-    { label: `${base(fn.file)}:${line}`, points: statementPoints(fn, line), comment: `The statement at ${fn.file}:${line}. A line without code of its own is rejected by stap at pass 2: pick the next line.` },
-    entrySite(fn),
-  ];
-  return generated('line', title, `${fn.name}-${line}.stp`, { header: headerOf(ctx, title, [describe(fn), 'Compare the line\'s hits with the entries of its function.'], [fn]), sites });
+  const notes: string[] = [];
+  let sites: ScriptSpec['sites'];
+  const gotoSite = drops.find((d) => d.kind === 'goto' && d.line === line);
+  if (table) {
+    const at = nearestRecorded(table, fn, line);
+    if (at === undefined) throw new ProbeError(`no line of ${fn.name} has a statement record in ${table.object}`);
+    notes.push(at === line
+      ? `Line ${line} has a statement record in ${table.object}.`
+      : `Line ${line} has no statement record in ${table.object} (no code of its own, or merged by the optimiser): probing line ${at}, the nearest line that has one.`);
+    sites = [{ label: `${base(fn.file)}:${at}`, points: statementPoints(fn, at), comment: `The statement at ${fn.file}:${at}${at === line ? '' : ` (asked: ${line})`}.` }];
+  } else if (gotoSite) {
+    const placed = placeDropSites(fn, drops, reasons, undefined, line);
+    notes.push(`Line ${line} is a goto to drop label ${gotoSite.label}: a goto has no line record of its own, so it is counted as its drop site is:`, ...placed.methods);
+    sites = placed.sites;
+  } else {
+    notes.push('Not checked against the build\'s line table (pass --debuginfo DIR): a line without code of its own is rejected by stap at pass 2.');
+    sites = [{ label: `${base(fn.file)}:${line}`, points: statementPoints(fn, line), comment: `The statement at ${fn.file}:${line}.` }];
+  }
+  sites.push(entrySite(fn));
+  const header = headerOf(ctx, title, [describe(fn), ...notes, 'Compare the line\'s hits with the entries of its function.'], [fn]);
+  return generated('line', title, `${fn.name}-${line}.stp`, { header, sites });
 }
 
 /** One probe per hop of a call chain: the callee's entry, so the table shows where packets stop. */
@@ -100,40 +126,31 @@ export function pathProbe(ctx: ModeContext, first: ProbeFunction, hops: Array<{ 
 }
 
 /**
- * "Which drop site fires?": a statement probe per drop site (the goto line, the free, the
- * counter increment), a .label probe per drop label, the function's entry and, where the
- * tree has drop reasons, kfree_skb counted by reason and by the function that freed.
+ * "Which drop site fires?": a probe point per drop site (see drop-points.ts for which), a
+ * .label probe per drop label, the function's entry, the counter functions the drop path calls
+ * and, where the tree has drop reasons and the host's SystemTap can build it, kfree_skb counted
+ * by reason and by the function that freed.
  */
-export function dropsProbe(ctx: ModeContext, fn: ProbeFunction, sites: DropSiteInput[], reasons: ReasonTable | undefined, counterFunctions: ProbeFunction[] = []): GeneratedProbe {
+export function dropsProbe(ctx: ModeContext, fn: ProbeFunction, sites: DropSiteInput[], reasons: ReasonTable | undefined, counterFunctions: ProbeFunction[] = [], table?: LineTable): GeneratedProbe {
   const mine = sites.filter((s) => s.function === fn.name && s.file === fn.file).sort((a, b) => a.line - b.line);
   if (!mine.length) throw new ProbeError(`no drop sites in ${fn.name} (${fn.file}:${fn.line})`);
-  const spec: ScriptSpec['sites'] = [entrySite(fn)];
-  const labels = new Map<string, number | undefined>();
-  for (const s of mine) {
-    const why = [s.reason ? `reason ${s.reason}` : '', s.counters?.length ? `counts ${s.counters.join(', ')}` : ''].filter(Boolean).join('; ');
-    const what = s.kind === 'goto' ? `goto ${s.label ?? '?'}` : s.kind;
-    spec.push({
-      label: `${base(s.file)}:${s.line} ${what}`,
-      points: statementPoints(fn, s.line),
-      comment: `Drop site (${s.kind}) at ${s.file}:${s.line}${s.label ? `, to label ${s.label}${s.labelLine ? ` at line ${s.labelLine}` : ''}` : ''}${why ? `: ${why}` : ''}.`,
-    });
-    if (s.kind === 'goto' && s.label && !labels.has(s.label)) labels.set(s.label, s.labelLine);
-  }
-  for (const [label, line] of labels) {
-    spec.push({
-      label: `label ${label}${line ? ` (${base(fn.file)}:${line})` : ''}`,
-      points: labelPoints(fn, label),
-      comment: `Every arrival at ${label}:, from any goto or by falling through.`,
-    });
-  }
+  const placed = placeDropSites(fn, mine, reasons, table);
+  const spec: ScriptSpec['sites'] = [entrySite(fn), ...placed.sites];
   for (const c of counterFunctions) {
     spec.push({ ...entrySite(c, `counter ${c.name}`), comment: `The counter function the drop path calls: ${describe(c)}` });
   }
+  const trace = reasons ? traceSupport(ctx.version, ctx.stapVersion) : undefined;
   const title = `which drop site fires in ${fn.name}?`;
   const lines = [
     describe(fn),
     `${mine.length} drop site${mine.length === 1 ? '' : 's'}. The sites whose hits rise with the drop counter are the ones that fire.`,
-    ...(reasons ? [`kfree_skb is also counted by drop reason (enum skb_drop_reason, ${reasons.file}).`] : []),
+    table ? `Probe points checked against the statement line records of ${table.object}:` : 'Probe points chosen without the build\'s line table (pass --debuginfo DIR to check lines against it):',
+    ...placed.methods,
+    ...(reasons && trace?.ok ? [`kfree_skb is also counted by drop reason (enum skb_drop_reason, ${reasons.file}).`] : []),
+    ...(trace?.note ? trace.note.split('\n') : []),
   ];
-  return generated('drops', title, `drops-${fn.name}.stp`, { header: headerOf(ctx, title, lines, [fn, ...counterFunctions]), sites: spec, reasons, everySeconds: TABLE_EVERY_S });
+  return generated('drops', title, `drops-${fn.name}.stp`, {
+    header: headerOf(ctx, title, lines, [fn, ...counterFunctions]), sites: spec, everySeconds: TABLE_EVERY_S,
+    ...(reasons && trace?.ok ? { reasons } : {}), ...(trace && !trace.ok ? { traceLeftOut: trace.note } : {}),
+  });
 }

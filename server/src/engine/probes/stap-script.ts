@@ -16,12 +16,22 @@ export interface ReasonTable {
   file: string;
 }
 
+/** A counted site. Sites with the same points share one probe; `when` counts a site only when it holds. */
+export type ScriptSite = ProbeSite & {
+  /** A stap string expression printed after the context, e.g. $$return. */
+  value?: string;
+  /** A stap condition, e.g. `$drop_reason == 3`: which of the arrivals at a shared point are this site's. */
+  when?: string;
+};
+
 export interface ScriptSpec {
   /** Comment lines for the top of the script (without the leading "# "). */
   header: string[];
-  sites: Array<ProbeSite & { /** A stap string expression printed after the context, e.g. $$return. */ value?: string }>;
+  sites: ScriptSite[];
   /** Count kfree_skb by drop reason and freeing function (trees with enum skb_drop_reason). */
   reasons?: ReasonTable;
+  /** Why the kfree_skb tracepoint is left out (the host's SystemTap cannot build it): written in its place. */
+  traceLeftOut?: string;
   /** Print the table every this many seconds as well as at the end. */
   everySeconds?: number;
   durationSeconds?: number;
@@ -66,10 +76,24 @@ export function writeStapScript(spec: ScriptSpec): string {
     '}',
     '',
   );
+  // Sites on the same points (a drop label and the gotos it tells apart) share one probe.
+  const probes = new Map<string, number[]>();
   spec.sites.forEach((s, i) => {
-    if (s.comment) for (const c of s.comment.split('\n')) out.push(`# ${c}`);
-    out.push(`probe ${s.points.join(',\n      ')}`, '{', `  hits[${i + 1}]++`, `  show(${i + 1}, ${s.value ?? '""'})`, '}', '');
+    const key = s.points.join('\n');
+    probes.set(key, [...(probes.get(key) ?? []), i]);
   });
+  for (const members of probes.values()) {
+    for (const i of members) for (const c of spec.sites[i].comment?.split('\n') ?? []) out.push(`# ${c}`);
+    out.push(`probe ${spec.sites[members[0]].points.join(',\n      ')}`, '{');
+    for (const i of members) {
+      const s = spec.sites[i];
+      const count = [`hits[${i + 1}]++`, `show(${i + 1}, ${s.value ?? '""'})`];
+      if (s.when) out.push(`  if (${s.when}) {`, ...count.map((c) => `    ${c}`), '  }');
+      else out.push(...count.map((c) => `  ${c}`));
+    }
+    out.push('}', '');
+  }
+  if (spec.traceLeftOut) out.push(...spec.traceLeftOut.split('\n').map((c) => `# ${c}`), '');
   if (spec.reasons) {
     out.push(
       '# Every kfree_skb with its drop reason and the function that freed the packet.',

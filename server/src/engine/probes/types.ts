@@ -38,8 +38,18 @@ export interface DropSiteInput {
   labelLine?: number;
   reason?: string | null;
   counters?: string[];
+  /** free: the freeing function; counter: how the counter is bumped. */
+  via?: string;
   /** Calls followed from the site to its counters, e.g. ["tap->count_rx_dropped", "macvtap_count_rx_dropped"]. */
   through?: string[];
+  /** goto: the guarding condition, the line it starts on and the first line of the goto's branch. */
+  condition?: string;
+  conditionLine?: number;
+  branchLine?: number;
+  /** goto: the variable carrying the reason to the label (`drop_reason`). */
+  reasonVariable?: string;
+  /** goto: code before the label also runs into it, so the label sees more than its gotos. */
+  labelFallsInto?: boolean;
 }
 
 /** One call of a receive path (the call graph's Hop). */
@@ -51,8 +61,12 @@ export interface PathHopInput {
   kind: string;
 }
 
+export type ProbeFormat = 'stap' | 'bpftrace';
+
 export interface GeneratedProbe {
   mode: ProbeMode;
+  /** The script language: SystemTap, or bpftrace. */
+  format: ProbeFormat;
   /** A short title, e.g. "entry and return of ip_rcv"; also names the untitled editor. */
   title: string;
   /** Suggested file name, e.g. "ip_rcv.stp". */

@@ -1,0 +1,77 @@
+// `stap -p2` against a real kernel build: every probe point is looked up in the build's DWARF,
+// and the script fails on any that does not resolve (a trailing `?` only spares an alternative
+// that matches nothing). Pass 2 prints the resolved points, each with the point it came from.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** stap pass 2 is CPU-bound (~1.5 s a script here): two at a time. */
+const JOBS = 2;
+const TIMEOUT_MS = 120_000;
+
+export interface Pass2Result { name: string; code: number | null; stderr: string; stdout: string }
+
+export function requireStap(): void {
+  const r = spawnSync('stap', ['-V'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`prerequisite missing: stap (Debian package systemtap; scripts/setup-system.sh installs it): ${r.error?.message ?? r.stderr}`);
+}
+
+export async function stapPass2(release: string, scripts: Array<{ name: string; text: string }>): Promise<Pass2Result[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netpath-p2-'));
+  const results: Pass2Result[] = [];
+  let next = 0;
+  const one = (i: number, name: string, text: string) => new Promise<Pass2Result>((resolve) => {
+    const file = path.join(dir, `${i}-${name.replace(/[^\w.-]/g, '_')}.stp`);
+    fs.writeFileSync(file, text);
+    const child = spawn('stap', ['-r', release, '-p2', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ name, code, stderr, stdout });
+    });
+  });
+  const worker = async () => {
+    while (next < scripts.length) {
+      const i = next++;
+      results.push(await one(i, scripts[i].name, scripts[i].text));
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: JOBS }, worker));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** The probe statements of a script, each as its list of points (begin, end and timers left out). */
+export function probeStatements(text: string): string[][] {
+  const out: string[][] = [];
+  for (const m of text.matchAll(/^probe ([^\n{]+(?:,\n\s+[^\n{]+)*)\n\{/gm)) {
+    const points = m[1].split(/,\n\s+/).map((p) => p.trim());
+    if (!/^(begin|end|timer\.)/.test(points[0])) out.push(points);
+  }
+  return out;
+}
+
+/** A point as pass 2 echoes it: no `?`, and no line stap adds to a function("f@file") spec. */
+function canonical(point: string): string {
+  return point.replace(/\?$/, '').replace(/(function\("[^"@]*@[^":]*):\d+"\)/g, '$1")');
+}
+
+/**
+ * Problems with one script's pass 2: a non-zero exit, or a probe statement none of whose points
+ * resolved (all its alternatives skipped). Empty when every probe found its place in the build.
+ */
+export function pass2Problems(r: Pass2Result, text: string): string[] {
+  if (r.code !== 0) return [`${r.name}: exit ${r.code}: ${r.stderr.split('\n').filter((l) => /error|no line records|not found/i.test(l)).slice(0, 3).join(' | ')}`];
+  const resolved = new Set([...r.stdout.matchAll(/\/\* <- (.+?) \*\/$/gm)].map((m) => canonical(m[1])));
+  return probeStatements(text)
+    .filter((points) => !points.some((p) => p.includes('*') || resolved.has(canonical(p))))
+    .map((points) => `${r.name}: no point of "probe ${points.join(', ')}" resolved`);
+}
