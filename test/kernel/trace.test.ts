@@ -46,15 +46,27 @@ for (const version of KERNEL_VERSIONS) {
   describe(`stack traces on Linux ${version}`, () => {
     let root = '';
     let mapped: MappedStack;
+    let graph: CallGraph;
 
     before(async () => {
       root = kernelTree(version);
       assert.ok(fs.existsSync(FIXTURE), `prerequisite missing: ${FIXTURE} (the real traces of test/fixtures/traces)`);
       const idx = await KernelIndex.open(root, { cacheRoot: CACHE });
-      const graph = CallGraph.build(idx.files, idx.knowledge);
+      graph = CallGraph.build(idx.files, idx.knowledge);
       const parsed = parseTrace(fs.readFileSync(FIXTURE, 'utf8'));
       assert.equal(parsed.stacks.length, 1);
       mapped = mapStack(graph, parsed.stacks[0]);
+    });
+
+    test('a hook inferred inside an IPv4 chain is the IPv4 one (bpftrace kstack through ip_list_rcv to nf_conntrack_in)', () => {
+      const text = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'traces', '045-bpftrace-kstack-nf-conntrack-in-ixgbe.txt'), 'utf8');
+      const m = mapStack(graph, parseTrace(text).stacks[0]);
+      const link = m.links.find((l) => m.frames[l.caller].fn === 'nf_hook_slow' && m.frames[l.callee].fn === 'nf_conntrack_in');
+      assert.ok(link, m.links.map((l) => `${m.frames[l.caller].fn}>${m.frames[l.callee].fn}`).join(' '));
+      assert.equal(link.status, 'inferred');
+      // The trace entered IPv4 at ip_list_rcv: the conntrack hook between is ipv4_conntrack_in, not
+      // the bridge's or IPv6's hook of the same nf_hook_entry field.
+      assert.deepEqual(link.hops.map((h) => h.callee), ['nf_hook_entry_hookfn', 'ipv4_conntrack_in', 'nf_conntrack_in']);
     });
 
     test('frames of the receive path link to their definitions in this tree', () => {

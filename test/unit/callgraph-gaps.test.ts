@@ -363,6 +363,15 @@ void receive_list(struct list_head *head) { struct sk_buff *skb = 0; dst_input(s
     assert.ok(v4.cost < cross.cost);
   });
 
+  test('a chain that starts in neutral code can be told the family the packet is in', () => {
+    // receive_list and dst_input are net/core and include: no family of their own.
+    const [free] = g.rankedPaths('receive_list', 'ip6_input', 1);
+    const [v4] = g.rankedPaths('receive_list', 'ip6_input', 1, { family: 'IPv4' });
+    assert.ok(free.cost < 10, `neutral start: ${free.cost}`);
+    assert.ok(v4.cost > free.cost + 19, `an IPv4 packet taking the IPv6 handler of a shared field: ${v4.cost} against ${free.cost}`);
+    assert.match(v4.hops.at(-1)?.why ?? '', /leaves IPv4 for IPv6/);
+  });
+
   test('a call through a callback parameter follows what the chain passed there', () => {
     assert.deepEqual(g.paths('entry_a', 'udp_rcv', 1)[0].map((h) => h.callee), ['run_hook', 'fin_a', 'udp_rcv']);
     assert.deepEqual(g.paths('entry_b', 'udp_rcv', 1), [], 'entry_b hands run_hook fin_b, which never reaches udp_rcv');

@@ -118,7 +118,9 @@ export class CallGraph {
       const src = this.idsOf(stops[i]);
       const dst = new Set(this.idsOf(stops[i + 1]));
       if (!src.length || !dst.size) return [];
-      const seg = rankedPaths(this, src, dst, k, { avoid, ...(opts.maxCandidates !== undefined ? { maxCandidates: opts.maxCandidates } : {}) });
+      const seg = rankedPaths(this, src, dst, k, {
+        avoid, ...(opts.maxCandidates !== undefined ? { maxCandidates: opts.maxCandidates } : {}), ...(i === 0 && opts.family ? { family: opts.family } : {}),
+      });
       const next: typeof partial = [];
       for (const a of partial) {
         for (const b of seg) {

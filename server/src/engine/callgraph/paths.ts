@@ -51,7 +51,14 @@ export interface PathOptions {
   avoid?: string[];
   /** Leave out indirect hops with more candidates than this. */
   maxCandidates?: number;
+  /**
+   * The family the packet is already in when the chain starts in family-neutral code (a stack
+   * trace's earlier frames were in net/ipv4: nf_hook_slow's hooks are then IPv4's).
+   */
+  family?: FamilyName;
 }
+
+export type FamilyName = 'IPv4' | 'IPv6' | 'bridge';
 
 export interface RankedPath {
   edges: number[];
@@ -339,13 +346,18 @@ function buffers(g: CallGraph): Pick<Search, 'best' | 'prevKey' | 'prevPair' | '
 }
 
 /** A chain asked for from the middle of the stack carries a packet when its start touches one. */
-function startState(g: CallGraph, fam: Uint8Array, n: number): State {
+function initialState(g: CallGraph, fam: Uint8Array, n: number): State {
   return { carrying: (g.nodes[n].pkt ?? 0) !== 0, family: fam[n] as Family };
 }
 
 /** Up to k chains from any source to any target, cheapest first (Yen's algorithm). */
-export function rankedPaths(g: CallGraph, sources: number[], targets: Set<number>, k: number, opts: { avoid?: Set<number>; maxCandidates?: number } = {}): RankedPath[] {
+export function rankedPaths(g: CallGraph, sources: number[], targets: Set<number>, k: number, opts: { avoid?: Set<number>; maxCandidates?: number; family?: FamilyName } = {}): RankedPath[] {
   const { fam } = adjacency(g);
+  const seed = (opts.family ? FAMILY_NAMES.indexOf(opts.family) : 0) as Family;
+  const startState = (g2: CallGraph, f: Uint8Array, n: number): State => {
+    const st = initialState(g2, f, n);
+    return st.family ? st : { ...st, family: seed };
+  };
   const avoid = opts.avoid ?? new Set<number>();
   const maxC = opts.maxCandidates;
   const allowed = (p: Pair) => maxC === undefined || g.edges[p.edge].kind === 'direct' || (g.edges[p.edge].candidates ?? 1) <= maxC;

@@ -3,6 +3,7 @@
 // or tail-called in between filled in from the graph. Pure: no I/O.
 import type { CallGraph } from '../callgraph/graph';
 import type { Hop } from '../callgraph/types';
+import { familyOf, type FamilyName } from '../callgraph/paths';
 import type { DropSite } from '../drops/types';
 import type { Frame } from './parse-trace';
 
@@ -51,8 +52,8 @@ export interface MappedStack {
 
 /** The graph's best call chains from `from` to `to`. The one place this module asks for chains:
  *  paths() is being changed to rank chains by likelihood, and may grow options. */
-export function bestChains(graph: CallGraph, from: string, to: string, k: number): Hop[][] {
-  return graph.paths(from, to, k);
+export function bestChains(graph: CallGraph, from: string, to: string, k: number, family?: FamilyName): Hop[][] {
+  return graph.paths(from, to, k, family ? { family } : {});
 }
 
 export interface MapOptions {
@@ -80,6 +81,7 @@ export function mapStack(graph: CallGraph, stack: Frame[], options: MapOptions =
   const chosen: Array<Set<number>> = frames.map(() => new Set());
   const links: FrameLink[] = [];
   const reliable = frames.filter((f) => !f.unreliable).map((f) => f.index);
+  let family: FamilyName | undefined;
   for (let r = 0; r + 1 < reliable.length; r++) {
     const a = reliable[r];
     const b = reliable[r + 1];
@@ -93,7 +95,13 @@ export function mapStack(graph: CallGraph, stack: Frame[], options: MapOptions =
       link.status = 'unknown';
       continue;
     }
-    const chain = linkChain(graph, ids[a], ids[b], frames[a], options.rankChains ?? true);
+    // The family the outer frames entered (net/ipv4, net/ipv6, net/bridge) ranks the hooks and
+    // handlers a neutral frame like nf_hook_slow calls: an IPv4 trace's conntrack hook is IPv4's.
+    for (const id of ids[a]) {
+      const f = familyOf(graph.nodes[id].file);
+      if (f) family = (['', 'IPv4', 'IPv6', 'bridge'] as const)[f] as FamilyName;
+    }
+    const chain = linkChain(graph, ids[a], ids[b], frames[a], options.rankChains ?? true, family);
     if (!chain) continue;
     link.status = chain.length === 1 ? 'direct' : 'inferred';
     link.hops = chain.map((e) => ({ ...graph.hop(graph.edges[e]), inferred: chain.length > 1 }));
@@ -143,7 +151,7 @@ export async function dropSitesAlong(stack: MappedStack, lookup: (fn: string) =>
  * Edge ids joining a caller to a callee: the call itself when there is one (the one on the line
  * the trace prints, if it does), else the best chain of at most MAX_INFERRED_HOPS calls.
  */
-function linkChain(graph: CallGraph, from: number[], to: number[], caller: Frame, rankChains: boolean): number[] | undefined {
+function linkChain(graph: CallGraph, from: number[], to: number[], caller: Frame, rankChains: boolean, family?: FamilyName): number[] | undefined {
   const targets = new Set(to);
   const direct = from.flatMap((id) => graph.out[id]).filter((e) => targets.has(graph.edges[e].to));
   if (direct.length) {
@@ -155,7 +163,7 @@ function linkChain(graph: CallGraph, from: number[], to: number[], caller: Frame
   // The graph's own ranking decides between chains when it offers one short enough.
   const fromName = graph.nodes[from[0]].name;
   const toName = graph.nodes[to[0]].name;
-  for (const hops of bestChains(graph, fromName, toName, 1)) {
+  for (const hops of bestChains(graph, fromName, toName, 1, family)) {
     if (hops.length > MAX_INFERRED_HOPS || hops.length < 2) continue;
     const edges = edgesOf(graph, hops, new Set(from), targets);
     if (edges) return edges;
