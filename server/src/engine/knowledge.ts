@@ -25,6 +25,8 @@ export interface Knowledge {
   externalInvokers: Record<string, string>;
   /** Functions of special-purpose receive paths, ranked after the common path on a tie. */
   specialPaths: RegExp;
+  /** Path ranking: folders of each protocol family, struct types that carry packets. */
+  pathRanking: { familyFolders: Record<'IPv4' | 'IPv6' | 'bridge', string[]>; packetParams: string[]; packetLocals: string[] };
   /** Which calls and macros bump a counter (see `counters` in kernel-knowledge.json). */
   counters: CounterKnowledge;
 }
@@ -61,6 +63,11 @@ export function baseKnowledge(): Knowledge {
     queuedHandoffs: withoutComment(raw.queuedHandoffs),
     externalInvokers: withoutComment(raw.externalInvokers),
     specialPaths: new RegExp(raw.specialPaths.pattern),
+    pathRanking: {
+      familyFolders: { IPv4: [...raw.pathRanking.familyFolders.IPv4], IPv6: [...raw.pathRanking.familyFolders.IPv6], bridge: [...raw.pathRanking.familyFolders.bridge] },
+      packetParams: [...raw.pathRanking.packetParams],
+      packetLocals: [...raw.pathRanking.packetLocals],
+    },
     counters: {
       calls: new RegExp(raw.counters.calls),
       fieldMacros: { ...raw.counters.fieldMacros },

@@ -1,9 +1,9 @@
 // The receive call graph: direct calls plus indirect calls resolved to the functions that
 // flow into the field, variable or macro they go through. Pure: built from FileFacts.
 import type { AddressTaken, FileFacts } from '../types';
-import type { Knowledge } from '../knowledge';
+import { baseKnowledge, type Knowledge } from '../knowledge';
 import type { Edge, EdgeKind, FnNode, Hop, ResolutionStats } from './types';
-import { fieldTypes, returnStruct, typeOfExpr, type FieldTypes } from './types-of';
+import { fieldTypes, functionArgument, returnStruct, typeOfExpr, type FieldTypes } from './types-of';
 import { summariseRegistrations } from './registrations';
 import { PKT_LOCAL, PKT_PARAM, rankedPaths, type PathOptions } from './paths';
 
@@ -353,7 +353,7 @@ export class CallGraph {
         if (m.fn < 0) continue;
         const edges = byCall.get(`${ids[m.fn]}>${m.macro}`);
         m.args.forEach((arg, pos) => {
-          const name = /^&?\s*([a-z_]\w*)$/.exec(arg.trim())?.[1];
+          const name = functionArgument(arg);
           if (name) note(edges, m.line, m.col, pos, this.resolveName(name, f.path));
         });
       }
@@ -407,7 +407,7 @@ export class CallGraph {
       // what callers name there flows into that parameter like any argument.
       for (const m of f.macroCalls) {
         m.args.forEach((arg, pos) => {
-          const name = /^&?\s*([a-z_]\w*)$/.exec(arg.trim())?.[1];
+          const name = functionArgument(arg);
           if (!name) return;
           const fns = this.resolveName(name, f.path);
           if (!fns.length) return;
@@ -483,11 +483,14 @@ export interface GraphTypes { vars: Array<Record<string, string> | undefined>; s
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
-const PACKET_STRUCTS = new Set(['sk_buff', 'sk_buff_head']);
+const PACKETS = baseKnowledge().pathRanking;
+const PACKET_PARAMS = new Set(PACKETS.packetParams);
+const PACKET_LOCALS = new Set(PACKETS.packetLocals);
 
 /**
  * Does a function take packets (an sk_buff, an sk_buff_head, or a list_head of them: the list
  * receive path) or hold one in a local? The path ranking prefers chains that carry the packet.
+ * The struct types are `pathRanking` in kernel-knowledge.json.
  */
 export function packetFlags(params: string[] | undefined, vars: Record<string, string> | undefined): number {
   if (!vars) return 0;
@@ -495,8 +498,8 @@ export function packetFlags(params: string[] | undefined, vars: Record<string, s
   const isParam = new Set(params ?? []);
   for (const [name, struct] of Object.entries(vars)) {
     if (isParam.has(name)) {
-      if (PACKET_STRUCTS.has(struct) || struct === 'list_head') flags |= PKT_PARAM;
-    } else if (struct === 'sk_buff') flags |= PKT_LOCAL;
+      if (PACKET_PARAMS.has(struct)) flags |= PKT_PARAM;
+    } else if (PACKET_LOCALS.has(struct)) flags |= PKT_LOCAL;
   }
   return flags;
 }

@@ -71,11 +71,11 @@ export interface RankedPath {
 type Family = 0 | 1 | 2 | 3;
 const FAMILY_NAMES = ['', 'IPv4', 'IPv6', 'bridge'];
 
-/** Protocol family of the code in a file, by its folder: the families a receive chain must not mix. */
+/** Protocol family of the code in a file, by its folder (`pathRanking.familyFolders` in kernel-knowledge.json). */
 export function familyOf(file: string): Family {
-  if (file.startsWith('net/ipv4/')) return 1;
-  if (file.startsWith('net/ipv6/')) return 2;
-  if (file.startsWith('net/bridge/')) return 3;
+  for (let f = 1; f < FAMILY_NAMES.length; f++) {
+    if (FAMILY_FOLDERS[FAMILY_NAMES[f] as FamilyName].some((dir) => file.startsWith(dir))) return f as Family;
+  }
   return 0;
 }
 
@@ -154,6 +154,7 @@ class Adjacency {
 }
 
 const SPECIAL = baseKnowledge().specialPaths;
+const FAMILY_FOLDERS = baseKnowledge().pathRanking.familyFolders;
 const adjacencies = new WeakMap<CallGraph, Adjacency>();
 
 function adjacency(g: CallGraph): Adjacency {

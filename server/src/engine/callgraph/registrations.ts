@@ -4,6 +4,7 @@
 // Every function passed at such a position then flows into that field.
 import type { FileFacts } from '../types';
 import type { CallGraph } from './graph';
+import { functionArgument } from './types-of';
 
 export interface Registration { fn: number; field: string; struct?: string }
 
@@ -56,7 +57,7 @@ export function summariseRegistrations(g: CallGraph, files: FileFacts[], fileIds
         const byParam = stores.get(helper);
         if (!byParam) continue;
         m.args.forEach((arg, pos) => {
-          const name = /^&?\s*([a-z_]\w*)$/.exec(arg.trim())?.[1];
+          const name = functionArgument(arg);
           if (!name) return;
           for (const key of byParam.get(pos) ?? []) {
             const [struct, field] = key.split('\0');

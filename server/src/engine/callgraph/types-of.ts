@@ -92,3 +92,11 @@ function splitSteps(text: string): string[] | undefined {
   out.push(text.slice(start).trim());
   return out.every((s) => s.length > 0) ? out : undefined;
 }
+
+/**
+ * The function a dispatch macro's argument text names (`ip_rcv_finish`, `&fn`), or undefined:
+ * macro arguments are kept as text, and lower-case identifiers are the ones that can be functions.
+ */
+export function functionArgument(arg: string): string | undefined {
+  return /^&?\s*([a-z_]\w*)$/.exec(arg.trim())?.[1];
+}
