@@ -4,13 +4,14 @@
 import * as fs from 'node:fs';
 import type { KernelIndex } from '../engine/indexer';
 import type { CallGraph } from '../engine/callgraph/graph';
-import { DropEngine } from '../engine/drops/engine';
+import type { DropEngine } from '../engine/drops/engine';
+import type { Analysis } from '../engine/analysis/snapshot';
 import type { DropSite } from '../engine/drops/types';
 import { parseTrace, type ParsedTrace } from '../engine/traces/parse-trace';
 import { dropSitesAlong, mapStack, MAX_INFERRED_HOPS, type MappedStack } from '../engine/traces/map-trace';
 import { UsageError, type ParsedArgs } from './args';
 
-type Load = () => Promise<{ idx: KernelIndex; graph: CallGraph }>;
+type Load = () => Promise<{ idx: KernelIndex; graph: CallGraph; analysis: Analysis }>;
 
 export interface TraceReport {
   root: string;
@@ -38,8 +39,9 @@ export async function runTrace(rest: string[], args: ParsedArgs, load: Load): Pr
     process.stderr.write(`netpath: no stack frames found in ${source === '-' ? 'standard input' : source} (${parsed.skippedLines} lines skipped); paste a call trace, perf script, bpftrace or bcc stack\n`);
     return 1;
   }
-  const { idx, graph } = await load();
-  const report = await buildReport(parsed, graph, idx.root, new DropEngine(idx, graph));
+  const { idx, graph, analysis } = await load();
+  // The analysis's drop engine: the same one `netpath drops` uses, built once per index state.
+  const report = await buildReport(parsed, graph, idx.root, await analysis.drops());
   if (args.flags.has('json')) process.stdout.write(JSON.stringify(report) + '\n');
   else process.stdout.write(formatReport(report));
   if (!report.mapped) {
