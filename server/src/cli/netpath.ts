@@ -238,7 +238,7 @@ async function loadGraphOnly(args: ParsedArgs): Promise<CallGraph> {
   if (quick && state) {
     const r = loadGraphFile(quick.cacheDir, graphKey(state), quick.files);
     if ('graph' in r) {
-      if (verbose) process.stderr.write(`netpath: info: call graph loaded: ${r.graph.nodes.length} functions, ${r.graph.edges.length} calls in ${r.seconds.toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB (index unchanged on disk; no facts read)\n`);
+      if (verbose) process.stderr.write(`netpath: info: call graph loaded: ${r.graph.nodes.length} functions, ${r.graph.edgeCount} calls in ${r.seconds.toFixed(2)} s, ${(r.bytes / 1e6).toFixed(1)} MB (index unchanged on disk; no facts read)\n`);
       return r.graph;
     }
     if (verbose) process.stderr.write(`netpath: info: call graph: ${r.problem}\n`);
@@ -259,7 +259,7 @@ async function runCalls(cmd: 'callers' | 'callees', name: string, args: ParsedAr
     process.stderr.write(`netpath: no function "${name}" in the index\n`);
     return 1;
   }
-  const edges = ids.flatMap((id) => (cmd === 'callers' ? graph.in[id] : graph.out[id]).map((e) => graph.hop(graph.edges[e])));
+  const edges = ids.flatMap((id) => Array.from(cmd === 'callers' ? graph.inOf(id) : graph.outOf(id), (e) => graph.hop(graph.edgeAt(e))));
   edges.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   // Invokers outside the indexed scope (timers, RCU, initcalls, fields only other code calls).
   const external = cmd === 'callers' ? ids.flatMap((id) => graph.external.get(id) ?? []) : [];

@@ -61,7 +61,7 @@ export class CallHierarchyFeature {
     const { index, graph } = loaded;
     const out: CallHierarchyIncomingCall[] = [];
     for (const target of this.resolve(graph, params.item)) {
-      for (const [from, edges] of groupBy(graph.in[target].map((e) => graph.edges[e]), (e) => e.from)) {
+      for (const [from, edges] of groupBy(Array.from(graph.inOf(target), (e) => graph.edgeAt(e)), (e) => e.from)) {
         if (out.length % 200 === 0) throwIfCancelled(token);
         out.push({ from: this.item(index, graph, from, edges), fromRanges: edges.map((e) => callSite(graph, e)) });
       }
@@ -75,7 +75,7 @@ export class CallHierarchyFeature {
     const { index, graph } = loaded;
     const out: CallHierarchyOutgoingCall[] = [];
     for (const source of this.resolve(graph, params.item)) {
-      for (const [to, edges] of groupBy(graph.out[source].map((e) => graph.edges[e]), (e) => e.to)) {
+      for (const [to, edges] of groupBy(Array.from(graph.outOf(source), (e) => graph.edgeAt(e)), (e) => e.to)) {
         if (out.length % 200 === 0) throwIfCancelled(token);
         out.push({ to: this.item(index, graph, to, edges), fromRanges: edges.map((e) => callSite(graph, e)) });
       }

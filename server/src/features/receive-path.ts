@@ -66,7 +66,7 @@ export class ReceivePathFeature {
   private hop(graph: CallGraph, h: Hop): ReceivePathHop {
     let col = 0;
     for (const id of graph.idsOf(h.caller)) {
-      const e = graph.out[id].map((x) => graph.edges[x]).find((x) => graph.nodes[x.to].name === h.callee && x.file === h.file && x.line === h.line && x.kind === h.kind);
+      const e = Array.from(graph.outOf(id), (x) => graph.edgeAt(x)).find((x) => graph.nodes[x.to].name === h.callee && x.file === h.file && x.line === h.line && x.kind === h.kind);
       if (e) {
         col = e.col;
         break;

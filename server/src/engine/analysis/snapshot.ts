@@ -228,7 +228,7 @@ export class Analysis {
   private done(graph: CallGraph, info: GraphInfo): CallGraph {
     this.graphInfo = info;
     const size = info.bytes ? `, ${(info.bytes / 1e6).toFixed(1)} MB` : '';
-    this.host.log('info', `call graph ${info.source} (version ${this.revision}): ${graph.nodes.length} functions, ${graph.edges.length} calls in ${info.seconds.toFixed(2)} s${size}`);
+    this.host.log('info', `call graph ${info.source} (version ${this.revision}): ${graph.nodes.length} functions, ${graph.edgeCount} calls in ${info.seconds.toFixed(2)} s${size}`);
     return graph;
   }
 }
@@ -249,8 +249,8 @@ export function receivePathFunctions(graph: CallGraph, napi: { struct: string; f
     }
     return seen;
   };
-  const forward = reach(starts, (id) => graph.out[id].map((e) => graph.edges[e].to));
-  const backward = reach(ends, (id) => graph.in[id].map((e) => graph.edges[e].from));
+  const forward = reach(starts, (id) => Array.from(graph.outOf(id), (e) => graph.edgeTo(e)));
+  const backward = reach(ends, (id) => Array.from(graph.inOf(id), (e) => graph.edgeFrom(e)));
   const out = new Set<string>();
   for (const id of forward) if (backward.has(id)) out.add(`${graph.nodes[id].file}|${graph.nodes[id].name}`);
   return out;

@@ -21,7 +21,8 @@ import type { FileFacts } from '../types';
 import { CallGraph, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
 import { fieldTypes } from './types-of';
 import rawKnowledge from '../data/kernel-knowledge.json';
-import type { Edge, EdgeKind, FnNode, ResolutionStats } from './types';
+import type { EdgeKind, FnNode, ResolutionStats } from './types';
+import { EDGE_COLS, EdgeTable, NONE } from './edge-table';
 
 /**
  * Bump when what the graph resolves changes (graph.ts, registrations.ts, types-of.ts,
@@ -31,9 +32,7 @@ export const GRAPH_FORMAT_VERSION = 6;
 export const GRAPH_FILE = 'graph.bin';
 
 const MAGIC = Buffer.from('NETPATHG', 'latin1');
-const NONE = 0xffffffff;
 const NODE_COLS = 8; // name, file, line, index, flags, paramsStart, paramsCount, pkt (0: absent)
-const EDGE_COLS = 6; // from, to, file, line, col, candidates (NONE: absent)
 const FLOW_COLS = 4; // field, fn, struct (NONE: absent), via
 /** Maps keyed by node or edge id, stored as JSON after the columns (small next to them). */
 const MAPS = ['external', 'edgeArgs'] as const;
@@ -112,9 +111,10 @@ export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: n
     if (n > 255) throw new Error('more than 256 edge kinds or flow vias');
     return n;
   };
-  const edges = new Uint32Array(g.edges.length * EDGE_COLS);
-  const kinds = new Uint8Array(g.edges.length);
-  g.edges.forEach((e, i) => {
+  const edgeList = g.edges instanceof EdgeTable ? g.edges.all() : g.edges;
+  const edges = new Uint32Array(edgeList.length * EDGE_COLS);
+  const kinds = new Uint8Array(edgeList.length);
+  edgeList.forEach((e, i) => {
     const x = extraProps(e, EDGE_CORE);
     if (x) edgeExtras.push([i, x]);
     const o = i * EDGE_COLS;
@@ -136,7 +136,7 @@ export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: n
     pad(text), u32(nodes), u32(Uint32Array.from(params)), u32(edges), pad(Buffer.from(kinds.buffer)), u32(Uint32Array.from(flowRows)), pad(extra),
   ]);
   const header: Header = {
-    layout: LAYOUT, kinds: [...kindIds.keys()], vias: [...viaIds.keys()], fingerprint, checksum: checksum(body), nodes: g.nodes.length, edges: g.edges.length, flows: flowRows.length / FLOW_COLS,
+    layout: LAYOUT, kinds: [...kindIds.keys()], vias: [...viaIds.keys()], fingerprint, checksum: checksum(body), nodes: g.nodes.length, edges: edgeList.length, flows: flowRows.length / FLOW_COLS,
     params: params.length, stringBytes: text.length, extraBytes: extra.length, stats: g.stats, ...(buildSeconds !== undefined ? { buildSeconds } : {}),
   };
   const json = pad(Buffer.from(JSON.stringify(header), 'utf8'));
@@ -216,14 +216,11 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
     if (nodeCols[o + 7]) n.pkt = nodeCols[o + 7];
     nodes[i] = n;
   }
-  const edges = new Array<Edge>(h.edges);
+  // Edges stay in their columns (EdgeTable): checked here, made into objects only on demand.
+  const kindNames = h.kinds;
   for (let i = 0; i < h.edges; i++) {
     const o = i * EDGE_COLS;
-    const kind = h.kinds[kinds[i]];
-    if (!kind || edgeCols[o] >= h.nodes || edgeCols[o + 1] >= h.nodes) throw new GraphFileError('edge out of range');
-    const e: Edge = { from: edgeCols[o], to: edgeCols[o + 1], file: str(edgeCols[o + 2]), line: edgeCols[o + 3], col: edgeCols[o + 4], kind };
-    if (edgeCols[o + 5] !== NONE) e.candidates = edgeCols[o + 5];
-    edges[i] = e;
+    if (!kindNames[kinds[i]] || edgeCols[o] >= h.nodes || edgeCols[o + 1] >= h.nodes || edgeCols[o + 2] >= strings.length) throw new GraphFileError('edge out of range');
   }
   const flows = new Map<string, Flow[]>();
   for (let i = 0; i < h.flows; i++) {
@@ -241,10 +238,12 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
     if (!nodes[i]) throw new GraphFileError('node extra out of range');
     Object.assign(nodes[i], x);
   }
-  for (const [i, x] of extra.edgeExtras as Array<[number, object]>) {
-    if (!edges[i]) throw new GraphFileError('edge extra out of range');
-    Object.assign(edges[i], x);
+  const edgeExtras = new Map<number, Record<string, unknown>>();
+  for (const [i, x] of extra.edgeExtras as Array<[number, Record<string, unknown>]>) {
+    if (!(i >= 0 && i < h.edges)) throw new GraphFileError('edge extra out of range');
+    edgeExtras.set(i, x);
   }
+  const edges = new EdgeTable(edgeCols, kinds.subarray(0, h.edges), kindNames, strings, edgeExtras);
   const external = new Map(extra.external as Array<[number, ExternalCaller[]]>);
   const edgeArgs = new Map(extra.edgeArgs as Array<[number, Array<[number, number]>]>);
   return { nodes, edges, flows, external, edgeArgs, stats: h.stats, ...(h.buildSeconds !== undefined ? { buildSeconds: h.buildSeconds } : {}) };

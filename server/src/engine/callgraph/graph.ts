@@ -6,6 +6,7 @@ import type { Edge, EdgeKind, FnNode, Hop, ResolutionStats } from './types';
 import { fieldTypes, functionArgument, returnStruct, typeOfExpr, type FieldTypes } from './types-of';
 import { summariseRegistrations } from './registrations';
 import { PKT_LOCAL, PKT_PARAM, rankedPaths, type PathOptions } from './paths';
+import { EdgeTable, Rows } from './edge-table';
 
 /** An invoker outside the indexed scope, and where the function is handed to it. */
 export interface ExternalCaller { via: string; file: string; line: number }
@@ -15,11 +16,17 @@ export interface Flow { fn: number; struct?: string; via: 'init' | 'assign' | 'r
 
 export class CallGraph {
   readonly nodes: FnNode[] = [];
-  readonly edges: Edge[] = [];
   readonly byName = new Map<string, number[]>();
   readonly flows = new Map<string, Flow[]>();
-  readonly out: number[][] = [];
-  readonly in: number[][] = [];
+  // A built graph holds its edges as objects and its adjacency as arrays; a restored one holds
+  // the file's columns (EdgeTable, Rows) and makes the arrays only if something asks for them.
+  // Searches read edges through edgeTo()/outOf() and friends, which serve both without copying.
+  private _edges: Edge[] | undefined = [];
+  private _out: number[][] | undefined = [];
+  private _in: number[][] | undefined = [];
+  private table: EdgeTable | undefined;
+  private outRows: Rows | undefined;
+  private inRows: Rows | undefined;
   stats!: ResolutionStats;
   private fields!: FieldTypes;
   private readonly fileIds = new Map<string, number[]>();
@@ -50,16 +57,79 @@ export class CallGraph {
     g.fields = fieldTypes(sorted);
     g.collectFlows(sorted);
     g.collectEdges(sorted, knowledge);
+    const out = g._out!;
+    const inn = g._in!;
     for (let i = 0; i < g.nodes.length; i++) {
-      g.out.push([]);
-      g.in.push([]);
+      out.push([]);
+      inn.push([]);
     }
     g.edges.forEach((e, i) => {
-      g.out[e.from].push(i);
-      g.in[e.to].push(i);
+      out[e.from].push(i);
+      inn[e.to].push(i);
     });
     g.collectExternal(sorted, knowledge);
     return g;
+  }
+
+  get edges(): Edge[] {
+    return (this._edges ??= this.table!.all());
+  }
+
+  /** Edge ids by caller (all calls a function makes), as arrays. */
+  get out(): number[][] {
+    return (this._out ??= this.outRows!.lists());
+  }
+
+  /** Edge ids by callee (all calls that reach a function), as arrays. */
+  get in(): number[][] {
+    return (this._in ??= this.inRows!.lists());
+  }
+
+  /** The calls a function makes (edge ids), without making the whole adjacency. */
+  outOf(n: number): ArrayLike<number> & Iterable<number> {
+    return this.outRows ? this.outRows.of(n) : this._out![n];
+  }
+
+  /** The calls that reach a function (edge ids), without making the whole adjacency. */
+  inOf(n: number): ArrayLike<number> & Iterable<number> {
+    return this.inRows ? this.inRows.of(n) : this._in![n];
+  }
+
+  get edgeCount(): number {
+    return this.table ? this.table.length : this._edges!.length;
+  }
+
+  /** One edge as an object (a restored graph makes just this one). */
+  edgeAt(e: number): Edge {
+    return this.table && !this._edges ? this.table.edge(e) : this._edges![e];
+  }
+
+  edgeFrom(e: number): number {
+    return this.table ? this.table.from(e) : this._edges![e].from;
+  }
+
+  edgeTo(e: number): number {
+    return this.table ? this.table.to(e) : this._edges![e].to;
+  }
+
+  edgeKind(e: number): EdgeKind {
+    return this.table ? this.table.kind(e) : this._edges![e].kind;
+  }
+
+  edgeCandidates(e: number): number | undefined {
+    return this.table ? this.table.candidates(e) : this._edges![e].candidates;
+  }
+
+  edgeLine(e: number): number {
+    return this.table ? this.table.line(e) : this._edges![e].line;
+  }
+
+  edgeCol(e: number): number {
+    return this.table ? this.table.col(e) : this._edges![e].col;
+  }
+
+  edgeParam(e: number): number | undefined {
+    return this.table ? this.table.param(e) : this._edges![e].param;
   }
 
   /** Functions a name can mean when used in `file`: its own definition, else visible ones elsewhere. */
@@ -124,9 +194,9 @@ export class CallGraph {
       const next: typeof partial = [];
       for (const a of partial) {
         for (const b of seg) {
-          const seen = new Set(a.edges.map((e) => this.edges[e].from));
-          if (a.edges.length && this.edges[a.edges[a.edges.length - 1]].to !== this.edges[b.edges[0]].from) continue;
-          if (b.edges.some((e) => seen.has(this.edges[e].to))) continue;
+          const seen = new Set(a.edges.map((e) => this.edgeFrom(e)));
+          if (a.edges.length && this.edgeTo(a.edges[a.edges.length - 1]) !== this.edgeFrom(b.edges[0])) continue;
+          if (b.edges.some((e) => seen.has(this.edgeTo(e)))) continue;
           next.push({ edges: [...a.edges, ...b.edges], costs: [...a.costs, ...b.costs], why: [...a.why, ...b.why], cost: a.cost + b.cost });
         }
       }
@@ -136,7 +206,7 @@ export class CallGraph {
     }
     return partial.map((p) => ({
       cost: round(p.cost),
-      hops: p.edges.map((e, i) => ({ ...this.hop(this.edges[e]), cost: round(p.costs[i]), ...(p.why[i] ? { why: p.why[i] } : {}) })),
+      hops: p.edges.map((e, i) => ({ ...this.hop(this.edgeAt(e)), cost: round(p.costs[i]), ...(p.why[i] ? { why: p.why[i] } : {}) })),
     }));
   }
 
@@ -239,7 +309,7 @@ export class CallGraph {
       const key = `${from}:${to}:${line}:${col}:${kind}`;
       if (seen.has(key)) return;
       seen.add(key);
-      this.edges.push({ from, to, file, line, col, kind, ...(candidates !== undefined ? { candidates } : {}), ...(param !== undefined ? { param } : {}) });
+      this._edges!.push({ from, to, file, line, col, kind, ...(candidates !== undefined ? { candidates } : {}), ...(param !== undefined ? { param } : {}) });
     };
     const argFlows = this.argumentFlows(files);
     const wrappers = new Set(knowledge.valueWrappers);
@@ -433,28 +503,24 @@ export class CallGraph {
   /** A graph from its persisted parts, with the same public API as a built one. */
   static restore(parts: GraphParts, types: () => GraphTypes): CallGraph {
     const g = new CallGraph();
-    Object.assign(g, { nodes: parts.nodes, edges: parts.edges, flows: parts.flows, external: parts.external, edgeArgs: parts.edgeArgs, stats: parts.stats });
+    Object.assign(g, { nodes: parts.nodes, flows: parts.flows, external: parts.external, edgeArgs: parts.edgeArgs, stats: parts.stats });
     g.pendingTypes = types;
-    // Adjacency lists allocated at their final size: restoring is on the path of every warm query.
-    const outDeg = new Uint32Array(g.nodes.length);
-    const inDeg = new Uint32Array(g.nodes.length);
-    for (const e of g.edges) {
-      outDeg[e.from]++;
-      inDeg[e.to]++;
+    if (parts.edges instanceof EdgeTable) {
+      const t = parts.edges;
+      g.table = t;
+      g._edges = g._out = g._in = undefined;
+      g.outRows = Rows.of(g.nodes.length, t.length, (e) => t.from(e));
+      g.inRows = Rows.of(g.nodes.length, t.length, (e) => t.to(e));
+    } else {
+      const list = parts.edges;
+      g._edges = list;
+      g._out = Rows.of(g.nodes.length, list.length, (e) => list[e].from).lists();
+      g._in = Rows.of(g.nodes.length, list.length, (e) => list[e].to).lists();
     }
     for (const n of g.nodes) {
       const list = g.byName.get(n.name);
       if (list) list.push(n.id);
       else g.byName.set(n.name, [n.id]);
-      g.out.push(new Array<number>(outDeg[n.id]));
-      g.in.push(new Array<number>(inDeg[n.id]));
-    }
-    outDeg.fill(0);
-    inDeg.fill(0);
-    for (let i = 0; i < g.edges.length; i++) {
-      const e = g.edges[i];
-      g.out[e.from][outDeg[e.from]++] = i;
-      g.in[e.to][inDeg[e.to]++] = i;
     }
     return g;
   }
@@ -471,7 +537,8 @@ export class CallGraph {
 /** What a persisted graph holds. */
 export interface GraphParts {
   nodes: FnNode[];
-  edges: Edge[];
+  /** Objects from a build; the file's columns from a load. */
+  edges: Edge[] | EdgeTable;
   flows: Map<string, Flow[]>;
   external: Map<number, ExternalCaller[]>;
   edgeArgs: Map<number, Array<[number, number]>>;

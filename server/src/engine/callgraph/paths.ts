@@ -87,9 +87,13 @@ interface Pair {
   args?: Map<number, Set<number>>;
 }
 
-export function baseCost(e: Edge): number {
-  if (e.kind === 'direct' || e.kind === 'macro' || !e.candidates || e.candidates <= 1) return 1;
-  return 1 + Math.log2(e.candidates);
+export function baseCost(e: Pick<Edge, 'kind' | 'candidates'>): number {
+  return costOf(e.kind, e.candidates);
+}
+
+function costOf(kind: Edge['kind'], candidates: number | undefined): number {
+  if (kind === 'direct' || kind === 'macro' || !candidates || candidates <= 1) return 1;
+  return 1 + Math.log2(candidates);
 }
 
 /**
@@ -116,14 +120,14 @@ class Adjacency {
     if (list) return list;
     const g = this.g;
     const best = new Map<number, Pair>();
-    for (const e of g.out[n]) {
-      const edge = g.edges[e];
-      const base = baseCost(edge);
-      const cur = best.get(edge.to);
-      if (!cur || base < cur.base || (base === cur.base && edge.line < g.edges[cur.edge].line)) best.set(edge.to, { to: edge.to, edge: e, base, ...(cur?.args ? { args: cur.args } : {}) });
+    for (const e of g.outOf(n)) {
+      const to = g.edgeTo(e);
+      const base = costOf(g.edgeKind(e), g.edgeCandidates(e));
+      const cur = best.get(to);
+      if (!cur || base < cur.base || (base === cur.base && g.edgeLine(e) < g.edgeLine(cur.edge))) best.set(to, { to, edge: e, base, ...(cur?.args ? { args: cur.args } : {}) });
       const passed = g.edgeArgs.get(e);
       if (passed) {
-        const pair = best.get(edge.to)!;
+        const pair = best.get(to)!;
         pair.args ??= new Map();
         for (const [pos, fn] of passed) {
           let set = pair.args.get(pos);
@@ -142,11 +146,11 @@ class Adjacency {
     if (list) return list;
     const g = this.g;
     const best = new Map<number, Pair>();
-    for (const e of g.in[n]) {
-      const edge = g.edges[e];
-      const base = baseCost(edge);
-      const cur = best.get(edge.from);
-      if (!cur || base < cur.base) best.set(edge.from, { to: edge.from, edge: e, base });
+    for (const e of g.inOf(n)) {
+      const from = g.edgeFrom(e);
+      const base = costOf(g.edgeKind(e), g.edgeCandidates(e));
+      const cur = best.get(from);
+      if (!cur || base < cur.base) best.set(from, { to: from, edge: e, base });
     }
     this.ins[n] = list = [...best.values()];
     return list;
@@ -213,17 +217,17 @@ function hopCost(search: Search, fam: Uint8Array, s: State, p: Pair): { cost: nu
   if (!s.carrying && !isOrigin(pkt)) cost += NO_PACKET_YET;
   else if (s.carrying && !(pkt & PKT_PARAM)) cost += NOT_HANDED_ON;
   if (adjacency(g).special[p.to]) cost += SPECIAL_TIE_BREAK;
-  const e = g.edges[p.edge];
-  if (e.kind === 'direct') return { cost };
+  if (g.edgeKind(p.edge) === 'direct') return { cost };
+  const candidates = g.edgeCandidates(p.edge);
   const cf = fam[p.to];
   if (!s.family && cf === 2 && siteFamilies(search, p.edge, fam) & (1 << 1)) cost += IPV6_TIE_BREAK;
   if (s.family && cf && cf !== s.family && siteFamilies(search, p.edge, fam) & (1 << s.family)) {
     cost += FAMILY_SWITCH;
     why = `leaves ${FAMILY_NAMES[s.family]} for ${FAMILY_NAMES[cf]} code at a shared field: no other chain found`;
-  } else if (s.family && cf === s.family && e.candidates && e.candidates > 1) {
+  } else if (s.family && cf === s.family && candidates && candidates > 1) {
     why = `installed by ${FAMILY_NAMES[cf]} code, as the chain is`;
   }
-  if (e.candidates && e.candidates > 1) why = why ? `1 of ${e.candidates} candidates; ${why}` : `1 of ${e.candidates} candidates`;
+  if (candidates && candidates > 1) why = why ? `1 of ${candidates} candidates; ${why}` : `1 of ${candidates} candidates`;
   return why ? { cost, why } : { cost };
 }
 
@@ -232,11 +236,11 @@ function siteFamilies(search: Search, edge: number, fam: Uint8Array): number {
   let bits = search.siteFamilies.get(edge);
   if (bits === undefined) {
     const g = search.g;
-    const e = g.edges[edge];
+    const line = g.edgeLine(edge);
+    const col = g.edgeCol(edge);
     bits = 0;
-    for (const x of g.out[e.from]) {
-      const o = g.edges[x];
-      if (o.line === e.line && o.col === e.col) bits |= 1 << fam[o.to];
+    for (const x of g.outOf(g.edgeFrom(edge))) {
+      if (g.edgeLine(x) === line && g.edgeCol(x) === col) bits |= 1 << fam[g.edgeTo(x)];
     }
     search.siteFamilies.set(edge, bits);
   }
@@ -265,7 +269,7 @@ const pairKey = (from: number, to: number) => from * 0x100000 + to;
  * it passed a function (NF_HOOK reached from ip_rcv calls ip_rcv_finish, not every okfn).
  */
 function inContext(g: CallGraph, entry: Pair | undefined, p: Pair): boolean {
-  const param = g.edges[p.edge].param;
+  const param = g.edgeParam(p.edge);
   if (param === undefined || !entry?.args) return true;
   const passed = entry.args.get(param);
   return !passed || passed.has(p.to);
@@ -361,7 +365,7 @@ export function rankedPaths(g: CallGraph, sources: number[], targets: Set<number
   };
   const avoid = opts.avoid ?? new Set<number>();
   const maxC = opts.maxCandidates;
-  const allowed = (p: Pair) => maxC === undefined || g.edges[p.edge].kind === 'direct' || (g.edges[p.edge].candidates ?? 1) <= maxC;
+  const allowed = (p: Pair) => maxC === undefined || g.edgeKind(p.edge) === 'direct' || (g.edgeCandidates(p.edge) ?? 1) <= maxC;
   const search: Search = { g, targets, h: distancesTo(g, targets, allowed), allowed, ...buffers(g), siteFamilies: new Map() };
   let first: RankedPath | undefined;
   for (const s of sources) {
@@ -374,25 +378,25 @@ export function rankedPaths(g: CallGraph, sources: number[], targets: Set<number
   if (!first) return [];
   const found: RankedPath[] = [first];
   const candidates: RankedPath[] = [];
-  const keyOf = (p: number[]) => p.map((e) => `${g.edges[e].from}>${g.edges[e].to}`).join(',');
+  const keyOf = (p: number[]) => p.map((e) => `${g.edgeFrom(e)}>${g.edgeTo(e)}`).join(',');
   const known = new Set([keyOf(first.edges)]);
   while (found.length < k) {
     const last = found[found.length - 1];
-    const origin = g.edges[last.edges[0]].from;
+    const origin = g.edgeFrom(last.edges[0]);
     for (let i = 0; i < last.edges.length; i++) {
       const root = last.edges.slice(0, i);
-      const spur = i === 0 ? origin : g.edges[last.edges[i - 1]].to;
+      const spur = i === 0 ? origin : g.edgeTo(last.edges[i - 1]);
       const rootKey = keyOf(root);
       const bannedPairs = new Set<number>();
       for (const p of found) {
-        if (p.edges.length > i && g.edges[p.edges[0]].from === origin && keyOf(p.edges.slice(0, i)) === rootKey) {
-          bannedPairs.add(pairKey(g.edges[p.edges[i]].from, g.edges[p.edges[i]].to));
+        if (p.edges.length > i && g.edgeFrom(p.edges[0]) === origin && keyOf(p.edges.slice(0, i)) === rootKey) {
+          bannedPairs.add(pairKey(g.edgeFrom(p.edges[i]), g.edgeTo(p.edges[i])));
         }
       }
-      const bannedNodes = new Set([...avoid, origin, ...root.map((e) => g.edges[e].to)]);
+      const bannedNodes = new Set([...avoid, origin, ...root.map((e) => g.edgeTo(e))]);
       bannedNodes.delete(spur);
       let state = startState(g, fam, origin);
-      for (const e of root) state = enter(g, fam, state, g.edges[e].to);
+      for (const e of root) state = enter(g, fam, state, g.edgeTo(e));
       const rootPair = i > 0 ? pairOf(g, root[i - 1]) : undefined;
       const tail = astar(search, spur, state, bannedNodes, bannedPairs, rootPair);
       if (!tail) continue;
@@ -412,8 +416,8 @@ export function rankedPaths(g: CallGraph, sources: number[], targets: Set<number
 
 /** The adjacency pair an edge id belongs to. */
 function pairOf(g: CallGraph, edge: number): Pair | undefined {
-  const e = g.edges[edge];
-  return adjacency(g).out(e.from).find((p) => p.to === e.to);
+  const to = g.edgeTo(edge);
+  return adjacency(g).out(g.edgeFrom(edge)).find((p) => p.to === to);
 }
 
 /** Binary min-heap of (id, priority). */

@@ -202,8 +202,8 @@ export class DropEngine {
       }
       // Counting helpers and callbacks called outside drop labels (sk_drops_add, tap->count_rx_dropped).
       const byLine = new Map<number, Reached[]>();
-      for (const e of this.graph.out[id]) {
-        const edge = this.graph.edges[e];
+      for (const e of this.graph.outOf(id)) {
+        const edge = this.graph.edgeAt(e);
         if (inLabel(edge.line) || !this.followable(edge, false)) continue;
         const r = this.reachedFrom(map, edge.to, 1, new Set([id]), [this.graph.nodes[edge.to].name], false);
         if (r.length) byLine.set(edge.line, [...(byLine.get(edge.line) ?? []), ...r]);
@@ -220,8 +220,8 @@ export class DropEngine {
   /** Counters reached by the calls a label's code makes: every callee, and resolved callbacks, are followed. */
   private reachedFromCalls(map: CounterMap, id: number, onLines: (line: number) => boolean): Reached[] {
     const out: Reached[] = [];
-    for (const e of this.graph.out[id]) {
-      const edge = this.graph.edges[e];
+    for (const e of this.graph.outOf(id)) {
+      const edge = this.graph.edgeAt(e);
       if (!onLines(edge.line)) continue;
       const callee = this.graph.nodes[edge.to];
       if (!this.followable(edge, true) && edge.kind !== 'direct' && edge.kind !== 'macro') continue;
@@ -242,8 +242,8 @@ export class DropEngine {
     if (!facts) return [];
     const out: Reached[] = [];
     for (const inc of facts.increments) if (inc.fn === node.index) for (const entry of this.dropCounters(map, inc, id)) out.push({ entry, through });
-    for (const e of this.graph.out[id]) {
-      const edge = this.graph.edges[e];
+    for (const e of this.graph.outOf(id)) {
+      const edge = this.graph.edgeAt(e);
       if (!this.followable(edge, callbacks)) continue;
       out.push(...this.reachedFrom(map, edge.to, depth + 1, seen, [...through, this.graph.nodes[edge.to].name], callbacks));
     }

@@ -104,9 +104,9 @@ export function mapStack(graph: CallGraph, stack: Frame[], options: MapOptions =
     const chain = linkChain(graph, ids[a], ids[b], frames[a], options.rankChains ?? true, family);
     if (!chain) continue;
     link.status = chain.length === 1 ? 'direct' : 'inferred';
-    link.hops = chain.map((e) => ({ ...graph.hop(graph.edges[e]), inferred: chain.length > 1 }));
-    chosen[a].add(graph.edges[chain[0]].from);
-    chosen[b].add(graph.edges[chain[chain.length - 1]].to);
+    link.hops = chain.map((e) => ({ ...graph.hop(graph.edgeAt(e)), inferred: chain.length > 1 }));
+    chosen[a].add(graph.edgeFrom(chain[0]));
+    chosen[b].add(graph.edgeTo(chain[chain.length - 1]));
   }
   for (const f of frames) {
     const pick = chosen[f.index].size ? [...chosen[f.index]] : ids[f.index];
@@ -153,9 +153,9 @@ export async function dropSitesAlong(stack: MappedStack, lookup: (fn: string) =>
  */
 function linkChain(graph: CallGraph, from: number[], to: number[], caller: Frame, rankChains: boolean, family?: FamilyName): number[] | undefined {
   const targets = new Set(to);
-  const direct = from.flatMap((id) => graph.out[id]).filter((e) => targets.has(graph.edges[e].to));
+  const direct = from.flatMap((id) => Array.from(graph.outOf(id))).filter((e) => targets.has(graph.edgeTo(e)));
   if (direct.length) {
-    const onLine = caller.line !== undefined ? direct.find((e) => graph.edges[e].line === caller.line) : undefined;
+    const onLine = caller.line !== undefined ? direct.find((e) => graph.edgeLine(e) === caller.line) : undefined;
     return [onLine ?? direct.reduce((best, e) => (rank(graph, e) < rank(graph, best) ? e : best))];
   }
   const mine = boundedChain(graph, from, targets, MAX_INFERRED_HOPS);
@@ -173,7 +173,7 @@ function linkChain(graph: CallGraph, from: number[], to: number[], caller: Frame
 
 /** Direct calls before indirect ones, then fewer candidates, then the earlier line. */
 function rank(graph: CallGraph, e: number): number {
-  const x = graph.edges[e];
+  const x = graph.edgeAt(e);
   return (x.kind === 'direct' ? 0 : 1e9) + (x.candidates ?? 0) * 1e5 + x.line;
 }
 
@@ -183,13 +183,13 @@ function edgesOf(graph: CallGraph, hops: Hop[], from: Set<number>, to: Set<numbe
   let at = [...from];
   for (let i = 0; i < hops.length; i++) {
     const h = hops[i];
-    const e = at.flatMap((id) => graph.out[id]).find((x) => {
-      const edge = graph.edges[x];
+    const e = at.flatMap((id) => Array.from(graph.outOf(id))).find((x) => {
+      const edge = graph.edgeAt(x);
       return graph.nodes[edge.to].name === h.callee && edge.file === h.file && edge.line === h.line && (i < hops.length - 1 || to.has(edge.to));
     });
     if (e === undefined) return undefined;
     out.push(e);
-    at = [graph.edges[e].to];
+    at = [graph.edgeTo(e)];
   }
   return out;
 }
@@ -207,8 +207,8 @@ export function boundedChain(graph: CallGraph, from: number[], to: Set<number>, 
     const next = new Map<number, { cost: number; edge: number }>();
     for (const n of level) {
       const base = cost.get(n)!;
-      for (const e of graph.out[n]) {
-        const t = graph.edges[e].to;
+      for (const e of graph.outOf(n)) {
+        const t = graph.edgeTo(e);
         if (cost.has(t) && !next.has(t)) continue;
         const c = base + hopCost(graph, e);
         const cur = next.get(t);
@@ -226,7 +226,7 @@ export function boundedChain(graph: CallGraph, from: number[], to: Set<number>, 
       for (let n = best.node, d = depth; d > 0; d--) {
         const e = via.get(n)!;
         chain.push(e);
-        n = graph.edges[e].from;
+        n = graph.edgeFrom(e);
       }
       return chain.reverse();
     }
@@ -241,7 +241,7 @@ export function reaches(graph: CallGraph, from: number[], to: number[], maxHops:
 }
 
 function hopCost(graph: CallGraph, e: number): number {
-  const x = graph.edges[e];
+  const x = graph.edgeAt(e);
   return x.kind === 'direct' || x.candidates === undefined ? 1 : 1 + Math.log2(1 + x.candidates);
 }
 
