@@ -351,6 +351,8 @@ export interface DropSiteInfo {
   labelLine?: number;
   reason: string | null;
   reasonText?: string;
+  /** When no single reason reaches the site: each that may (shared/drop-reason-text.ts reads it). */
+  reasons?: { values: string[]; computed?: string[] };
   counters: string[];
   condition?: string;
   via?: string;

@@ -2,6 +2,7 @@
 // label or freeing call, reason and counters, with filters by counter, by reason and to functions
 // on the receive path. Free of `vscode` so it is unit-tested with node --test; drop-view.ts maps
 // these nodes to TreeItems.
+import { possibleReasons, reasonPhrase } from '../../shared/drop-reason-text';
 import { SHOW_DROP_SITES_COMMAND, type DropSiteInfo } from '../../shared/protocol';
 
 /** View and command ids; package.json contributes exactly these (test/unit/drop-sites-tree.test.ts). */
@@ -38,7 +39,7 @@ export interface DropTreeNode {
 
 export function filterSites(sites: readonly DropSiteInfo[], f: DropFilter): DropSiteInfo[] {
   return sites.filter((s) => (!f.counter || s.counters.includes(f.counter))
-    && (!f.reason || s.reason === f.reason)
+    && (!f.reason || possibleReasons(s).includes(f.reason))
     && (!f.receivePathOnly || s.onReceivePath === true));
 }
 
@@ -52,7 +53,7 @@ export function siteLabel(s: DropSiteInfo): string {
 /** Reason (without the common prefix) and counters. */
 export function siteDescription(s: DropSiteInfo): string {
   const parts: string[] = [];
-  if (s.reason) parts.push(s.reason.replace(/^SKB_DROP_REASON_/, ''));
+  if (possibleReasons(s).length) parts.push(reasonPhrase(s, { short: true }).replace(/^reason /, ''));
   if (s.counters.length) parts.push(s.counters.join(', '));
   return parts.join(' · ');
 }
@@ -61,7 +62,7 @@ export function siteTooltip(s: DropSiteInfo): string {
   const lines = [`${s.file}:${s.line} in ${s.function}`];
   if (s.kind === 'goto') lines.push(`goto ${s.label} (label at line ${s.labelLine})`);
   if (s.condition) lines.push(`when ${s.condition}`);
-  lines.push(s.reason ? `reason ${s.reason}${s.reasonText ? `: ${s.reasonText}` : ''}` : 'no drop reason');
+  lines.push(reasonPhrase(s));
   if (s.counters.length) lines.push(`counters: ${s.counters.join(', ')}`);
   if (s.through?.length) lines.push(`through ${s.through.join(' → ')}`);
   if (s.notAlwaysDrop) lines.push('not always a drop: it consumes the skb in some contexts');
@@ -108,7 +109,7 @@ export function counterChoices(sites: readonly DropSiteInfo[]): string[] {
   return [...new Set(sites.flatMap((s) => s.counters))].sort();
 }
 export function reasonChoices(sites: readonly DropSiteInfo[]): string[] {
-  return [...new Set(sites.map((s) => s.reason).filter((r): r is string => !!r))].sort();
+  return [...new Set(sites.flatMap((s) => possibleReasons(s)))].sort();
 }
 
 /** The view's message: what is shown and how it is filtered. */

@@ -38,7 +38,7 @@ function linesOf(root: string, rel: string, re: RegExp, fn?: string): number[] {
 /** Golden form of a site: no line numbers, so a point release that shifts lines does not churn it. */
 function goldenLine(s: DropSite): string {
   const what = s.kind === 'goto' ? `goto ${s.label}` : `${s.kind} ${s.via ?? ''}`;
-  return [s.function, what, s.reason ?? '-', s.counters.join(',') || '-', s.condition ?? '', s.through?.join('>') ?? '', s.notAlwaysDrop ? 'not-always' : ''].join(' | ');
+  return [s.function, what, s.reason ?? (s.reasons ? `one of ${s.reasons.values.join(',')}${s.reasons.computed ? ` or ${s.reasons.computed.join(',')}()` : ''}` : '-'), s.counters.join(',') || '-', s.condition ?? '', s.through?.join('>') ?? '', s.notAlwaysDrop ? 'not-always' : ''].join(' | ');
 }
 
 for (const version of KERNEL_VERSIONS) {
@@ -113,6 +113,23 @@ for (const version of KERNEL_VERSIONS) {
       assert.ok(v6.sites.length >= 2);
       assert.deepEqual([...new Set(v6.sites.map((s: { file: string }) => s.file))], ['net/ipv6/udp.c']);
       assert.ok(v6.sites.some((s: { function: string }) => s.function === '__udp6_lib_mcast_deliver'));
+    });
+
+    test('the reason variable set in both branches before __udp_queue_rcv_skb frees: both reasons, read from the tree', async () => {
+      const udp = 'net/ipv4/udp.c';
+      const text = fs.readFileSync(path.join(root, udp), 'utf8').split('\n');
+      const [free] = linesOf(root, udp, /(kfree_skb_reason|sk_skb_reason_drop)\(.*drop_reason\)/, '__udp_queue_rcv_skb');
+      assert.ok(free, 'the free with drop_reason in __udp_queue_rcv_skb');
+      // The reasons stored into drop_reason in the lines above the free, within the enqueue-failure block.
+      const stored = new Set<string>();
+      for (let l = free - 1; l > free - 20; l--) for (const m of text[l - 1].matchAll(/drop_reason = (SKB_DROP_REASON_\w+)/g)) stored.add(m[1]);
+      assert.deepEqual([...stored].sort(), ['SKB_DROP_REASON_PROTO_MEM', 'SKB_DROP_REASON_SOCKET_RCVBUFF']);
+      const site = (await engine.sites('__udp_queue_rcv_skb')).find((s) => s.kind === 'free' && s.line === free);
+      assert.ok(site, `a free site at ${udp}:${free}`);
+      assert.equal(site.reason, null);
+      assert.deepEqual(site.reasons, { values: [...stored].sort() });
+      const r = netpath(['drops', '__udp_queue_rcv_skb', '--kernel', root, '--cache', cache]);
+      assert.match(r.stdout, new RegExp(`${udp}:${free}\\t.*one of SKB_DROP_REASON_PROTO_MEM, SKB_DROP_REASON_SOCKET_RCVBUFF`));
     });
 
     test('drops --path lists the drop sites along the receive chain, in chain order', () => {

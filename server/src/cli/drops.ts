@@ -4,6 +4,7 @@ import type { CallGraph } from '../engine/callgraph/graph';
 import { UnknownCounterError } from '../engine/drops/engine';
 import type { Analysis } from '../engine/analysis/snapshot';
 import type { DropSite } from '../engine/drops/types';
+import { possibleReasons, reasonPhrase } from '../../../shared/drop-reason-text';
 import { UsageError, type ParsedArgs } from './args';
 
 /** The index, its call graph (persisted with the index) and the analysis whose drop engine serves them. */
@@ -57,7 +58,7 @@ export async function runCounterSites(rest: string[], args: ParsedArgs, load: Lo
 
 function formatSite(s: DropSite): string {
   const what = s.kind === 'goto' ? `goto ${s.label} (line ${s.labelLine})` : `${s.kind} ${s.via ?? ''}`;
-  const extra = [s.reason, s.counters.length ? `counters: ${s.counters.join(', ')}` : '', s.condition ? `if ${s.condition}` : '',
+  const extra = [possibleReasons(s).length ? reasonPhrase({ ...s, reasonText: undefined }).replace(/^reason /, '') : '', s.counters.length ? `counters: ${s.counters.join(', ')}` : '', s.condition ? `if ${s.condition}` : '',
     s.notAlwaysDrop ? 'not always a drop' : '', s.through ? `through ${s.through.join(' -> ')}` : ''].filter(Boolean).join('; ');
   return `${s.file}:${s.line}\t${s.function}\t${what}${extra ? `\t${extra}` : ''}\n`;
 }

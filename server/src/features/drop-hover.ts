@@ -2,6 +2,7 @@
 // and how they are reached. Used by the hover feature, which adds it to the symbol hover.
 import type { CancellationToken, Connection } from 'vscode-languageserver/node';
 import type { DropSite } from '../engine/drops/types';
+import { reasonPhrase } from '../../../shared/drop-reason-text';
 import { DropEngines } from './drop-engines';
 import { untilCancelled } from './guard';
 import type { IndexSession } from './index-session';
@@ -23,7 +24,7 @@ export function describeDropSite(s: DropSite): string {
       : `**Counter increment** (\`${s.via}\`)`;
   const lines = [head];
   if (s.condition) lines.push(`when \`${s.condition}\``);
-  lines.push(s.reason ? `reason \`${s.reason}\`${s.reasonText ? `: ${s.reasonText}` : ''}` : 'no drop reason');
+  lines.push(reasonPhrase(s, { code: true }));
   if (s.counters.length) lines.push(`counters: ${s.counters.map((c) => `\`${c}\``).join(', ')}${s.through ? ` (through ${s.through.map((t) => `\`${t}\``).join(' → ')})` : ''}`);
   return lines.join('  \n');
 }

@@ -11,7 +11,7 @@ import { SourceParser, functionNodeAt } from './source-parser';
 import { analyseFunction, type FunctionDropFacts, type Segment } from './function-analysis';
 import { buildCounterMap, type CounterMap } from './counter-map';
 import { statsAliases } from './stats-aliases';
-import type { CounterEntry, CounterSite, CounterSitesResult, DropSite } from './types';
+import type { CounterEntry, CounterSite, CounterSitesResult, DropSite, PossibleReasons } from './types';
 
 /** A counter reached from some code, and the calls followed to reach it. */
 interface Reached { entry: CounterEntry; through: string[] }
@@ -167,7 +167,7 @@ export class DropEngine {
       if (id === undefined || this.graph.nodes[id].name !== fn.name) return;
       const a = analyses.get(i);
       const incs = incByFn.get(i) ?? [];
-      const withReason = (reason: string | null) => ({ reason, ...(reason && reasons.has(reason) ? { reasonText: reasons.get(reason) } : {}) });
+      const withReason = (reason: string | null, possible?: PossibleReasons) => ({ reason, ...(reason && reasons.has(reason) ? { reasonText: reasons.get(reason) } : {}), ...(!reason && possible ? { reasons: possible } : {}) });
       // Drop labels: their code frees the skb or counts a drop.
       const dropLabels = new Map<string, { line: number; counters: Reached[]; segments: Segment[]; fallsInto: boolean }>();
       for (const code of a?.labels ?? []) {
@@ -186,13 +186,13 @@ export class DropEngine {
         const l = dropLabels.get(g.label);
         if (!l) continue;
         const through = l.counters.find((r) => r.through.length)?.through;
-        out.push({ function: fn.name, file: facts.path, line: g.line, kind: 'goto', label: g.label, labelLine: l.line, ...withReason(g.reason),
+        out.push({ function: fn.name, file: facts.path, line: g.line, kind: 'goto', label: g.label, labelLine: l.line, ...withReason(g.reason, g.reasons),
           counters: names(l.counters), ...(g.condition ? { condition: g.condition, conditionLine: g.conditionLine, branchLine: g.branchLine } : {}),
           ...(g.reasonVariable ? { reasonVariable: g.reasonVariable } : {}), ...(l.fallsInto ? { labelFallsInto: true } : {}), ...(through ? { through } : {}) });
       }
       for (const f of a?.frees ?? []) {
         if (reachedOnlyByGoto.some((l) => l.segments.some((g) => f.at >= g.start && f.at < g.end))) continue;
-        out.push({ function: fn.name, file: facts.path, line: f.line, kind: 'free', ...withReason(f.reason), counters: [], via: f.name,
+        out.push({ function: fn.name, file: facts.path, line: f.line, kind: 'free', ...withReason(f.reason, f.reasons), counters: [], via: f.name,
           ...(this.k.conditionalFrees.has(f.name) ? { notAlwaysDrop: true } : {}) });
       }
       for (const inc of incs) {

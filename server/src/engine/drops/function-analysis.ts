@@ -4,8 +4,10 @@
 import type { Node } from 'web-tree-sitter';
 import { oneLine, walk } from './source-parser';
 import type { DropKnowledge } from './knowledge';
+import type { PossibleReasons } from './types';
 
-export interface FreeCall { name: string; line: number; at: number; reason: string | null }
+export interface FreeCall { name: string; line: number; at: number; reason: string | null; reasons?: PossibleReasons }
+
 /** A stretch of a label's code, as offsets and 1-based lines. */
 export interface Segment { start: number; end: number; startLine: number; endLine: number }
 export interface LabelCode {
@@ -22,7 +24,7 @@ export interface LabelCode {
   fallsInto: boolean;
 }
 export interface GotoFact {
-  label: string; line: number; at: number; condition?: string; reason: string | null;
+  label: string; line: number; at: number; condition?: string; reason: string | null; reasons?: PossibleReasons;
   /** Where the guarding `if`'s condition starts, and the first line of the branch the goto is in. */
   conditionLine?: number; branchLine?: number;
   /** The variable the label's free reads the reason from (`drop_reason`), when it is a variable. */
@@ -30,7 +32,8 @@ export interface GotoFact {
 }
 export interface FunctionDropFacts { labels: LabelCode[]; gotos: GotoFact[]; frees: FreeCall[] }
 
-interface ReasonStore { variable: string; value: string; at: number; blockStart: number; blockEnd: number }
+/** A store into a variable that may carry a reason: its constants, or the call it came from. */
+interface ReasonStore { variable: string; values: string[]; call?: string; at: number; blockStart: number; blockEnd: number; exits: boolean }
 interface RawFree { name: string; line: number; at: number; constant?: string; variable?: string }
 
 export function analyseFunction(fn: Node, text: string, k: DropKnowledge): FunctionDropFacts {
@@ -67,35 +70,44 @@ export function analyseFunction(fn: Node, text: string, k: DropKnowledge): Funct
       case 'assignment_expression': {
         const left = n.childForFieldName('left');
         const right = n.childForFieldName('right');
-        if (left?.type === 'identifier' && right?.type === 'identifier' && right.text.startsWith(k.reasonPrefix)) {
-          stores.push({ variable: left.text, value: right.text, at: n.startIndex, ...blockOf(n) });
-        }
+        // `reason |= ...` and friends are not stores of a reason.
+        if ((n.childForFieldName('operator')?.text ?? '=') !== '=') break;
+        const store = left?.type === 'identifier' && right ? reasonStore(left.text, right, k.reasonPrefix) : undefined;
+        if (store) stores.push({ ...store, at: n.startIndex, ...blockOf(n) });
         break;
       }
       case 'init_declarator': {
         const d = n.childForFieldName('declarator');
         const v = n.childForFieldName('value');
-        if (d?.type === 'identifier' && v?.type === 'identifier' && v.text.startsWith(k.reasonPrefix)) {
-          stores.push({ variable: d.text, value: v.text, at: n.startIndex, ...blockOf(n) });
-        }
+        const store = d?.type === 'identifier' && v ? reasonStore(d.text, v, k.reasonPrefix) : undefined;
+        if (store) stores.push({ ...store, at: n.startIndex, ...blockOf(n) });
         break;
       }
     }
   });
   frees.sort((a, b) => a.at - b.at);
-  /** The reason a variable holds at `at`: the last store before it in a block that encloses it. */
-  const reasonOf = (variable: string, at: number): string | null => {
-    let best: ReasonStore | undefined;
-    for (const s of stores) {
-      if (s.variable === variable && s.at < at && s.blockStart <= at && at < s.blockEnd && (!best || s.at > best.at)) best = s;
-    }
-    return best?.value ?? null;
+  /**
+   * The reasons a variable may hold at `at`, by reaching stores: the last store before it in a
+   * block that encloses it, and the stores after that one (or all before `at`, when there is
+   * none) in blocks that do not enclose it (branches that may or may not have run).
+   */
+  const reasonsAt = (variable: string, at: number): { reason: string | null; reasons?: PossibleReasons } => {
+    const before = stores.filter((s) => s.variable === variable && s.at < at);
+    const encloses = (s: ReasonStore) => s.blockStart <= at && at < s.blockEnd;
+    let last: ReasonStore | undefined;
+    for (const s of before) if (encloses(s) && (!last || s.at > last.at)) last = s;
+    const reaching = [...(last ? [last] : []), ...before.filter((s) => !encloses(s) && !s.exits && (!last || s.at > last.at))];
+    const values = [...new Set(reaching.flatMap((s) => s.values))];
+    const computed = [...new Set(reaching.flatMap((s) => (s.call ? [s.call] : [])))];
+    if (values.length === 1 && !computed.length) return { reason: values[0] };
+    if (!values.length) return { reason: null };
+    return { reason: null, reasons: { values: values.sort(), ...(computed.length ? { computed } : {}) } };
   };
   /** A reason stored by the label's own code before the free at `at` (`short_packet: reason = X; goto drop;`). */
   const storedInLabel = (segments: Segment[], variable: string, at: number): string | null => {
     let value: string | null = null;
     for (const g of segments) {
-      for (const st of stores) if (st.variable === variable && st.at >= g.start && st.at < g.end && (st.at < at || !(at >= g.start && at < g.end))) value = st.value;
+      for (const st of stores) if (st.variable === variable && st.at >= g.start && st.at < g.end && (st.at < at || !(at >= g.start && at < g.end))) value = st.values.length === 1 && !st.call ? st.values[0] : null;
       if (at >= g.start && at < g.end) break;
     }
     return value;
@@ -113,28 +125,47 @@ export function analyseFunction(fn: Node, text: string, k: DropKnowledge): Funct
     const code = codes.find((c) => c.label === g.label);
     // The reason passed at the label: a constant, or the variable's value at the goto.
     let reason: string | null = null;
+    let reasons: PossibleReasons | undefined;
     let reasonVariable: string | undefined;
     for (const f of code ? frees.filter((x) => inside(code.segments, x.at)) : []) {
-      reason = f.constant ?? (f.variable ? storedInLabel(code!.segments, f.variable, f.at) ?? reasonOf(f.variable, g.at) : null);
+      reason = f.constant ?? (f.variable ? storedInLabel(code!.segments, f.variable, f.at) : null);
+      if (!reason && f.variable) ({ reason, reasons } = reasonsAt(f.variable, g.at));
       if (f.variable) reasonVariable = f.variable;
-      if (reason) break;
+      if (reason || reasons) break;
     }
     const guard = guardOf(g.node, fn, text);
-    return { label: g.label, line: g.line, at: g.at, reason, ...(reasonVariable ? { reasonVariable } : {}),
+    return { label: g.label, line: g.line, at: g.at, reason, ...(reasons ? { reasons } : {}), ...(reasonVariable ? { reasonVariable } : {}),
       ...(guard ? { condition: guard.text, conditionLine: guard.line, branchLine: guard.branchLine } : {}) };
   });
-  const direct = frees.map((f) => ({ name: f.name, line: f.line, at: f.at, reason: f.constant ?? (f.variable ? reasonOf(f.variable, f.at) : null) }));
+  const direct: FreeCall[] = frees.map((f) => ({ name: f.name, line: f.line, at: f.at, ...(f.constant ? { reason: f.constant } : f.variable ? reasonsAt(f.variable, f.at) : { reason: null }) }));
   return { labels: codes, gotos: gotoFacts, frees: direct };
 }
 
+/**
+ * A store into `variable` that may carry a drop reason: the reason constants its value names
+ * (`SKB_DROP_REASON_X`, either arm of a `?:`), or the call it comes from when the variable looks
+ * like a reason (`drop_reason = tcp_inbound_hash(...)`). Other stores are not reasons.
+ */
+function reasonStore(variable: string, value: Node, prefix: string): { variable: string; values: string[]; call?: string } | undefined {
+  const values = [...new Set(value.text.match(new RegExp(`\\b${prefix}\\w+`, 'g')) ?? [])];
+  if (values.length) return { variable, values };
+  if (!/reason/i.test(variable)) return undefined;
+  const callee = value.type === 'call_expression' ? value.childForFieldName('function') : null;
+  return callee?.type === 'identifier' ? { variable, values: [], call: callee.text } : { variable, values: [] };
+}
+
 /** Where a store is in effect: its enclosing block, or only its own statement when that is an unbraced if/else body. */
-function blockOf(n: Node): { blockStart: number; blockEnd: number } {
+function blockOf(n: Node): { blockStart: number; blockEnd: number; exits: boolean } {
   let stmt: Node = n;
   while (stmt.parent && !stmt.type.endsWith('statement') && stmt.type !== 'declaration') stmt = stmt.parent;
   while (stmt.parent?.type === 'labeled_statement') stmt = stmt.parent;
   const p = stmt.parent;
-  return p && p.type === 'compound_statement' ? { blockStart: p.startIndex, blockEnd: p.endIndex } : { blockStart: stmt.startIndex, blockEnd: stmt.endIndex };
+  if (!p || p.type !== 'compound_statement') return { blockStart: stmt.startIndex, blockEnd: stmt.endIndex, exits: false };
+  // `{ reason = X; goto drop; }`: the store reaches only that goto, not the code after the block.
+  const exits = p.namedChildren.some((c) => !!c && c.startIndex > stmt.startIndex && JUMPS.has(c.type));
+  return { blockStart: p.startIndex, blockEnd: p.endIndex, exits };
 }
+const JUMPS = new Set(['goto_statement', 'return_statement', 'break_statement', 'continue_statement']);
 
 /**
  * The condition of the nearest `if` the goto is under (negated in the else branch), the line it

@@ -3,6 +3,14 @@
 
 export type DropKind = 'goto' | 'free' | 'counter';
 
+/**
+ * Every reason a variable may hold at a site, when it is not a single one: stores in the branches
+ * of an if/else before the free (`drop_reason = SKB_DROP_REASON_SOCKET_RCVBUFF;` in one,
+ * `..._PROTO_MEM` in the other), or a store followed by conditional overrides. `computed` names
+ * the calls whose result was stored too (`reason = pskb_may_pull_reason(...)`): run-time values.
+ */
+export interface PossibleReasons { values: string[]; computed?: string[] }
+
 /** One place where a packet is dropped, why, and which counters show it. */
 export interface DropSite {
   function: string;
@@ -17,6 +25,8 @@ export interface DropSite {
   reason: string | null;
   /** The reason's comment in include/net/dropreason*.h. */
   reasonText?: string;
+  /** When no single reason reaches the site: every one that may (reason is then null). */
+  reasons?: PossibleReasons;
   /** Counter names (column or statistics names) this site increments, directly or through calls. */
   counters: string[];
   /** goto: the condition guarding it (`!(...)` when the goto is in the else branch). */
