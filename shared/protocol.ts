@@ -1,6 +1,7 @@
 // The netpath client/server contract: every custom message and the settings, declared once.
 // Imported by the language server, the VS Code client and the tests, so it must not import `vscode`.
 import { NotificationType, RequestType, RequestType0, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
+import type { CounterExplanation } from './counter-explanation';
 
 // ---- Index state --------------------------------------------------------------------------
 
@@ -398,6 +399,19 @@ export interface CounterInfo {
 
 /** Client → server: every counter the tree declares, for "netpath: Explain counter…". */
 export const CounterMapRequest = new RequestType<WorkDoneProgressParams, CounterInfo[], void>('netpath/counterMap');
+
+export interface ExplainCounterParams extends WorkDoneProgressParams {
+  /** Any name shared/counter-names.ts matches: "RcvbufErrors", "Udp:RcvbufErrors", "UdpRcvbufErrors", a CounterInfo key. */
+  counter: string;
+}
+
+/** Client → server: one counter explained from the tree; fails with a message when no counter has that name. */
+export const ExplainCounterRequest = new RequestType<ExplainCounterParams, ExplainCounterResult, void>('netpath/explainCounter');
+
+/** The explanation, and the tree's root URI its tree-relative paths resolve against. */
+export interface ExplainCounterResult extends CounterExplanation {
+  rootUri: string;
+}
 
 /** Client command run by the "N drop sites" code lens: arguments are the document URI and the sites' lines. */
 export const SHOW_DROP_SITES_COMMAND = 'netpath.showDropSitesAt';

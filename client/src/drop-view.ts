@@ -2,7 +2,9 @@
 // filter commands, the "N drop sites" lens command and "netpath: Explain counter…".
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { CounterMapRequest, CounterSitesRequest, DropSitesRequest, type DropSiteInfo, type DropSitesParams } from '../../shared/protocol';
+import { CounterMapRequest, DropSitesRequest, ExplainCounterRequest, type CounterInfo, type DropSiteInfo, type DropSitesParams } from '../../shared/protocol';
+import { counterTitle, matchCounters, nstatName } from '../../shared/counter-names';
+import { explanationMarkdown } from '../../shared/counter-explanation';
 import {
   buildDropTree, counterChoices, DROP_SITES_COMMANDS, DROP_SITES_VIEW, dropTreeMessage, filterSites, reasonChoices,
   type DropFilter, type DropTreeNode,
@@ -58,31 +60,59 @@ export function registerDropSites(context: vscode.ExtensionContext, getClient: (
       const first = locations[0]?.range.start ?? new vscode.Position(0, 0);
       await vscode.commands.executeCommand('editor.action.showReferences', target, first, locations);
     }),
-    vscode.commands.registerCommand(DROP_SITES_COMMANDS.explainCounter, () => explainCounter(running, token)),
+    vscode.commands.registerCommand(DROP_SITES_COMMANDS.explainCounter, (name?: unknown) => explainCounter(running, token, name)),
   );
 }
 
-/** "netpath: Explain counter…": pick a counter of the tree's counter map, then one of the lines that increment it. */
-async function explainCounter(running: () => LanguageClient | undefined, token: () => vscode.CancellationToken): Promise<void> {
+/**
+ * "netpath: Explain counter…" (optionally with a name): pick a counter, by any of its names
+ * (RcvbufErrors, Udp:RcvbufErrors, nstat's UdpRcvbufErrors; IPv4 and IPv6 labelled apart, exact
+ * names first), then read its explanation (shared/counter-explanation.ts) as a Markdown page whose
+ * file:line links open the tree.
+ */
+async function explainCounter(running: () => LanguageClient | undefined, token: () => vscode.CancellationToken, name?: unknown): Promise<void> {
   const c = running();
   if (!c) return;
   try {
     const counters = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'netpath: reading the counter map' }, () => c.sendRequest(CounterMapRequest, {}, token()));
-    const counter = await vscode.window.showQuickPick(
-      counters.map((x) => ({ label: x.key, description: x.file, detail: [x.mib, x.field ? `.${x.field}` : '', x.drop ? 'counts drops' : ''].filter(Boolean).join('  '), key: x.key })),
-      { title: 'netpath: explain counter', matchOnDescription: true, matchOnDetail: true });
-    if (!counter) return;
-    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `netpath: sites of ${counter.key}` }, () => c.sendRequest(CounterSitesRequest, { counter: counter.key }, token()));
-    if (!r.sites.length) return void vscode.window.showInformationMessage(`netpath: nothing in the indexed scope increments ${counter.key}.`);
-    const site = await vscode.window.showQuickPick(
-      r.sites.map((s) => ({ label: s.function, description: `${s.file}:${s.line}`, detail: s.via, site: s })),
-      { title: `${r.counter} (${r.file}${r.mib ? `, ${r.mib}` : ''}): ${r.sites.length} site${r.sites.length === 1 ? '' : 's'}`, matchOnDescription: true });
-    if (!site) return;
-    const at = new vscode.Position(site.site.line - 1, 0);
-    await vscode.window.showTextDocument(vscode.Uri.parse(site.site.uri), { selection: new vscode.Range(at, at) });
+    const key = await pickCounter(counters, typeof name === 'string' ? name : undefined);
+    if (!key) return;
+    const x = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `netpath: explaining ${key}` }, () => c.sendRequest(ExplainCounterRequest, { counter: key }, token()));
+    const root = vscode.Uri.parse(x.rootUri);
+    const link = (file: string, line: number) => `[${file}:${line}](${vscode.Uri.joinPath(root, file).with({ fragment: `L${line}` }).toString()})`;
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: explanationMarkdown(x, link) });
+    await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
   } catch (e) {
     void vscode.window.showErrorMessage(`netpath: explain counter failed: ${(e as Error).message}`);
   }
+}
+
+/** A quick pick over the counter map, re-ranked by matchCounters as the user types. */
+async function pickCounter(counters: CounterInfo[], initial?: string): Promise<string | undefined> {
+  const item = (x: CounterInfo): vscode.QuickPickItem & { key: string } => ({
+    label: counterTitle(x), description: [x.key, nstatName(x) ? `nstat ${nstatName(x)}` : ''].filter(Boolean).join(' · '),
+    detail: [x.file, x.mib, x.field ? `.${x.field}` : '', x.drop ? 'counts drops' : ''].filter(Boolean).join('  '), key: x.key,
+  });
+  const everything = [...counters].sort((a, b) => Number(b.drop) - Number(a.drop) || a.key.localeCompare(b.key)).map(item);
+  const ranked = (q: string) => (q.trim() ? matchCounters(q, counters).map((m) => ({ ...item(m.counter), alwaysShow: true })) : everything);
+  const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { key: string }>();
+  qp.title = 'netpath: explain counter';
+  qp.placeholder = 'RcvbufErrors, Udp:RcvbufErrors, UdpRcvbufErrors, Udp6RcvbufErrors, time_squeeze, rx_dropped…';
+  qp.matchOnDescription = true;
+  qp.value = initial ?? '';
+  qp.items = ranked(qp.value);
+  qp.onDidChangeValue((v) => (qp.items = ranked(v)));
+  return new Promise((resolve) => {
+    qp.onDidAccept(() => {
+      resolve(qp.selectedItems[0]?.key);
+      qp.hide();
+    });
+    qp.onDidHide(() => {
+      resolve(undefined);
+      qp.dispose();
+    });
+    qp.show();
+  });
 }
 
 class DropSitesTree implements vscode.TreeDataProvider<DropTreeNode> {

@@ -11,6 +11,7 @@ import { DocumentSymbolsFeature } from './features/document-symbols';
 import { DocumentSyncFeature } from './features/document-sync';
 import { DropLensFeature } from './features/drop-lens';
 import { DropSitesFeature } from './features/drop-sites';
+import { ExplainCounterFeature } from './features/explain-counter';
 import { HoverFeature } from './features/hover';
 import { IndexSession } from './features/index-session';
 import { IndexingFeature } from './features/indexing';
@@ -50,6 +51,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     new ReceivePathFeature(session, log),
     new MapTraceFeature(session, log),
     new DropSitesFeature(session, log),
+    new ExplainCounterFeature(session, log),
     new DropLensFeature(session, log, [probeLens.source]),
     new CounterSitesFeature(session, log),
     new ProbeScriptsFeature(session, log),

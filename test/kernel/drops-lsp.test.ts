@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { CounterMapRequest, DropSitesRequest, SHOW_DROP_SITES_COMMAND } from '../../shared/protocol';
+import { CounterMapRequest, DropSitesRequest, ExplainCounterRequest, SHOW_DROP_SITES_COMMAND } from '../../shared/protocol';
 import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 
@@ -44,6 +44,33 @@ for (const version of KERNEL_VERSIONS) {
       const code = await lsp.stop();
       // The shared cache stays for the next test file.
       assert.equal(code, 0, `server exit code; stderr: ${lsp.stderr.join('')}`);
+    });
+
+    test('Go to Definition on drop reasons and MIB enumerators, and on a name used as a value or as a type', async () => {
+      /** Where `re` first matches in `rel`, as an LSP position on the name `name`. */
+      const at = (rel: string, re: RegExp, name: string) => {
+        const lines = fs.readFileSync(path.join(root, rel), 'utf8').split('\n');
+        const i = lines.findIndex((l) => re.test(l));
+        assert.ok(i >= 0, `${re} in ${rel}`);
+        return { textDocument: { uri: uriOf(rel) }, position: { line: i, character: lines[i].search(re) + lines[i].slice(lines[i].search(re)).indexOf(name) + 1 } };
+      };
+      /** Every file:line under include/ (or `rel`) whose text matches `re`. */
+      const defined = (rels: string[], re: RegExp) => rels.flatMap((rel) => fs.readFileSync(path.join(root, rel), 'utf8').split('\n').flatMap((l, i) => (re.test(l) ? [`${rel}:${i + 1}`] : [])));
+      const where = (locs: Array<{ uri: string; range: { start: { line: number } } }> | null) =>
+        (locs ?? []).map((l) => `${path.relative(root, new URL(l.uri).pathname)}:${l.range.start.line + 1}`);
+      const udp = 'net/ipv4/udp.c';
+      const reasonHeader = fs.existsSync(path.join(root, 'include/net/dropreason-core.h')) ? 'include/net/dropreason-core.h' : 'include/net/dropreason.h';
+      const reason = await lsp.connection.sendRequest('textDocument/definition', at(udp, /SKB_DROP_REASON_SOCKET_RCVBUFF/, 'SKB_DROP_REASON_SOCKET_RCVBUFF'));
+      assert.deepEqual(where(reason as never), defined([reasonHeader], /^\s*SKB_DROP_REASON_SOCKET_RCVBUFF,/));
+      // UDP_MIB_* live in an anonymous enum of the uapi header.
+      const mib = await lsp.connection.sendRequest('textDocument/definition', at(udp, /UDP_MIB_RCVBUFERRORS/, 'UDP_MIB_RCVBUFERRORS'));
+      assert.deepEqual(where(mib as never), defined(['include/uapi/linux/snmp.h'], /^\s*UDP_MIB_RCVBUFERRORS,/));
+      // `&udp_table` is the variable (and its extern declaration), not `struct udp_table`.
+      const value = where(await lsp.connection.sendRequest('textDocument/definition', at(udp, /&udp_table\b/, 'udp_table')) as never);
+      assert.ok(value.includes(defined([udp], /^struct udp_table udp_table\b/)[0]), value.join(' '));
+      assert.ok(!value.some((l) => defined(['include/net/udp.h'], /^struct udp_table \{/).includes(l)), value.join(' '));
+      const type = where(await lsp.connection.sendRequest('textDocument/definition', at(udp, /^struct udp_table udp_table\b/, 'udp_table')) as never);
+      assert.deepEqual(type, defined(['include/net/udp.h'], /^struct udp_table \{/));
     });
 
     test('dropSites of a file, a function and a folder, with URIs and the receive-path flag', async () => {
@@ -114,6 +141,14 @@ for (const version of KERNEL_VERSIONS) {
       assert.equal(key('/proc/net/snmp6:Udp6RcvbufErrors')?.mib, 'UDP_MIB_RCVBUFERRORS');
       assert.equal(key('rx_dropped')?.file, '/sys/class/net/*/statistics/rx_dropped');
       assert.equal(new Set(map.map((c) => c.key)).size, map.length, 'keys are unique');
+    });
+
+    test('explainCounter: nstat names resolve, the tree root comes back for links, an unknown name is an error', async () => {
+      const x = await lsp.connection.sendRequest(ExplainCounterRequest, { counter: 'UdpRcvbufErrors' });
+      assert.equal(x.key, 'Udp:RcvbufErrors');
+      assert.equal(x.rootUri.replace(/\/$/, ''), pathToFileURL(root).toString().replace(/\/$/, ''));
+      assert.ok(x.reasons.some((r) => r.name === 'SKB_DROP_REASON_SOCKET_RCVBUFF'), JSON.stringify(x.reasons));
+      await assert.rejects(lsp.connection.sendRequest(ExplainCounterRequest, { counter: 'NoSuchCounterAnywhere' }), (e: unknown) => e instanceof ResponseError && /no counter named/.test(e.message));
     });
   });
 }

@@ -5,6 +5,8 @@ import { UnknownCounterError } from '../engine/drops/engine';
 import type { Analysis } from '../engine/analysis/snapshot';
 import type { DropSite } from '../engine/drops/types';
 import { possibleReasons, reasonPhrase } from '../../../shared/drop-reason-text';
+import { explanationMarkdown } from '../../../shared/counter-explanation';
+import { explainCounter } from '../engine/drops/explain-counter';
 import { UsageError, type ParsedArgs } from './args';
 
 /** The index, its call graph (persisted with the index) and the analysis whose drop engine serves them. */
@@ -49,6 +51,20 @@ export async function runCounterSites(rest: string[], args: ParsedArgs, load: Lo
       process.stdout.write(`${r.counter}  ${r.file}${r.prefixes ? ` (${r.prefixes.join(', ')})` : ''}${r.mib ? `  ${r.mib}` : ''}${r.field ? `  .${r.field}` : ''}\n`);
       for (const s of r.sites) process.stdout.write(`  ${s.file}:${s.line}\t${s.function}\t${s.via}\n`);
     }
+    return 0;
+  } catch (e) {
+    if (e instanceof UnknownCounterError) return fail(e.message);
+    throw e;
+  }
+}
+
+/** `explain <counter>`: what it counts, the reasons beside it, where it rises, what to run next. */
+export async function runExplain(rest: string[], args: ParsedArgs, load: Load): Promise<number> {
+  if (!rest[0]) throw new UsageError('netpath explain needs a counter name (RcvbufErrors, Udp:RcvbufErrors, UdpRcvbufErrors, Udp6RcvbufErrors, ...)');
+  const { analysis } = await load();
+  try {
+    const x = await explainCounter(await analysis.drops(), rest[0]);
+    process.stdout.write(args.flags.has('json') ? JSON.stringify(x) + '\n' : explanationMarkdown(x));
     return 0;
   } catch (e) {
     if (e instanceof UnknownCounterError) return fail(e.message);

@@ -9,7 +9,7 @@ import type { CallGraph } from '../engine/callgraph/graph';
 import { AnalysisHost, type Analysis, type GraphInfo } from '../engine/analysis/snapshot';
 import { graphKey, loadGraphFile } from '../engine/callgraph/graph-store';
 import type { ResolutionStats } from '../engine/callgraph/types';
-import { runCounterSites, runDrops } from './drops';
+import { runCounterSites, runExplain, runDrops } from './drops';
 import { runTrace } from './trace';
 import { CountersUsageError, runCounters } from '../counters/cli';
 import { kernelVersion } from '../engine/kernel-tree';
@@ -32,6 +32,7 @@ usage:
   netpath drops <function|file> [--kernel <dir>] [--json]
   netpath drops --path <from> <to> [--kernel <dir>] [--json]
   netpath counter-sites <name> [--kernel <dir>] [--json]
+  netpath explain <counter> [--kernel <dir>] [--json]   (RcvbufErrors, Udp:RcvbufErrors, UdpRcvbufErrors, Udp6RcvbufErrors)
   netpath trace [file|-] [--kernel <dir>] [--json]
   netpath counters [--host H] [--interval S] [--count N] [--ssh-config F] [--json]
   netpath probe <function> [--line N | --drops] [--file F] [--format stap|bpftrace] [--kallsyms F] [--debuginfo DIR] [--stap-version V] [--kprobes yes|no] [--kernel <dir>]
@@ -93,6 +94,8 @@ async function main(argv: string[]): Promise<number> {
       return runDrops(rest, args, () => loadGraph(args));
     case 'counter-sites':
       return runCounterSites(rest, args, () => loadGraph(args));
+    case 'explain':
+      return runExplain(rest, args, () => loadGraph(args));
     case 'trace':
       return runTrace(rest, args, () => loadGraph(args));
     case 'path':

@@ -171,6 +171,9 @@ export function extractFacts(input: ExtractInput): ExtractedFacts {
     } else if (c['enumerator']) {
       const n = c['enumerator'];
       rawEnumerators.push({ at: n.startIndex, name: nameAt(n), line: row(n) });
+      // A definition of its own too, of named and anonymous enums alike: Go to Definition on
+      // SKB_DROP_REASON_SOCKET_RCVBUFF or UDP_MIB_RCVBUFERRORS (an anonymous enum) lands on it.
+      defs.push({ name: nameAt(n), kind: 'enumerator', line: row(n), col: col(n), endLine: row(n) });
     } else if (c['enumerator.comment']) {
       rawComments.push(c['enumerator.comment']);
     } else if (c['mib.const']) {

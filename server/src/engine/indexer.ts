@@ -18,7 +18,7 @@ import { countOf, headerOf, lazyFacts } from './codec';
 import type { WorkerResult } from './index-worker';
 
 /** Bump when extract.ts output changes meaning; part of the cache fingerprint. */
-const EXTRACTOR_VERSION = 6;
+const EXTRACTOR_VERSION = 7;
 /** Below this many changed files, index in this thread rather than start workers. */
 const IN_PROCESS_LIMIT = 16;
 

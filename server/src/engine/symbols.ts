@@ -129,7 +129,21 @@ function locationsOf(f: FileFacts): SymbolLocation[] {
 }
 
 function rank(kind: SymbolKindName): number {
-  return kind === 'function' ? 0 : kind === 'struct' || kind === 'union' || kind === 'enum' || kind === 'typedef' ? 1 : kind === 'macro' ? 2 : 3;
+  return kind === 'function' ? 0 : isType(kind) ? 1 : kind === 'macro' ? 2 : 3;
+}
+
+export function isType(kind: SymbolKindName): boolean {
+  return kind === 'struct' || kind === 'union' || kind === 'enum' || kind === 'typedef';
+}
+
+/**
+ * Definitions in the order a use of the name asks for: after `struct`, `union` or `enum` the
+ * type; elsewhere the name is a value (`&udp_table`, `SKB_DROP_REASON_X`), so functions,
+ * variables and enumerators come before macros and types of the same name.
+ */
+export function forUse(defs: SymbolLocation[], typeUse: boolean): SymbolLocation[] {
+  const order = (k: SymbolKindName) => (typeUse ? (isType(k) ? 0 : k === 'function' ? 1 : 2) : k === 'function' ? 0 : isType(k) ? 3 : k === 'macro' ? 2 : 1);
+  return [...defs].sort((a, b) => order(a.kind) - order(b.kind));
 }
 
 function dedupe(list: ReferenceLocation[]): ReferenceLocation[] {

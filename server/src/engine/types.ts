@@ -21,7 +21,7 @@ export interface FunctionDef {
   vars?: Record<string, string>;
 }
 
-export type SymbolKindName = 'function' | 'struct' | 'union' | 'enum' | 'macro' | 'typedef' | 'variable';
+export type SymbolKindName = 'function' | 'struct' | 'union' | 'enum' | 'enumerator' | 'macro' | 'typedef' | 'variable';
 
 /** Non-function definitions: structs, enums, macros, typedefs and file-scope variables. */
 export interface OtherDef {

@@ -6,6 +6,7 @@ import type { IndexSession } from './index-session';
 import type { Logger } from './logger';
 import { rangeAt } from './lsp-convert';
 import { symbolAtCursor } from './symbol-at-cursor';
+import { forUse, isType } from '../engine/symbols';
 
 /** A name such as `init` can have hundreds of definitions; more than this is not navigable. */
 const MAX_DEFINITIONS = 100;
@@ -20,10 +21,11 @@ export class DefinitionFeature {
       const symbol = symbolAtCursor(this.session, this.documents, params.textDocument.uri, params.position);
       if (!symbol) return null;
       throwIfCancelled(token);
-      const defs = idx.symbols().definitions(symbol.name);
-      // Prefer function bodies: a macro or variable of the same name is rarely the target.
-      const functions = defs.filter((d) => d.kind === 'function');
-      const chosen = (functions.length ? functions : defs).slice(0, MAX_DEFINITIONS);
+      // The kind the use asks for first (`struct udp_table` the type, `&udp_table` the variable),
+      // and only that kind when there is one: a macro or prototype of the same name is rarely the target.
+      const defs = forUse(idx.symbols().definitions(symbol.name), symbol.typeUse);
+      const first = defs[0]?.kind;
+      const chosen = defs.filter((d) => d.kind === first || (isType(d.kind) && first !== undefined && isType(first))).slice(0, MAX_DEFINITIONS);
       return chosen.map((d): Location => ({ uri: this.session.toUri(d.file), range: rangeAt(d.line, d.col, d.name.length) }));
     }));
   }

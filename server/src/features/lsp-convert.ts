@@ -16,6 +16,7 @@ const KINDS: Record<SymbolKindName, SymbolKind> = {
   struct: SymbolKind.Struct,
   union: SymbolKind.Struct,
   enum: SymbolKind.Enum,
+  enumerator: SymbolKind.EnumMember,
   macro: SymbolKind.Constant,
   typedef: SymbolKind.TypeParameter,
   variable: SymbolKind.Variable,

@@ -7,7 +7,7 @@ import type { Edge } from '../callgraph/types';
 import type { FileFacts, Increment } from '../types';
 import { FN_INLINE } from '../types';
 import { dropKnowledge, type DropKnowledge } from './knowledge';
-import { SourceParser, functionNodeAt } from './source-parser';
+import { SourceParser, functionNodeAt, type ParsedSource } from './source-parser';
 import { analyseFunction, type FunctionDropFacts, type Segment } from './function-analysis';
 import { buildCounterMap, type CounterMap } from './counter-map';
 import { statsAliases } from './stats-aliases';
@@ -34,6 +34,11 @@ export class DropEngine {
   constructor(readonly index: IndexView, readonly graph: CallGraph, k: DropKnowledge = dropKnowledge()) {
     this.k = k;
     this.parser = new SourceParser(index.root, index.knowledge);
+  }
+
+  /** Runs `use` on a parse of file `rel` of the tree (for syntax the index does not keep). */
+  withSource<T>(rel: string, use: (src: ParsedSource) => T): Promise<T | undefined> {
+    return this.parser.with(rel, use);
   }
 
   counterMap(): Promise<CounterMap> {

@@ -1,0 +1,87 @@
+// `netpath explain <counter>` on the real 6.1 and 6.12 trees: every name form a user types finds
+// the counter, IPv4 and IPv6 apart; the meaning is the tree's own snmp_counter.rst text; the drop
+// reason beside RcvbufErrors' increment and its comment are read from the tree; the sites agree
+// with `netpath counter-sites`.
+import { describe, test, before } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
+import type { CounterExplanation } from '../../shared/counter-explanation';
+
+const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
+
+for (const version of KERNEL_VERSIONS) {
+  describe(`netpath explain on Linux ${version}`, () => {
+    let root = '';
+    let cache = '';
+    const netpath = (args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--kernel', root, '--cache', cache], { encoding: 'utf8', timeout: 600_000 });
+    const explain = (name: string): CounterExplanation => {
+      const r = netpath(['explain', name, '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as CounterExplanation;
+    };
+    before(() => {
+      root = kernelTree(version);
+      cache = sharedCache();
+    });
+
+    test('RcvbufErrors in every form a user types; IPv6 is its own choice', () => {
+      const v4 = explain('RcvbufErrors');
+      assert.equal(v4.key, 'Udp:RcvbufErrors');
+      assert.equal(v4.title, 'IPv4 UDP RcvbufErrors');
+      assert.equal(v4.nstat, 'UdpRcvbufErrors');
+      assert.equal(v4.twins[0], '/proc/net/snmp6:Udp6RcvbufErrors', 'the IPv6 counter is offered next');
+      for (const form of ['UdpRcvbufErrors', 'Udp:RcvbufErrors', 'udprcvbuferrors']) assert.equal(explain(form).key, 'Udp:RcvbufErrors', form);
+      const v6 = explain('Udp6RcvbufErrors');
+      assert.equal(v6.family, 'IPv6');
+      assert.equal(v6.title, 'IPv6 UDP RcvbufErrors');
+      assert.ok(v6.sites.length && v6.sites.every((s) => s.file === 'net/ipv6/udp.c'), JSON.stringify(v6.sites));
+      const sites = JSON.parse(netpath(['counter-sites', 'RcvbufErrors', '--json']).stdout) as { sites: unknown[] };
+      assert.deepEqual(v4.sites, sites.sites);
+      assert.equal(v4.definition?.file, 'net/ipv4/proc.c');
+      assert.match(v4.definition?.text ?? '', /"RcvbufErrors",\s*UDP_MIB_RCVBUFERRORS/);
+    });
+
+    test('the reason stored beside the RcvbufErrors increment, with its comment from the tree', () => {
+      const v4 = explain('RcvbufErrors');
+      const udp = fs.readFileSync(path.join(root, 'net/ipv4/udp.c'), 'utf8').split('\n');
+      const inc = v4.sites.find((s) => s.function === '__udp_queue_rcv_skb');
+      assert.ok(inc, JSON.stringify(v4.sites));
+      // The lines after the increment, up to the block's end, store the reason.
+      const block = udp.slice(inc.line - 1, inc.line + 4).join('\n');
+      const stored = /drop_reason = (SKB_DROP_REASON_\w+)/.exec(block)?.[1];
+      assert.equal(stored, 'SKB_DROP_REASON_SOCKET_RCVBUFF', block);
+      const r = v4.reasons.find((x) => x.name === stored);
+      assert.ok(r, JSON.stringify(v4.reasons));
+      assert.deepEqual(r.sites, [`net/ipv4/udp.c:${inc.line}`]);
+      const header = ['include/net/dropreason-core.h', 'include/net/dropreason.h'].find((h) => fs.existsSync(path.join(root, h)))!;
+      const text = fs.readFileSync(path.join(root, header), 'utf8');
+      const comment = new RegExp(`/\\*\\* @${stored}: ([^*]+?)\\s*\\*/`).exec(text)?.[1];
+      assert.ok(comment && r.text?.startsWith(comment.trim()), `${r.text} vs ${comment}`);
+      assert.ok(!v4.reasons.some((x) => x.name === 'SKB_DROP_REASON_PROTO_MEM'), 'PROTO_MEM goes with MemErrors, not RcvbufErrors');
+      assert.equal(v4.next[0], 'netpath probe __udp_queue_rcv_skb --drops --format bpftrace');
+    });
+
+    test('the meaning comes from Documentation/networking/snmp_counter.rst when the tree documents it', () => {
+      const doc = fs.readFileSync(path.join(root, 'Documentation/networking/snmp_counter.rst'), 'utf8').split('\n');
+      const head = doc.findIndex((l) => l === '* IpInDiscards');
+      assert.ok(head >= 0);
+      const x = explain('IpInDiscards');
+      assert.equal(x.key, 'Ip:InDiscards');
+      assert.equal(x.doc?.line, head + 1);
+      assert.ok(x.doc?.text.includes(doc.slice(head + 1).find((l) => l.trim())!.replace(/`([^`<]+?)`_/g, '$1').trim()), x.doc?.text);
+      const md = netpath(['explain', 'IpInDiscards']);
+      assert.equal(md.status, 0, md.stderr);
+      assert.match(md.stdout, /^# IPv4 IP InDiscards\n/);
+      assert.match(md.stdout, /From Documentation\/networking\/snmp_counter\.rst:\d+:/);
+    });
+
+    test('an unknown counter is a clear error', () => {
+      const r = netpath(['explain', 'NoSuchCounterAnywhere']);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /no counter named "NoSuchCounterAnywhere"/);
+    });
+  });
+}
