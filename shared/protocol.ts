@@ -198,6 +198,8 @@ export interface ProbeCommandArgs {
 export interface CounterSitesParams extends WorkDoneProgressParams {
   /** The drop engine's counter name: "Udp:RcvbufErrors", "/proc/net/softnet_stat:dropped", "rx_dropped". */
   counter: string;
+  /** A device counter's driver as the host names it (ethtool -i: "virtio_net", "veth"; "loopback" for lo): its sites first. */
+  driver?: string;
 }
 
 export interface CounterSiteLocation {
@@ -208,6 +210,8 @@ export interface CounterSiteLocation {
   uri: string;
   /** How the counter is bumped there (`__UDP_INC_STATS`, `atomic_inc`, `++`). */
   via: string;
+  /** With a driver asked for: the driver's own code, the device-independent core, or another driver. */
+  group?: 'driver' | 'core' | 'other';
 }
 
 export interface CounterSitesResult {
@@ -216,6 +220,8 @@ export interface CounterSitesResult {
   file: string;
   mib: string | null;
   sites: CounterSiteLocation[];
+  /** The driver the sites were ordered for, and how many of the tree's files Kbuild links into it. */
+  driver?: { name: string; files: number };
 }
 
 /** Client → server: increment sites of one counter; fails with a message when the tree has no such counter. */

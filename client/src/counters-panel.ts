@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CounterSitesRequest, IndexStatusRequest, type CountersFromWebview, type CountersToWebview } from '../../shared/protocol';
+import { driversOf, interfaceOfKey } from '../../server/src/counters/drivers';
 import type { CounterFeed, FeedListener } from '../../server/src/counters/feed';
 import { LocalFeed } from '../../server/src/counters/local-feed';
 import { CounterModel } from '../../server/src/counters/model';
@@ -109,6 +110,7 @@ class CountersPanel {
 
   private start(host: string): void {
     void this.feed?.stop();
+    this.drivers = new Map();
     this.host = host;
     this.model = new CounterModel();
     this.view = new CountersViewState();
@@ -116,6 +118,7 @@ class CountersPanel {
     this.panel.title = `Counters: ${host}`;
     const listener: FeedListener = {
       snapshot: (raw) => {
+        this.drivers = driversOf(raw, this.drivers);
         void this.loadIndexedVersion();
         const msg = this.view.apply(host, this.model.update(raw), this.indexedVersion);
         this.post(msg);
@@ -172,7 +175,7 @@ class CountersPanel {
         }
         try {
           const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `netpath: sites of ${m.sitesName}` },
-            (_p, token) => c.sendRequest(CounterSitesRequest, { counter: m.sitesName }, token));
+            (_p, token) => c.sendRequest(CounterSitesRequest, { counter: m.sitesName, ...driverParam(this.drivers, m.key) }, token));
           this.post({ type: 'sites', key: m.key, result });
         } catch (e) {
           this.post({ type: 'sites', key: m.key, error: (e as Error).message });
@@ -183,6 +186,8 @@ class CountersPanel {
   }
 
   private disposed = false;
+  /** Interface -> driver, from the host (counters/drivers.ts): a device counter's sites start with its driver's. */
+  private drivers = new Map<string, string>();
 
   dispose(): void {
     if (this.disposed) return;
@@ -193,4 +198,11 @@ class CountersPanel {
     this.onDispose();
     this.panel.dispose();
   }
+}
+
+/** The driver parameter of a device counter's sites request, when the host named that interface's driver. */
+function driverParam(drivers: ReadonlyMap<string, string>, key: string): { driver?: string } {
+  const ifname = interfaceOfKey(key);
+  const driver = ifname !== undefined ? drivers.get(ifname) : undefined;
+  return driver ? { driver } : {};
 }

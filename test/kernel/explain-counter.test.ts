@@ -78,6 +78,31 @@ for (const version of KERNEL_VERSIONS) {
       assert.match(md.stdout, /From Documentation\/networking\/snmp_counter\.rst:\d+:/);
     });
 
+    test('a device counter for one driver: its own sites first, then the core, then other drivers', () => {
+      const sites = (driver: string) => {
+        const r = netpath(['counter-sites', 'rx_dropped', '--driver', driver, '--json']);
+        assert.equal(r.status, 0, r.stderr);
+        return JSON.parse(r.stdout) as { driver: { name: string; files: number }; sites: Array<{ file: string; line: number; group: string }> };
+      };
+      // veth.c's own rx_dropped lines, read from the tree.
+      const veth = fs.readFileSync(path.join(root, 'drivers/net/veth.c'), 'utf8').split('\n').flatMap((l, i) => (/rx_dropped\s*(\+=|\+\+)|rx_dropped_inc/.test(l) ? [i + 1] : []));
+      const v = sites('veth');
+      assert.deepEqual(v.driver, { name: 'veth', files: 1 });
+      const mine = v.sites.filter((s) => s.group === 'driver');
+      assert.ok(mine.length >= 1 && mine.every((s) => s.file === 'drivers/net/veth.c' && veth.includes(s.line)), JSON.stringify(mine));
+      const groups = v.sites.map((s) => s.group);
+      assert.deepEqual([...new Set(groups)], ['driver', 'core', 'other'], 'grouped in order');
+      assert.ok(v.sites.filter((s) => s.group === 'core').every((s) => /^(net\/core|net\/ethernet|include)\//.test(s.file)));
+      assert.ok(v.sites.filter((s) => s.group === 'other').length > 50, 'every other driver still listed, last');
+      // lo has no rx_dropped line of its own: the backlog's drop in net/core/dev.c leads.
+      const lo = sites('loopback');
+      assert.equal(lo.sites.filter((s) => s.group === 'driver').length, 0);
+      assert.ok(lo.sites.slice(0, 4).some((s) => s.file === 'net/core/dev.c'), JSON.stringify(lo.sites.slice(0, 4)));
+      const bad = netpath(['counter-sites', 'rx_dropped', '--driver', 'x;rm -rf /']);
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /--driver takes a driver's module name/);
+    });
+
     test('an unknown counter is a clear error', () => {
       const r = netpath(['explain', 'NoSuchCounterAnywhere']);
       assert.equal(r.status, 1);

@@ -9,6 +9,8 @@ import { CounterModel } from '../../server/src/counters/model';
 import { sampleJson } from '../../server/src/counters/output';
 import { newMarker, remoteScript, validateInterval } from '../../server/src/counters/remote-script';
 import type { RawSnapshot } from '../../server/src/counters/types';
+import { driversOf, interfaceOfKey, parseDriver } from '../../server/src/counters/drivers';
+import { readLocalDrivers } from '../../server/src/counters/local-feed';
 
 /** Output of the real script under /bin/sh, two snapshots, cut off by killing the shell. */
 async function scriptOutput(marker: string): Promise<string> {
@@ -36,6 +38,11 @@ test('frames: the real script\'s output gives complete snapshots however it is c
   assert.equal(whole.length, 2);
   assert.ok(whole[0].sources.get('snmp')!.text.includes('Udp:'));
   assert.equal(whole[0].sources.get('ethtool:lo')?.status, 'nostats');
+  // Drivers once a session: lo is the loopback by its ARPHRD type; the local feed reads the same.
+  assert.equal(driversOf(whole[0]).get('lo'), 'loopback');
+  assert.equal([...whole[1].sources.keys()].filter((k) => k.startsWith('driver:')).length, 0);
+  const local = driversOf({ uptime: 0, bootId: '', release: '', sources: await readLocalDrivers() });
+  assert.deepEqual(local, driversOf(whole[0]));
   await fc.assert(fc.asyncProperty(fc.array(fc.nat({ max: out.length }), { maxLength: 20 }), async (cuts) => {
     const p = new FrameParser(marker);
     const bounds = [0, ...cuts.sort((a, b) => a - b), out.length];
@@ -153,4 +160,20 @@ test('JSON output: counters nested by source, group and name; host-supplied name
   const o = JSON.parse(line);
   assert.equal(o.counters.dev['__proto__'].rx_bytes.rate, 2);
   assert.equal(o.counters.dev.constructor.rx_bytes.value, 5);
+});
+
+test('drivers: ethtool before sysfs before the loopback type; anything not a driver name is ignored', () => {
+  assert.equal(parseDriver('type 1\nsysfs virtio_net\nethtool virtio_net\n'), 'virtio_net');
+  assert.equal(parseDriver('type 1\nethtool veth\n'), 'veth');
+  assert.equal(parseDriver('type 1\nsysfs ixgbe\n'), 'ixgbe');
+  assert.equal(parseDriver('type 772\n'), 'loopback');
+  assert.equal(parseDriver('type 1\n'), undefined);
+  assert.equal(parseDriver('type 1\nethtool $(id)\nsysfs a;b\n'), undefined);
+  fc.assert(fc.property(fc.string(), (t) => {
+    const d = parseDriver(t);
+    assert.ok(d === undefined || /^[A-Za-z0-9_-]{1,64}$/.test(d));
+  }), { numRuns: 300 });
+  assert.equal(interfaceOfKey('sys.eth0.rx_dropped'), 'eth0');
+  assert.equal(interfaceOfKey('dev.br.lan.rx_drop'), 'br.lan');
+  assert.equal(interfaceOfKey('snmp.Udp.RcvbufErrors'), undefined);
 });

@@ -7,6 +7,7 @@ import type { DropSite } from '../engine/drops/types';
 import { possibleReasons, reasonPhrase } from '../../../shared/drop-reason-text';
 import { explanationMarkdown } from '../../../shared/counter-explanation';
 import { explainCounter } from '../engine/drops/explain-counter';
+import { validDriverName } from '../engine/drops/driver-sites';
 import { UsageError, type ParsedArgs } from './args';
 
 /** The index, its call graph (persisted with the index) and the analysis whose drop engine serves them. */
@@ -45,11 +46,14 @@ export async function runCounterSites(rest: string[], args: ParsedArgs, load: Lo
   if (!rest[0]) throw new UsageError('netpath counter-sites needs a counter name (RcvbufErrors, Udp:InErrors, time_squeeze, rx_dropped, ...)');
   const { analysis } = await load();
   try {
-    const r = await (await analysis.drops()).counterSites(rest[0]);
+    const driver = args.options.get('driver');
+    if (driver !== undefined && !validDriverName(driver)) throw new UsageError(`--driver takes a driver's module name (virtio_net, loopback, veth), not ${JSON.stringify(driver)}`);
+    const r = await (await analysis.drops()).counterSites(rest[0], driver !== undefined ? { driver } : {});
     if (args.flags.has('json')) process.stdout.write(JSON.stringify(r) + '\n');
     else {
       process.stdout.write(`${r.counter}  ${r.file}${r.prefixes ? ` (${r.prefixes.join(', ')})` : ''}${r.mib ? `  ${r.mib}` : ''}${r.field ? `  .${r.field}` : ''}\n`);
-      for (const s of r.sites) process.stdout.write(`  ${s.file}:${s.line}\t${s.function}\t${s.via}\n`);
+      if (r.driver) process.stdout.write(`  (driver ${r.driver.name}: ${r.driver.files} file${r.driver.files === 1 ? '' : 's'} in the tree; its sites first, then the core's)\n`);
+      for (const s of r.sites) process.stdout.write(`  ${s.file}:${s.line}\t${s.function}\t${s.via}${s.group ? `\t${s.group}` : ''}\n`);
     }
     return 0;
   } catch (e) {

@@ -31,7 +31,7 @@ usage:
   netpath path <from> <to> [--max N] [--via F,..] [--avoid F,..] [--max-candidates N] [--kernel <dir>] [--json]
   netpath drops <function|file> [--kernel <dir>] [--json]
   netpath drops --path <from> <to> [--kernel <dir>] [--json]
-  netpath counter-sites <name> [--kernel <dir>] [--json]
+  netpath counter-sites <name> [--driver D] [--kernel <dir>] [--json]   (--driver: a device counter's driver, e.g. virtio_net, loopback, veth)
   netpath explain <counter> [--kernel <dir>] [--json]   (RcvbufErrors, Udp:RcvbufErrors, UdpRcvbufErrors, Udp6RcvbufErrors)
   netpath trace [file|-] [--kernel <dir>] [--json]
   netpath counters [--host H] [--interval S] [--count N] [--ssh-config F] [--json]
@@ -69,7 +69,7 @@ options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates', 'debuginfo', 'stap-version', 'kprobes'] });
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates', 'debuginfo', 'stap-version', 'kprobes', 'driver'] });
   const [cmd, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || cmd === 'help') {
     process.stdout.write(USAGE);

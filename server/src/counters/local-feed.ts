@@ -68,11 +68,28 @@ export async function readLocalSnapshot(): Promise<RawSnapshot> {
   return { uptime, bootId, release, sources };
 }
 
+/** The `driver:<ifname>` sources the remote script prints once a session (drivers.ts reads them). */
+export async function readLocalDrivers(): Promise<Map<string, RawSource>> {
+  const out = new Map<string, RawSource>();
+  for (const ifname of (await fs.readdir(SYS_NET).catch(() => [] as string[])).sort()) {
+    const dir = path.join(SYS_NET, ifname);
+    const lines = [`type ${(await fs.readFile(path.join(dir, 'type'), 'utf8').catch(() => '')).trim()}`];
+    const link = await fs.readlink(path.join(dir, 'device', 'driver')).catch(() => undefined);
+    if (link) lines.push(`sysfs ${path.basename(link)}`);
+    const info = await new Promise<string>((resolve) => execFile('ethtool', ['-i', ifname], { timeout: 5000 }, (err, stdout) => resolve(err ? '' : stdout)));
+    const drv = /^driver: (\S+)$/m.exec(info)?.[1];
+    if (drv) lines.push(`ethtool ${drv}`);
+    out.set(`driver:${ifname}`, { status: 'ok', text: lines.join('\n') });
+  }
+  return out;
+}
+
 export class LocalFeed implements CounterFeed {
   readonly host = 'local';
   private timer: NodeJS.Timeout | undefined;
   private inFlight = false;
   private stopped = false;
+  private first = true;
   private readonly intervalMs: number;
 
   constructor(intervalS: number, private readonly listener: FeedListener) {
@@ -91,6 +108,9 @@ export class LocalFeed implements CounterFeed {
     this.inFlight = true;
     try {
       const snap = await readLocalSnapshot();
+      // Drivers once a session, as the remote script does.
+      if (this.first) for (const [id, src] of await readLocalDrivers()) snap.sources.set(id, src);
+      this.first = false;
       if (!this.stopped) this.listener.snapshot(snap);
     } catch (e) {
       this.listener.state({ state: 'failed', message: `reading /proc failed: ${(e as Error).message}` });

@@ -76,6 +76,16 @@ ${files}
       case $? in 0) s=ok ;; 94) s=nostats ;; 96) s=missing ;; *) s=error ;; esac
     fi
     printf '\\n%s STATUS %s\\n' "$M" "$s"
+    # The driver behind the interface, once a session (drivers.ts reads it).
+    if [ "$n" = 1 ]; then
+      printf '%s FILE driver:%s\\n' "$M" "$i"
+      t=
+      read -r t < "$d/type" 2>/dev/null
+      printf 'type %s\\n' "$t"
+      l=$(readlink "$d/device/driver" 2>/dev/null) && printf 'sysfs %s\\n' "\${l##*/}"
+      [ "$E" = 1 ] && ethtool -i "$i" 2>/dev/null | sed -n 's/^driver: /ethtool /p'
+      printf '\\n%s STATUS ok\\n' "$M"
+    fi
   done
   printf '%s END %s\\n' "$M" "$n"
   sleep "$I"

@@ -2,6 +2,7 @@
 // drop-site engine (server/src/engine/drops). The engine is the one the drop-site features share
 // (drop-engines.ts), so its counter map is built once per index and call graph.
 import { ErrorCodes, ResponseError, type Connection } from 'vscode-languageserver/node';
+import { validDriverName } from '../engine/drops/driver-sites';
 import { CounterSitesRequest, type CounterSitesParams, type CounterSitesResult } from '../../../shared/protocol';
 import { UnknownCounterError } from '../engine/drops/engine';
 import { DropEngines } from './drop-engines';
@@ -17,10 +18,11 @@ export class CounterSitesFeature {
       const loaded = await DropEngines.of(this.session).load(token, connection.languages.attachWorkDoneProgress(params));
       if (!loaded) return new ResponseError<void>(ErrorCodes.InvalidRequest, 'no kernel tree is indexed: open one to link counters to code');
       try {
-        const r = await untilCancelled(loaded.engine.counterSites(params.counter), token);
+        const driver = typeof params.driver === 'string' && validDriverName(params.driver) ? params.driver : undefined;
+        const r = await untilCancelled(loaded.engine.counterSites(params.counter, driver ? { driver } : {}), token);
         return {
-          counter: r.counter, file: r.file, mib: r.mib,
-          sites: r.sites.map((s) => ({ function: s.function, file: s.file, line: s.line, via: s.via, uri: this.session.toUri(s.file) })),
+          counter: r.counter, file: r.file, mib: r.mib, ...(r.driver ? { driver: r.driver } : {}),
+          sites: r.sites.map((s) => ({ function: s.function, file: s.file, line: s.line, via: s.via, uri: this.session.toUri(s.file), ...(s.group ? { group: s.group } : {}) })),
         };
       } catch (err) {
         if (err instanceof UnknownCounterError) return new ResponseError<void>(ErrorCodes.InvalidParams, err.message);

@@ -11,6 +11,7 @@ import { SourceParser, functionNodeAt, type ParsedSource } from './source-parser
 import { analyseFunction, type FunctionDropFacts, type Segment } from './function-analysis';
 import { buildCounterMap, type CounterMap } from './counter-map';
 import { statsAliases } from './stats-aliases';
+import { driverFiles, groupSites, validDriverName } from './driver-sites';
 import type { CounterEntry, CounterSite, CounterSitesResult, DropSite, PossibleReasons } from './types';
 
 /** A counter reached from some code, and the calls followed to reach it. */
@@ -86,7 +87,7 @@ export class DropEngine {
   }
 
   /** The counter named `name` ("RcvbufErrors", "Udp:InErrors", "time_squeeze", "rx_dropped") and the code incrementing it. */
-  async counterSites(name: string): Promise<CounterSitesResult> {
+  async counterSites(name: string, opts: { driver?: string } = {}): Promise<CounterSitesResult> {
     const map = await this.counterMap();
     const entries = this.findCounter(map, name);
     const files = new Set(entries.map((e) => e.file));
@@ -112,7 +113,13 @@ export class DropEngine {
     sites.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
     const e = entries[0];
     const prefixes = [...new Set(entries.map((x) => x.prefix).filter((p): p is string => !!p))];
-    return { counter: e.name, file: e.file, mib: e.mib ?? null, ...(e.field ? { field: e.field } : {}), ...(prefixes.length ? { prefixes } : {}), sites };
+    const head = { counter: e.name, file: e.file, mib: e.mib ?? null, ...(e.field ? { field: e.field } : {}), ...(prefixes.length ? { prefixes } : {}) };
+    // A device counter asked for one device: its driver's sites first, the core's next.
+    if (opts.driver !== undefined && validDriverName(opts.driver)) {
+      const mine = new Set(driverFiles(this.index.kbuild, opts.driver));
+      return { ...head, sites: groupSites(sites, mine), driver: { name: opts.driver, files: mine.size } };
+    }
+    return { ...head, sites };
   }
 
   private findCounter(map: CounterMap, name: string): CounterEntry[] {

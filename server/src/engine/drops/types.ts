@@ -67,7 +67,11 @@ export interface CounterEntry {
   drop: boolean;
 }
 
-export interface CounterSite { function: string; file: string; line: number; via: string }
+export interface CounterSite {
+  function: string; file: string; line: number; via: string;
+  /** With a device's driver given: its driver's code, the device-independent core, or another driver's. */
+  group?: 'driver' | 'core' | 'other';
+}
 
 /** `netpath counter-sites <name>`. */
 export interface CounterSitesResult {
@@ -77,4 +81,6 @@ export interface CounterSitesResult {
   field?: string;
   prefixes?: string[];
   sites: CounterSite[];
+  /** The device driver the sites were ordered for, and how many files Kbuild links into it. */
+  driver?: { name: string; files: number };
 }
