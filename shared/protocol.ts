@@ -1,5 +1,6 @@
 // The netpath client/server contract: every custom message and the settings, declared once.
 // Imported by the language server, the VS Code client and the tests, so it must not import `vscode`.
+import type { SvgElement } from './path-map';
 import { NotificationType, RequestType, RequestType0, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
 
 // ---- Index state --------------------------------------------------------------------------
@@ -324,6 +325,19 @@ export type CountersFromWebview =
   | { type: 'showSites'; key: string; sitesName: string }
   | { type: 'openSite'; uri: string; line: number }
   | { type: 'pickHost' };
+
+// ---- Receive path map (webview) ----------------------------------------------------------
+
+/** Extension → map webview: the laid-out map (shared/path-map.ts), or why there is none. */
+export type PathMapToWebview =
+  | { type: 'render'; title: string; summary: string; svg: SvgElement }
+  | { type: 'empty'; message: string };
+
+/** Map webview → extension. `target` indexes the click targets of the last render (a node's definition, an edge's call site). */
+export type PathMapFromWebview =
+  | { type: 'ready' }
+  | { type: 'open'; target: number }
+  | { type: 'export' };
 
 // ---- Settings -----------------------------------------------------------------------------
 

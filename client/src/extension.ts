@@ -15,6 +15,7 @@ import { registerProbeCommands } from './probe-commands';
 import { registerDropSites } from './drop-view';
 import { registerStackTrace } from './stack-trace-view';
 import { registerCountersPanel } from './counters-panel';
+import { PathMapPanel, SHOW_PATH_MAP_COMMAND } from './path-map-panel';
 
 let client: LanguageClient | undefined;
 /** Cancelled on deactivation, so pending requests stop waiting for a server that is going away. */
@@ -63,6 +64,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.fromHere, () => showReceivePathFromHere(paths)),
     vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.pick, () => pickReceivePath(paths)),
     vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.filter, () => filterReceivePath(paths)),
+    vscode.commands.registerCommand(SHOW_PATH_MAP_COMMAND, async () => {
+      // The map draws what the view shows; with nothing shown yet, pick an entry point first.
+      const result = paths.lastResult ?? (await pickReceivePath(paths));
+      if (result) PathMapPanel.show(context, result);
+    }),
   );
   registerProbeCommands(context, () => client, () => shutdown!.token);
 

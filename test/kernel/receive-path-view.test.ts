@@ -13,6 +13,10 @@ import { CallGraph } from '../../server/src/engine/callgraph/graph';
 import { DropEngine } from '../../server/src/engine/drops/engine';
 import { napiPollIds, receivePathResult } from '../../server/src/engine/analysis/receive-path-query';
 import { SOCKET_DELIVERY, type ReceivePathLeg, type ReceivePathResult } from '../../shared/protocol';
+import { buildPathMap, pathMapDot, renderPathMap, svgText } from '../../shared/path-map';
+import { spawnSync } from 'node:child_process';
+
+const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
 
 const DELIVERY = new Set(SOCKET_DELIVERY.map((e) => e.name));
 const IP_DELIVERY = ['ip_protocol_deliver_rcu', 'ip6_protocol_deliver_rcu'];
@@ -120,6 +124,22 @@ for (const version of KERNEL_VERSIONS) {
         assert.equal(names[names.length - 1], '__udp_queue_rcv_skb');
         assert.ok(names.includes('ip_protocol_deliver_rcu'), names.join(' > '));
       }
+    });
+
+    test('netpath path --format svg|dot draws the map the editor draws for the same query', async () => {
+      assert.ok(fs.existsSync(CLI), `prerequisite missing: ${CLI}; run "npm run build"`);
+      const cli = (format: string) => spawnSync(process.execPath, [CLI, 'path', 'ixgbe_poll', '__udp_queue_rcv_skb', '--max', '3', '--format', format, '--kernel', root, '--cache', sharedCache()], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const map = buildPathMap(await ask('ixgbe_poll', ['__udp_queue_rcv_skb']));
+      const svg = cli('svg');
+      assert.equal(svg.status, 0, svg.stderr);
+      assert.equal(svg.stdout, svgText(renderPathMap(map).svg));
+      assert.match(svg.stdout, /<g class="node best start[^"]*" data-target="\d+">\s*<title>ixgbe_poll, defined at drivers\/net\/ethernet\/intel\/ixgbe\/ixgbe_main\.c:\d+/);
+      const dot = cli('dot');
+      assert.equal(dot.status, 0, dot.stderr);
+      assert.equal(dot.stdout, pathMapDot(map, 'ixgbe_poll -> __udp_queue_rcv_skb'));
+      const bad = cli('png');
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /--format for path is text, dot or svg, not "png"/);
     });
 
     test('named end points are searched as named: ixgbe_poll -> sock_queue_rcv_skb is the cheapest, whatever it passes', async () => {
