@@ -284,8 +284,19 @@ export interface CounterRowView {
   hot: boolean;
   /** Recent rates (oldest first) for the sparkline; absent when the counter never moved. */
   history?: number[];
+  /** The sparkline's scale: lowest and highest rate in `history`, and the seconds it covers. */
+  min?: number;
+  max?: number;
+  windowS?: number;
+  /** Hover text for the name (a socket's inode and addresses). */
+  tooltip?: string;
   /** The name to ask CounterSitesRequest for, when the drop engine can know this counter. */
   sitesName?: string;
+}
+
+/** A row of "Now dropping": the counter's row and the source it is listed under. */
+export interface DroppingRowView extends CounterRowView {
+  source: string;
 }
 
 export interface CounterSourceView {
@@ -316,6 +327,8 @@ export type CountersToWebview =
     /** Set when the host's `uname -r` is not the indexed tree's version. */
     versionWarning?: string;
     sources: CounterSourceView[]; cpus: CpuRowView[]; nicIrqNames: string[];
+    /** Every drop or error counter rising now, fastest first: the panel's "Now dropping" section. */
+    dropping: DroppingRowView[];
   }
   | { type: 'sites'; key: string; result?: CounterSitesResult; error?: string };
 
