@@ -37,7 +37,7 @@ export interface PathTreeNode {
   id: string;
   /** A chain: `Path 1 · cost 20 · ixgbe_poll → tcp_v4_do_rcv`; a hop: `3. ip_rcv → ip_rcv_finish`. */
   label: string;
-  /** A hop: `net/ipv4/ip_input.c:569 · macro · 1 candidate · cost 1 · 2 drops` (the callee's drop sites). */
+  /** A hop: `ip_input.c:569 · macro · 1 candidate · cost 1 · 2 drops` (the callee's drop sites, when it has any). */
   description: string;
   tooltip: string;
   /** What a click opens: a hop's call site, the start function's definition; none for a chain's row. */
@@ -54,10 +54,13 @@ export function hopLabel(h: Pick<ReceivePathHop, 'caller' | 'callee' | 'kind' | 
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** `2 drops`, with the reasons in the tooltip; nothing when the server sent no function data. */
+/** `2 drops` (the reasons are in the tooltip); nothing for a function without drop sites, or without function data. */
 function dropsText(f: ReceivePathFunction | undefined): string {
-  return f ? plural(f.drops, 'drop') : '';
+  return f?.drops ? plural(f.drops, 'drop') : '';
 }
+
+/** The file's name only: the sidebar is narrow, and the tooltip has the tree-relative path. */
+const base = (file: string) => file.slice(file.lastIndexOf('/') + 1);
 
 function functionTooltip(f: ReceivePathFunction | undefined): string {
   if (!f) return '';
@@ -87,7 +90,7 @@ export function buildPathTree(result: Pick<ReceivePathResult, 'paths'> & Partial
       const start = fns?.[0];
       const children: PathTreeNode[] = [{
         id: `${id}/0`, label: `0. ${first.caller}`,
-        description: [start ? `${start.file}:${start.line}` : '', 'start', dropsText(start)].filter(Boolean).join(' · '),
+        description: [start ? `${base(start.file)}:${start.line}` : '', 'start', dropsText(start)].filter(Boolean).join(' · '),
         tooltip: `${first.caller}: where the chain starts${functionTooltip(start)}`,
         ...(start ? { open: { uri: start.uri, line: start.line, col: 0 } } : {}),
         children: [], expanded: false,
@@ -96,7 +99,7 @@ export function buildPathTree(result: Pick<ReceivePathResult, 'paths'> & Partial
         const callee = fns?.[i + 1];
         children.push({
           id: `${id}/${i + 1}`, label: `${i + 1}. ${h.caller} → ${h.callee}`,
-          description: [`${h.file}:${h.line}`, callKindLabel(h.kind, h.candidates), h.cost !== undefined ? `cost ${h.cost}` : '', dropsText(callee)].filter(Boolean).join(' · '),
+          description: [`${base(h.file)}:${h.line}`, callKindLabel(h.kind, h.candidates), h.cost !== undefined ? `cost ${h.cost}` : '', dropsText(callee)].filter(Boolean).join(' · '),
           tooltip: `${h.caller} calls ${h.callee} at ${h.file}:${h.line} (${callKindLabel(h.kind, h.candidates)})` +
             (h.cost !== undefined ? `\ncost ${h.cost}${h.why ? `: ${h.why}` : ''}` : '') + functionTooltip(callee),
           open: { uri: h.uri, line: h.line, col: h.col }, hop: h, children: [], expanded: false,

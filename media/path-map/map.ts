@@ -32,11 +32,15 @@ function apply() {
   svg?.setAttribute('viewBox', `${view.x} ${view.y} ${view.w} ${view.h}`);
 }
 
-/** The whole drawing in the window, never enlarged past its natural size (text stays readable). */
-function fit() {
+/**
+ * The whole drawing in the window (`all`), or its width only, from the top (the first view: a
+ * chain of twenty functions fitted whole would have unreadable text); never enlarged past its
+ * natural size.
+ */
+function fit(all = true) {
   if (!svg) return;
   const box = stage.getBoundingClientRect();
-  const scale = Math.max(full.w / Math.max(box.width, 1), full.h / Math.max(box.height, 1), 1);
+  const scale = Math.max(full.w / Math.max(box.width, 1), all ? full.h / Math.max(box.height, 1) : 0, 1);
   view = { x: 0, y: 0, w: box.width * scale, h: box.height * scale };
   view.x = (full.w - view.w) / 2;
   apply();
@@ -90,7 +94,7 @@ document.getElementById('zoom-in')!.addEventListener('click', () => zoom(1 / 1.2
 document.getElementById('zoom-out')!.addEventListener('click', () => zoom(1.25));
 document.getElementById('fit')!.addEventListener('click', () => fit());
 document.getElementById('export')!.addEventListener('click', () => post({ type: 'export' }));
-window.addEventListener('resize', () => fit());
+window.addEventListener('resize', () => fit(false));
 
 window.addEventListener('message', (ev: MessageEvent<PathMapToWebview>) => {
   const m = ev.data;
@@ -110,7 +114,7 @@ window.addEventListener('message', (ev: MessageEvent<PathMapToWebview>) => {
   svg.removeAttribute('height');
   svg.setAttribute('preserveAspectRatio', 'xMidYMin meet');
   stage.replaceChildren(svg);
-  fit();
+  fit(false);
 });
 
 post({ type: 'ready' });
