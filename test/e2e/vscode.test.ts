@@ -365,7 +365,10 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await site.locator('button').click();
     await waitForEditorAt(vs.page, path.basename(where[1]), Number(where[2]));
     await vs.page.locator('.view-line', { hasText: 'UDP_MIB_RCVBUFERRORS' }).first().waitFor({ timeout: STEP_MS });
-    assert.equal(await scrollY(), scrolled, 'opening a site did not move the panel');
+    // Not a jump to the top; a row or two of Now dropping may come or go above meanwhile
+    // (Chromium's scroll anchoring absorbs most of it: 4 px measured in plain Chromium).
+    const now = await scrollY();
+    assert.ok(Math.abs(now - scrolled) < 60, `opening a site moved the panel from ${scrolled} to ${now}`);
     await sites.waitFor({ timeout: STEP_MS });
     await vs.screenshot('06-counter-site-opened');
   }));
