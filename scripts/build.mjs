@@ -26,6 +26,8 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['bench/bench.ts'], outfile: 'dist/bench.js' }),
   // The counters webview script, with uPlot bundled in (webviews load nothing from the network).
   esbuild.build({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root, entryPoints: ['media/counters/panel.ts'], outfile: 'dist/media/counters/panel.js' }),
+  // The receive-path map webview: only draws the SVG tree the extension laid out (dagre runs in the extension).
+  esbuild.build({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root, entryPoints: ['media/path-map/map.ts'], outfile: 'dist/media/path-map/map.js' }),
 ]);
 fs.chmodSync(path.join(dist, 'netpath.js'), 0o755);
 const copy = (from, to) => fs.copyFileSync(path.join(root, from), path.join(dist, to));
@@ -33,6 +35,7 @@ copy('node_modules/tree-sitter-c/tree-sitter-c.wasm', 'tree-sitter-c.wasm');
 copy('node_modules/web-tree-sitter/web-tree-sitter.wasm', 'web-tree-sitter.wasm');
 copy('node_modules/uplot/dist/uPlot.min.css', 'media/counters/uPlot.min.css');
 copy('media/counters/panel.css', 'media/counters/panel.css');
+copy('media/path-map/map.css', 'media/path-map/map.css');
 for (const q of fs.readdirSync(path.join(root, 'server/src/engine/queries'))) {
   copy(`server/src/engine/queries/${q}`, `queries/${q}`);
 }

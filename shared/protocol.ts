@@ -1,5 +1,6 @@
 // The netpath client/server contract: every custom message and the settings, declared once.
 // Imported by the language server, the VS Code client and the tests, so it must not import `vscode`.
+import type { SvgElement } from './path-map';
 import { NotificationType, RequestType, RequestType0, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
 import type { CounterExplanation } from './counter-explanation';
 
@@ -73,6 +74,22 @@ export function callKindLabel(kind: CallKind, candidates?: number): string {
  */
 export const SOCKET_ENQUEUE_FUNCTIONS: readonly string[] = ['__udp_queue_rcv_skb', 'tcp_v4_do_rcv', '__sock_queue_rcv_skb'];
 
+/**
+ * The receive-path view's default end points from a NAPI poll function: IPv4 and IPv6 UDP and TCP
+ * delivery, then `sock_queue_rcv_skb` (raw and ping sockets). Each is searched only through its
+ * family's local delivery (`through`, the first of these that gives a chain), so the cheapest
+ * chain cannot leave through another protocol's handler (AppleTalk's atalk_rcv also calls
+ * sock_queue_rcv_skb, two hops sooner). When the start is already past `through` (udp_rcv), the
+ * end point is searched without it.
+ */
+export const SOCKET_DELIVERY: ReadonlyArray<{ name: string; through: readonly string[] }> = [
+  { name: '__udp_queue_rcv_skb', through: ['ip_protocol_deliver_rcu'] },
+  { name: 'tcp_v4_do_rcv', through: ['ip_protocol_deliver_rcu'] },
+  { name: '__udpv6_queue_rcv_skb', through: ['ip6_protocol_deliver_rcu'] },
+  { name: 'tcp_v6_do_rcv', through: ['ip6_protocol_deliver_rcu'] },
+  { name: 'sock_queue_rcv_skb', through: ['ip_protocol_deliver_rcu', 'ip6_protocol_deliver_rcu'] },
+];
+
 /** Paths asked for when a request names no maximum, and the most a request may ask for. */
 export const DEFAULT_RECEIVE_PATHS = 3;
 export const MAX_RECEIVE_PATHS = 20;
@@ -92,7 +109,12 @@ export const ReceivePathEntryPointsRequest = new RequestType<WorkDoneProgressPar
 export interface ReceivePathParams extends WorkDoneProgressParams {
   /** Function name to start from. */
   from: string;
-  /** End point function names; absent or empty means SOCKET_ENQUEUE_FUNCTIONS. */
+  /**
+   * End point function names. Absent or empty means the defaults, which follow the start: from a
+   * NAPI poll function or any function before socket delivery, SOCKET_DELIVERY (and, for a
+   * function that is not a NAPI poll function, also the chains from NAPI poll functions to it:
+   * `inbound`); from a SOCKET_DELIVERY function, only `inbound`.
+   */
   to?: string[];
   /** How many chains, most likely first, over all end points (default DEFAULT_RECEIVE_PATHS, at most MAX_RECEIVE_PATHS). */
   max?: number;
@@ -121,8 +143,32 @@ export interface ReceivePathHop {
   uri: string;
 }
 
+/** A function on a chain: where it is defined and how many drop sites it has. */
+export interface ReceivePathFunction {
+  name: string;
+  /** Tree-relative file, 1-based line of the definition, and the file's URI. */
+  file: string;
+  line: number;
+  uri: string;
+  /** Drop sites in this function (the drop-site engine's), and their distinct SKB_DROP_REASON_* names. */
+  drops: number;
+  reasons: string[];
+}
+
+/** Chains of one direction, most likely first, each with its cost and its functions (start first, one more than hops). */
+export interface ReceivePathLeg {
+  paths: ReceivePathHop[][];
+  costs: number[];
+  functions: ReceivePathFunction[][];
+}
+
+/** Where the start sits on the receive path, which decides the default end points. */
+export type ReceivePathStart = 'napi-poll' | 'socket-delivery' | 'other';
+
 export interface ReceivePathResult {
   from: string;
+  /** Set when the request named no end point: what the start is, so the view can say what it searched. */
+  start?: ReceivePathStart;
   /** The end points searched (the defaults when the request named none). */
   to: string[];
   /** Index root on disk, and the URI of the folder hop URIs are under. */
@@ -132,6 +178,10 @@ export interface ReceivePathResult {
   paths: ReceivePathHop[][];
   /** Each chain's total cost (the sum of its hops'), in the same order. */
   costs: number[];
+  /** Each chain's functions, start first (one more than its hops), with their drop-site counts. */
+  functions: ReceivePathFunction[][];
+  /** Default end points only, and `from` is not a NAPI poll function: chains from NAPI poll functions to `from`. */
+  inbound?: ReceivePathLeg;
   /** The filters applied, as the request gave them. */
   via?: string[];
   avoid?: string[];
@@ -241,8 +291,19 @@ export interface CounterRowView {
   hot: boolean;
   /** Recent rates (oldest first) for the sparkline; absent when the counter never moved. */
   history?: number[];
+  /** The sparkline's scale: lowest and highest rate in `history`, and the seconds it covers. */
+  min?: number;
+  max?: number;
+  windowS?: number;
+  /** Hover text for the name (a socket's inode and addresses). */
+  tooltip?: string;
   /** The name to ask CounterSitesRequest for, when the drop engine can know this counter. */
   sitesName?: string;
+}
+
+/** A row of "Now dropping": the counter's row and the source it is listed under. */
+export interface DroppingRowView extends CounterRowView {
+  source: string;
 }
 
 export interface CounterSourceView {
@@ -273,6 +334,8 @@ export type CountersToWebview =
     /** Set when the host's `uname -r` is not the indexed tree's version. */
     versionWarning?: string;
     sources: CounterSourceView[]; cpus: CpuRowView[]; nicIrqNames: string[];
+    /** Every drop or error counter rising now, fastest first: the panel's "Now dropping" section. */
+    dropping: DroppingRowView[];
   }
   | { type: 'sites'; key: string; result?: CounterSitesResult; error?: string };
 
@@ -282,6 +345,19 @@ export type CountersFromWebview =
   | { type: 'showSites'; key: string; sitesName: string }
   | { type: 'openSite'; uri: string; line: number }
   | { type: 'pickHost' };
+
+// ---- Receive path map (webview) ----------------------------------------------------------
+
+/** Extension → map webview: the laid-out map (shared/path-map.ts), or why there is none. */
+export type PathMapToWebview =
+  | { type: 'render'; title: string; summary: string; svg: SvgElement }
+  | { type: 'empty'; message: string };
+
+/** Map webview → extension. `target` indexes the click targets of the last render (a node's definition, an edge's call site). */
+export type PathMapFromWebview =
+  | { type: 'ready' }
+  | { type: 'open'; target: number }
+  | { type: 'export' };
 
 // ---- Settings -----------------------------------------------------------------------------
 

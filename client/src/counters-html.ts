@@ -31,9 +31,9 @@ ${a.styles.map((s) => `<link rel="stylesheet" href="${attr(s)}">`).join('\n')}
 </head>
 <body>
 <div id="bar"><div id="header">connecting…</div><button id="pick-host">Host…</button></div>
+<section id="dropping"><h3 id="dropping-title">Now dropping</h3><p class="muted" id="dropping-none">nothing is dropping now</p><table class="counters" id="dropping-table"></table></section>
 <div id="cpus"></div>
 <div id="sources"></div>
-<div id="sites"></div>
 <script nonce="${nonce}" src="${attr(a.script)}"></script>
 </body>
 </html>

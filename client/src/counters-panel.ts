@@ -57,6 +57,7 @@ async function pickHost(): Promise<string | undefined> {
 
 class CountersPanel {
   private readonly panel: vscode.WebviewPanel;
+  private disposed = false;
   private feed: CounterFeed | undefined;
   private model = new CounterModel();
   private view = new CountersViewState();
@@ -90,8 +91,18 @@ class CountersPanel {
     this.panel.reveal();
   }
 
+  /**
+   * Posting to a closed panel throws "Webview is disposed" (and a feed snapshot or a sites answer
+   * can arrive after the close): nothing is posted once disposed, and a close racing a post is
+   * caught here rather than left as an unhandled rejection in the extension host.
+   */
   private post(m: CountersToWebview): void {
-    void this.panel.webview.postMessage(m);
+    if (this.disposed) return;
+    try {
+      this.panel.webview.postMessage(m).then(undefined, () => undefined);
+    } catch {
+      // disposed between the check and the post
+    }
   }
 
   private versionAsked = 0;
@@ -118,6 +129,7 @@ class CountersPanel {
     this.panel.title = `Counters: ${host}`;
     const listener: FeedListener = {
       snapshot: (raw) => {
+        if (this.disposed) return;
         this.drivers = driversOf(raw, this.drivers);
         void this.loadIndexedVersion();
         const msg = this.view.apply(host, this.model.update(raw), this.indexedVersion);
@@ -129,6 +141,7 @@ class CountersPanel {
         }
       },
       state: (s) => {
+        if (this.disposed) return;
         this.post({ type: 'state', host, state: s.state, message: s.message });
         if (s.state !== 'streaming') this.showStatus(s.state, undefined, s.message);
         if (s.state === 'failed') {
@@ -164,7 +177,9 @@ class CountersPanel {
       }
       case 'openSite': {
         const at = new vscode.Position(Math.max(0, m.line - 1), 0);
-        await vscode.window.showTextDocument(vscode.Uri.parse(m.uri), { selection: new vscode.Range(at, at), viewColumn: vscode.ViewColumn.One });
+        // Another editor group than the panel's, so the panel stays in view where it was scrolled.
+        const column = this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
+        await vscode.window.showTextDocument(vscode.Uri.parse(m.uri), { selection: new vscode.Range(at, at), viewColumn: column, preserveFocus: false });
         return;
       }
       case 'showSites': {
@@ -185,7 +200,6 @@ class CountersPanel {
     }
   }
 
-  private disposed = false;
   /** Interface -> driver, from the host (counters/drivers.ts): a device counter's sites start with its driver's. */
   private drivers = new Map<string, string>();
 

@@ -1,18 +1,23 @@
 // The counters panel's state, free of `vscode`: turns model samples into the webview's messages,
 // keeps a bounded sparkline history per counter (dropped when the counter vanishes), joins the
 // per-cpu view, and words the status bar and the kernel version guard.
-import type { CounterRowView, CounterSourceView, CountersFeedState, CountersToWebview, CpuRowView } from '../../shared/protocol';
+import type { CounterRowView, CounterSourceView, CountersFeedState, CountersToWebview, CpuRowView, DroppingRowView } from '../../shared/protocol';
 import { NIC_IRQ } from '../../server/src/counters/knowledge';
 import type { CounterReading, Sample } from '../../server/src/counters/model';
 import { sitesName } from '../../server/src/counters/site-names';
 
 export const HISTORY_POINTS = 60;
 
+/** Sources with one row per socket: the address is the row's name, the inode its tooltip. */
+const SOCKET_SOURCES = new Set(['udp', 'udp6']);
+
 /** Source order in the panel: the receive path from the NIC up to the socket. */
 const SOURCE_ORDER = ['ethtool', 'sys', 'dev', 'interrupts', 'softirqs', 'softnet', 'snmp', 'snmp6', 'netstat', 'udp', 'udp6'];
 
 export class CountersViewState {
   private readonly history = new Map<string, number[]>();
+  /** When each history point's interval began (host uptime, s), for the window the sparkline covers. */
+  private readonly starts = new Map<string, number[]>();
 
   constructor(private readonly points = HISTORY_POINTS) {}
 
@@ -25,15 +30,23 @@ export class CountersViewState {
   apply(host: string, s: Sample, indexedVersion?: string): Extract<CountersToWebview, { type: 'sample' }> {
     const seen = new Set<string>();
     const bySource = new Map<string, CounterRowView[]>();
+    const dropping: DroppingRowView[] = [];
     for (const r of s.readings) {
       seen.add(r.key);
-      const row = this.row(r, s.rebooted);
+      const row = this.row(r, s);
+      if (row.hot) dropping.push({ ...row, source: r.counter.source });
       const src = r.counter.source;
       const list = bySource.get(src);
       if (list) list.push(row);
       else bySource.set(src, [row]);
     }
-    for (const k of [...this.history.keys()]) if (!seen.has(k)) this.history.delete(k);
+    for (const k of [...this.history.keys()]) {
+      if (seen.has(k)) continue;
+      this.history.delete(k);
+      this.starts.delete(k);
+    }
+    // Fastest first; a tie keeps the panel's source order (NIC before socket), then the name.
+    dropping.sort((a, b) => (b.rate ?? 0) - (a.rate ?? 0) || rank(a.source) - rank(b.source) || a.name.localeCompare(b.name));
     const statusOf = (src: string) => {
       if (src !== 'ethtool') return s.statuses.get(src) ?? 'ok';
       const st = [...s.statuses].filter(([id]) => id.startsWith('ethtool:')).map(([, v]) => v);
@@ -47,28 +60,48 @@ export class CountersViewState {
     const warning = versionWarning(indexedVersion, s.release);
     return {
       type: 'sample', host, release: s.release, uptime: s.uptime, totalDropRate: s.totalDropRate, rebooted: s.rebooted,
-      ...(warning ? { versionWarning: warning } : {}), sources, cpus, nicIrqNames,
+      ...(warning ? { versionWarning: warning } : {}), sources, cpus, nicIrqNames, dropping,
     };
   }
 
-  private row(r: CounterReading, rebooted: boolean): CounterRowView {
+  private row(r: CounterReading, s: Sample): CounterRowView {
     const c = r.counter;
     let h = this.history.get(r.key);
-    if (rebooted) h = undefined;
+    let t = this.starts.get(r.key);
+    if (s.rebooted) h = t = undefined;
     if (!c.gauge && (r.rate !== undefined || h)) {
       h ??= [];
+      t ??= [];
       h.push(r.rate ?? 0);
-      if (h.length > this.points) h.splice(0, h.length - this.points);
+      t.push(s.uptime - (s.elapsed ?? 0));
+      if (h.length > this.points) {
+        h.splice(0, h.length - this.points);
+        t.splice(0, t.length - this.points);
+      }
       this.history.set(r.key, h);
+      this.starts.set(r.key, t);
     }
     const moved = h?.some((x) => x > 0);
     const site = sitesName(c);
+    const sparkline = moved ? { history: [...h!], min: Math.min(...h!), max: Math.max(...h!), windowS: Math.round(s.uptime - t![0]) } : {};
     return {
-      key: r.key, name: c.group ? `${c.group}.${c.name}` : c.name, ...(c.label ? { label: c.label } : {}),
-      value: c.value.toString(), rate: r.rate ?? null, gauge: !!c.gauge, drop: r.drop, hot: r.drop && (r.rate ?? 0) > 0,
-      ...(moved ? { history: [...h!] } : {}), ...(site ? { sitesName: site } : {}),
+      key: r.key, ...nameOf(c), value: c.value.toString(), rate: r.rate ?? null, gauge: !!c.gauge, drop: r.drop, hot: r.drop && (r.rate ?? 0) > 0,
+      ...sparkline, ...(site ? { sitesName: site } : {}),
     };
   }
+}
+
+/**
+ * A row's name: `group.name` with the group's label beside it; a socket's row is its address
+ * and counter (`127.0.0.1:8080 drops`), its inode (part of the key, so a reused port is another
+ * row) only in the tooltip.
+ */
+function nameOf(c: CounterReading['counter']): Pick<CounterRowView, 'name' | 'label' | 'tooltip'> {
+  if (SOCKET_SOURCES.has(c.source)) {
+    const [local, inode] = c.group.split('#');
+    return { name: `${c.label ?? local} ${c.name}`, tooltip: `socket inode ${inode ?? '?'}, local ${local}` };
+  }
+  return { name: c.group ? `${c.group}.${c.name}` : c.name, ...(c.label ? { label: c.label } : {}) };
 }
 
 function rank(source: string): number {

@@ -15,6 +15,7 @@ import { registerProbeCommands } from './probe-commands';
 import { registerDropSites } from './drop-view';
 import { registerStackTrace } from './stack-trace-view';
 import { registerCountersPanel } from './counters-panel';
+import { PathMapPanel, SHOW_PATH_MAP_COMMAND } from './path-map-panel';
 
 let client: LanguageClient | undefined;
 /** Cancelled on deactivation, so pending requests stop waiting for a server that is going away. */
@@ -63,6 +64,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.fromHere, () => showReceivePathFromHere(paths)),
     vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.pick, () => pickReceivePath(paths)),
     vscode.commands.registerCommand(RECEIVE_PATH_COMMANDS.filter, () => filterReceivePath(paths)),
+    vscode.commands.registerCommand(SHOW_PATH_MAP_COMMAND, async () => {
+      // The map draws what the view shows; with nothing shown yet, pick an entry point first.
+      const result = paths.lastResult ?? (await pickReceivePath(paths));
+      if (result) PathMapPanel.show(context, result);
+    }),
   );
   registerProbeCommands(context, () => client, () => shutdown!.token);
 
@@ -105,11 +111,14 @@ class ReceivePathTree implements vscode.TreeDataProvider<PathTreeNode> {
   /** The last search, run again when the filter changes. */
   last: { from: string; to: string[] } | undefined;
   filter: PathFilter = { via: [], avoid: [] };
+  /** The result shown, for the map. */
+  lastResult: ReceivePathResult | undefined;
   private roots: PathTreeNode[] = [];
   private readonly changed = new vscode.EventEmitter<PathTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
   show(result: ReceivePathResult): void {
+    this.lastResult = result;
     this.roots = buildPathTree(result);
     if (this.view) this.view.message = pathTreeMessage(result);
     this.changed.fire(undefined);
@@ -125,9 +134,11 @@ class ReceivePathTree implements vscode.TreeDataProvider<PathTreeNode> {
     item.id = node.id;
     item.description = node.description;
     item.tooltip = node.tooltip;
-    const at = new vscode.Position(node.hop.line - 1, node.hop.col);
-    const options: vscode.TextDocumentShowOptions = { selection: new vscode.Range(at, at) };
-    item.command = { command: 'vscode.open', title: 'Open call site', arguments: [vscode.Uri.parse(node.hop.uri), options] };
+    if (node.open) {
+      const at = new vscode.Position(node.open.line - 1, node.open.col);
+      const options: vscode.TextDocumentShowOptions = { selection: new vscode.Range(at, at) };
+      item.command = { command: 'vscode.open', title: node.hop ? 'Open call site' : 'Open definition', arguments: [vscode.Uri.parse(node.open.uri), options] };
+    }
     return item;
   }
 }
@@ -164,18 +175,19 @@ async function showReceivePathFromHere(tree: ReceivePathTree): Promise<void> {
   await requestPath(c, tree, from, []);
 }
 
-async function pickReceivePath(tree: ReceivePathTree): Promise<void> {
+async function pickReceivePath(tree: ReceivePathTree): Promise<ReceivePathResult | undefined> {
   const c = runningClient();
-  if (!c) return;
+  if (!c) return undefined;
   try {
     const entries = await withGraphProgress('netpath: finding NAPI poll functions', (token) => c.sendRequest(ReceivePathEntryPointsRequest, {}, token));
     const entry = await vscode.window.showQuickPick(entryPointChoices(entries), { title: 'netpath: receive path from (NAPI poll functions)', matchOnDescription: true });
-    if (!entry) return;
+    if (!entry) return undefined;
     const end = await vscode.window.showQuickPick(endPointChoices(), { title: `netpath: receive path from ${entry.label} to` });
-    if (!end) return;
-    await requestPath(c, tree, entry.label, end.to);
+    if (!end) return undefined;
+    return await requestPath(c, tree, entry.label, end.to);
   } catch (e) {
     void vscode.window.showErrorMessage(`netpath: receive path failed: ${(e as Error).message}`);
+    return undefined;
   }
 }
 
@@ -203,16 +215,18 @@ async function filterReceivePath(tree: ReceivePathTree): Promise<void> {
   if (c) await requestPath(c, tree, tree.last.from, tree.last.to);
 }
 
-async function requestPath(c: LanguageClient, tree: ReceivePathTree, from: string, to: string[]): Promise<void> {
+async function requestPath(c: LanguageClient, tree: ReceivePathTree, from: string, to: string[]): Promise<ReceivePathResult | undefined> {
   tree.last = { from, to };
   try {
     const params = { from, to, max: DEFAULT_RECEIVE_PATHS, ...tree.filter };
     const result = await withGraphProgress(`netpath: receive path from ${from}`, (token) => c.sendRequest(ReceivePathRequest, params, token));
     tree.show(result);
     await vscode.commands.executeCommand(`${RECEIVE_PATH_VIEW}.focus`);
-    if (!result.paths.length) void vscode.window.showInformationMessage(`netpath: ${pathTreeMessage(result)}`);
+    if (!result.paths.length && !result.inbound?.paths.length) void vscode.window.showInformationMessage(`netpath: ${pathTreeMessage(result)}`);
+    return result;
   } catch (e) {
     void vscode.window.showErrorMessage(`netpath: receive path failed: ${(e as Error).message}`);
+    return undefined;
   }
 }
 

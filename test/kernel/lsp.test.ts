@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
-import { IndexStatusRequest, ReceivePathEntryPointsRequest, ReceivePathRequest, ReindexRequest, SOCKET_ENQUEUE_FUNCTIONS, type IndexSummary } from '../../shared/protocol';
+import { IndexStatusRequest, ReceivePathEntryPointsRequest, ReceivePathRequest, ReindexRequest, SOCKET_DELIVERY, type IndexSummary } from '../../shared/protocol';
 import { KERNEL_VERSIONS, kernelTree, tempCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 
@@ -192,10 +192,20 @@ for (const version of KERNEL_VERSIONS) {
         const text = fs.readFileSync(path.join(root, h.file), 'utf8').split('\n')[h.line - 1];
         if (h.kind === 'direct') assert.equal(text.slice(h.col, h.col + h.callee.length), h.callee, `${h.file}:${h.line}`);
       }
+      // The defaults follow the start: from a NAPI poll function, IPv4/IPv6 socket delivery.
       const defaults = await lsp.connection.sendRequest(ReceivePathRequest, { from: 'ixgbe_poll' });
-      assert.deepEqual(defaults.to, [...SOCKET_ENQUEUE_FUNCTIONS]);
+      const delivery = SOCKET_DELIVERY.map((e) => e.name);
+      assert.equal(defaults.start, 'napi-poll');
+      assert.deepEqual(defaults.to, delivery);
       assert.ok(defaults.paths.length > 0);
-      assert.ok(defaults.paths.every((p) => SOCKET_ENQUEUE_FUNCTIONS.includes(p.at(-1)!.callee)));
+      assert.ok(defaults.paths.every((p) => delivery.includes(p.at(-1)!.callee)));
+      // Each function on a chain, with its definition and its drop sites.
+      assert.deepEqual(defaults.functions[0].map((f) => f.name), ['ixgbe_poll', ...defaults.paths[0].map((h) => h.callee)]);
+      for (const f of defaults.functions[0]) {
+        assert.equal(f.uri, uriOf(f.file));
+        assert.match(fs.readFileSync(path.join(root, f.file), 'utf8').split('\n').slice(f.line - 1, f.line + 1).join(' '), new RegExp(`\\b${f.name}\\(`));
+      }
+      assert.ok(defaults.functions[0].some((f) => f.drops > 0), 'some function on the chain drops');
       const unknown = await lsp.connection.sendRequest(ReceivePathRequest, { from: 'no_such_function_netpath' });
       assert.deepEqual(unknown.paths, []);
     });

@@ -83,3 +83,52 @@ test('webview HTML: strict CSP with a nonce, no inline script or style, assets o
   assert.match(html, /<script nonce="N0NCE" src="vscode-webview:\/\/x\/panel\.js"><\/script>/);
   assert.doesNotMatch(html, /style="/);
 });
+
+test('Now dropping: every drop or error counter rising now, fastest first, with its source', () => {
+  const m = new CounterModel();
+  const v = new CountersViewState();
+  const udp = (drops: number) => ` 1: 0100007F:1F90 00000000:0000 07 00000000:00000100 00:00000000 00000000 0 0 77 2 0 ${drops}\n`;
+  const snmp = (inErr: number, rcvbuf: number, inDg: number) => `Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti MemErrors\nUdp: ${inDg} 0 ${inErr} 0 ${rcvbuf} 0 0 0 0\n`;
+  v.apply('h', m.update(raw(10, { softnet: softnet(0, 0, 0), snmp: snmp(0, 0, 0), udp: udp(0) })));
+  const msg = v.apply('h', m.update(raw(12, { softnet: softnet(100, 2, 0), snmp: snmp(400, 400, 50), udp: udp(400) })));
+  // InDatagrams rose too, but it is not a drop counter; softnet dropped rose slowest.
+  assert.deepEqual(msg.dropping.map((r) => [r.source, r.name, r.rate]), [
+    ['snmp', 'Udp.InErrors', 200], ['snmp', 'Udp.RcvbufErrors', 200], ['udp', '127.0.0.1:8080 drops', 200], ['softnet', 'cpu0.dropped', 1],
+  ]);
+  assert.ok(msg.dropping.every((r) => r.hot && r.drop));
+  assert.equal(msg.dropping.find((r) => r.name === 'Udp.RcvbufErrors')!.sitesName, 'Udp:RcvbufErrors', 'a dropping counter can show its sites');
+  const calm = v.apply('h', m.update(raw(14, { softnet: softnet(200, 2, 0), snmp: snmp(400, 400, 50), udp: udp(400) })));
+  assert.deepEqual(calm.dropping, [], 'nothing rises: nothing is dropping');
+});
+
+test('sparklines carry their scale: the lowest and highest rate and the seconds they cover', () => {
+  const m = new CounterModel();
+  const v = new CountersViewState(3);
+  let msg = v.apply('h', m.update(raw(100, { softnet: softnet(0, 0, 0) })));
+  const row = () => msg.sources.flatMap((s) => s.rows).find((r) => r.key === 'softnet.cpu0.dropped')!;
+  // Samples 2 s apart, then 1 s: rates 5, 1, then 0 over a 3-point window.
+  msg = v.apply('h', m.update(raw(102, { softnet: softnet(0, 10, 0) })));
+  assert.deepEqual([row().min, row().max, row().windowS], [5, 5, 2]);
+  msg = v.apply('h', m.update(raw(104, { softnet: softnet(0, 12, 0) })));
+  msg = v.apply('h', m.update(raw(105, { softnet: softnet(0, 12, 0) })));
+  assert.deepEqual(row().history, [5, 1, 0]);
+  assert.deepEqual([row().min, row().max, row().windowS], [0, 5, 5]);
+  msg = v.apply('h', m.update(raw(106, { softnet: softnet(0, 12, 0) })));
+  assert.deepEqual([row().history, row().min, row().max, row().windowS], [[1, 0, 0], 0, 1, 4], 'the window slides with the history');
+});
+
+test('per-socket rows: the address once as the name, the inode in the tooltip', () => {
+  const m = new CounterModel();
+  const v = new CountersViewState();
+  const udp = ' 1: 0100007F:1F90 00000000:0000 07 00000000:00000100 00:00000000 00000000 0 0 77 2 0 3\n 2: 0100007F:0035 0200007F:A000 01 00000000:00000000 00:00000000 00000000 0 0 78 2 0 0\n';
+  const msg = v.apply('h', m.update(raw(1, { udp })));
+  const rows = msg.sources.find((s) => s.source === 'udp')!.rows;
+  assert.deepEqual(rows.map((r) => [r.name, r.label, r.tooltip]), [
+    ['127.0.0.1:8080 drops', undefined, 'socket inode 77, local 127.0.0.1:8080'],
+    ['127.0.0.1:8080 rx_queue', undefined, 'socket inode 77, local 127.0.0.1:8080'],
+    ['127.0.0.1:53 -> 127.0.0.2:40960 drops', undefined, 'socket inode 78, local 127.0.0.1:53'],
+    ['127.0.0.1:53 -> 127.0.0.2:40960 rx_queue', undefined, 'socket inode 78, local 127.0.0.1:53'],
+  ]);
+  const snmpRow = v.apply('h', m.update(raw(2, { snmp: 'Udp: InErrors\nUdp: 1\n' }))).sources.find((s) => s.source === 'snmp')!.rows[0];
+  assert.equal(snmpRow.name, 'Udp.InErrors', 'other sources keep group.name');
+});

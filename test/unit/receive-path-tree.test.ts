@@ -1,11 +1,12 @@
-// The "Receive path" view model (client/src/receive-path-tree.ts, no VS Code needed) and the
+// The "Receive path" view model (client/src/receive-path-tree.ts, no VS Code needed): chains as
+// flat numbered lists with costs and drop sites, the message that follows the start, and the
 // package.json contributions it relies on.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildPathTree, endPointChoices, entryPointChoices, hopLabel, parseNames, pathTreeMessage, RECEIVE_PATH_COMMANDS, RECEIVE_PATH_VIEW, type PathTreeNode } from '../../client/src/receive-path-tree';
-import { callKindLabel, SOCKET_ENQUEUE_FUNCTIONS, type CallKind, type ReceivePathHop } from '../../shared/protocol';
+import { callKindLabel, SOCKET_DELIVERY, type CallKind, type ReceivePathFunction, type ReceivePathHop } from '../../shared/protocol';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
 
@@ -27,50 +28,73 @@ test('hop labels name caller, callee and how the call is made', () => {
   assert.equal(callKindLabel('registered', 3), 'registered · 3 candidates');
 });
 
-test('chains become a tree that expands hop by hop, sharing common first hops', () => {
-  const tree = buildPathTree({ paths: [shortest, longer] });
+function fn(name: string, line: number, drops: number, reasons: string[] = []): ReceivePathFunction {
+  return { name, file: 'net/ipv4/ip_input.c', line, uri: 'file:///src/linux/net/ipv4/ip_input.c', drops, reasons };
+}
+const fnsOf = (hops: ReceivePathHop[]) => [hops[0].caller, ...hops.map((h) => h.callee)].map((n, i) => fn(n, 100 + i, i % 2, i % 2 ? ['SKB_DROP_REASON_IP_CSUM'] : []));
+
+test('each chain is a flat, numbered list of its hops, one chain after another', () => {
+  const tree = buildPathTree({ paths: [shortest, longer], costs: [3, 4.5], functions: [fnsOf(shortest), fnsOf(longer)] });
   assert.deepEqual(labels(tree), [
-    ['ip_rcv → ip_rcv_finish  (macro · 1 candidate)', [
-      ['ip_rcv_finish → ip_local_deliver  (direct)', [['ip_local_deliver → udp_rcv  (macro · 13 candidates)', []]]],
-      ['ip_rcv_finish → dst_input  (direct)', [['dst_input → udp_rcv  (field · 2 candidates)', [['udp_rcv → udp_rcv  (direct)', []]]]]],
-    ]],
+    ['Path 1 · cost 3 · ip_rcv → udp_rcv', [['0. ip_rcv', []], ['1. ip_rcv → ip_rcv_finish', []], ['2. ip_rcv_finish → ip_local_deliver', []], ['3. ip_local_deliver → udp_rcv', []]]],
+    ['Path 2 · cost 4.5 · ip_rcv → udp_rcv', [['0. ip_rcv', []], ['1. ip_rcv → ip_rcv_finish', []], ['2. ip_rcv_finish → dst_input', []], ['3. dst_input → udp_rcv', []], ['4. udp_rcv → udp_rcv', []]]],
   ]);
-  const [root] = tree;
-  assert.deepEqual(root.paths, [1, 2]);
-  assert.deepEqual(root.children.map((n) => n.paths), [[1], [2]]);
-  assert.equal(root.description, 'net/ipv4/ip_input.c:569');
-  assert.equal(root.hop.line, 569);
-  assert.equal(root.hop.col, 4);
-  assert.equal(root.hop.uri, 'file:///src/linux/net/ipv4/ip_input.c');
-  assert.match(root.tooltip, /ip_rcv calls ip_rcv_finish at net\/ipv4\/ip_input\.c:569 \(macro · 1 candidate\)/);
+  const [first] = tree;
+  assert.equal(first.description, '3 hops · 2 drop sites on the chain');
+  assert.equal(first.tooltip, 'ip_rcv → ip_rcv_finish → ip_local_deliver → udp_rcv');
+  assert.ok(tree.every((n) => n.expanded), 'every chain is open: the list is flat, so all of it fits');
+  const [start, h1, , h3] = first.children;
+  assert.equal(start.description, 'ip_input.c:100 · start', 'no drop sites: no count (the tooltip says 0)');
+  assert.match(start.tooltip, /ip_rcv is defined at net\/ipv4\/ip_input\.c:100: 0 drop sites/);
+  assert.deepEqual(start.open, { uri: 'file:///src/linux/net/ipv4/ip_input.c', line: 100, col: 0 });
+  // The hop's call site, kind, candidates, cost, and the callee's drop sites.
+  assert.equal(h1.description, 'ip_input.c:569 · macro · 1 candidate · 1 drop');
+  assert.deepEqual(h1.open, { uri: 'file:///src/linux/net/ipv4/ip_input.c', line: 569, col: 4 });
+  assert.equal(h3.description, 'ip_input.c:205 · macro · 13 candidates · 1 drop');
+  assert.match(h1.tooltip, /ip_rcv calls ip_rcv_finish at net\/ipv4\/ip_input\.c:569 \(macro · 1 candidate\)/);
+  assert.match(h1.tooltip, /ip_rcv_finish is defined at net\/ipv4\/ip_input\.c:101: 1 drop site \(SKB_DROP_REASON_IP_CSUM\)/);
+  assert.ok(first.children.every((c) => !c.children.length && !c.expanded));
 });
 
-test('the shortest chain is expanded, the others and the leaves are not', () => {
-  const [root] = buildPathTree({ paths: [shortest, longer] });
-  assert.equal(root.expanded, true);
-  const [first, second] = root.children;
-  assert.equal(first.expanded, true);
-  assert.equal(first.children[0].expanded, false, 'a leaf has nothing to expand');
-  assert.equal(second.expanded, false);
+test('a hop shows its cost and why the ranking chose it', () => {
+  const ranked = [{ ...shortest[0], cost: 1 }, { ...shortest[2], cost: 1, why: '1 of 13 candidates' }];
+  const [root] = buildPathTree({ paths: [ranked], costs: [2] });
+  assert.equal(root.children[1].description, 'ip_input.c:569 · macro · 1 candidate · cost 1', 'no function data: no drop count');
+  assert.match(root.children[2].tooltip, /cost 1: 1 of 13 candidates/);
+  assert.equal(root.children[0].open, undefined, 'without function data the start has no definition to open');
+});
+
+test('a start in the middle: the chains into it first, then the chains onward', () => {
+  const into = [hop('process_backlog', 'ip_rcv', 5)];
+  const tree = buildPathTree({ paths: [shortest], costs: [3], functions: [fnsOf(shortest)], inbound: { paths: [into], costs: [1], functions: [fnsOf(into)] } });
+  assert.deepEqual(tree.map((n) => n.label), ['Into 1 · cost 1 · process_backlog → ip_rcv', 'Onward 1 · cost 3 · ip_rcv → udp_rcv']);
 });
 
 test('node ids are unique and stable across builds', () => {
   const ids = (nodes: PathTreeNode[]): string[] => nodes.flatMap((n) => [n.id, ...ids(n.children)]);
-  const a = ids(buildPathTree({ paths: [shortest, longer] }));
+  const both = { paths: [shortest, longer], inbound: { paths: [shortest], costs: [3], functions: [fnsOf(shortest)] } };
+  const a = ids(buildPathTree(both));
   assert.equal(new Set(a).size, a.length);
-  assert.deepEqual(ids(buildPathTree({ paths: [shortest, longer] })), a);
-  // The same hop reached by another route is another node.
-  const viaOther = [hop('other', 'ip_rcv', 1), ...shortest];
-  const b = ids(buildPathTree({ paths: [shortest, viaOther] }));
-  assert.equal(new Set(b).size, b.length);
+  assert.deepEqual(ids(buildPathTree(both)), a);
 });
 
-test('no chains: an empty tree and a message saying what was searched', () => {
+test('no chains: an empty list and a message saying what was searched', () => {
+  const delivery = SOCKET_DELIVERY.map((e) => e.name);
   assert.deepEqual(buildPathTree({ paths: [] }), []);
-  assert.equal(pathTreeMessage({ from: 'ixgbe_poll', to: [...SOCKET_ENQUEUE_FUNCTIONS], paths: [] }), 'No call chain from ixgbe_poll to the socket-enqueue functions in the index.');
+  assert.equal(pathTreeMessage({ from: 'ixgbe_poll', to: delivery, paths: [], start: 'napi-poll' }), 'No call chain from ixgbe_poll to IPv4/IPv6 socket delivery in the index.');
   assert.equal(pathTreeMessage({ from: 'ixgbe_poll', to: ['tcp_v4_do_rcv'], paths: [shortest] }), '1 most likely chain from ixgbe_poll to tcp_v4_do_rcv');
-  assert.equal(pathTreeMessage({ from: 'ixgbe_poll', to: [...SOCKET_ENQUEUE_FUNCTIONS], paths: [shortest, longer], costs: [24, 25.5] }), '2 most likely chains from ixgbe_poll to the socket-enqueue functions (cost 24, 25.5)');
+  assert.equal(pathTreeMessage({ from: 'ixgbe_poll', to: delivery, paths: [shortest, longer], costs: [24, 25.5], start: 'napi-poll' }), '2 most likely chains from ixgbe_poll to IPv4/IPv6 socket delivery (cost 24, 25.5)');
   assert.equal(pathTreeMessage({ from: 'a', to: ['b'], paths: [], via: ['ip_rcv'], avoid: ['x', 'y'], maxCandidates: 8 }), 'No call chain from a to b via ip_rcv, avoiding x, y, at most 8 candidates a hop in the index.');
+});
+
+test('the message follows the start: both halves for a middle function, only the way in for socket delivery', () => {
+  const leg = { paths: [shortest], costs: [3], functions: [] };
+  const delivery = SOCKET_DELIVERY.map((e) => e.name);
+  assert.equal(pathTreeMessage({ from: 'ip_rcv', to: delivery, paths: [shortest, longer], costs: [7, 11], start: 'other', inbound: leg }),
+    '1 most likely chain into ip_rcv from NAPI poll functions (cost 3); 2 onward to IPv4/IPv6 socket delivery (cost 7, 11).');
+  assert.equal(pathTreeMessage({ from: 'x', to: delivery, paths: [], start: 'other', inbound: { paths: [], costs: [], functions: [] } }),
+    'No chain into x from a NAPI poll function; no chain onward to IPv4/IPv6 socket delivery.');
+  assert.equal(pathTreeMessage({ from: '__udp_queue_rcv_skb', to: [], paths: [], start: 'socket-delivery', inbound: leg }), '1 most likely chain from NAPI poll functions to __udp_queue_rcv_skb (cost 3)');
 });
 
 test('filter input: function names only', () => {
@@ -79,11 +103,12 @@ test('filter input: function names only', () => {
   assert.equal(parseNames('ip_rcv; rm -rf'), '"ip_rcv;" is not a function name');
 });
 
-test('end point choices: the socket-enqueue defaults together, then each alone', () => {
+test('end point choices: IPv4/IPv6 socket delivery together, then each alone', () => {
   const choices = endPointChoices();
+  assert.equal(choices[0].label, 'IPv4/IPv6 socket delivery');
   assert.deepEqual(choices[0].to, [], 'empty means the server defaults');
-  assert.deepEqual(choices.slice(1).map((c) => c.to), SOCKET_ENQUEUE_FUNCTIONS.map((f) => [f]));
-  assert.deepEqual([...SOCKET_ENQUEUE_FUNCTIONS], ['__udp_queue_rcv_skb', 'tcp_v4_do_rcv', '__sock_queue_rcv_skb']);
+  assert.deepEqual(choices.slice(1).map((c) => c.to), SOCKET_DELIVERY.map((e) => [e.name]));
+  assert.deepEqual(SOCKET_DELIVERY.map((e) => e.name), ['__udp_queue_rcv_skb', 'tcp_v4_do_rcv', '__udpv6_queue_rcv_skb', 'tcp_v6_do_rcv', 'sock_queue_rcv_skb']);
   const entries = entryPointChoices([{ name: 'ixgbe_poll', file: 'drivers/net/ethernet/intel/ixgbe/ixgbe_main.c', line: 3150, uri: 'file:///x' }]);
   assert.deepEqual(entries.map((e) => [e.label, e.description]), [['ixgbe_poll', 'drivers/net/ethernet/intel/ixgbe/ixgbe_main.c:3150']]);
 });

@@ -1,4 +1,5 @@
 // `netpath`: the same engine as the language server, headless.
+import { pathPicture } from './path-picture';
 import * as path from 'node:path';
 import { KernelIndex, CancelledError, type IndexStats, type LogLevel } from '../engine/indexer';
 import { NotAKernelTreeError } from '../engine/kernel-tree';
@@ -28,7 +29,7 @@ usage:
   netpath refs <symbol> [--kernel <dir>] [--json]
   netpath callers <function> [--kernel <dir>] [--json]
   netpath callees <function> [--kernel <dir>] [--json]
-  netpath path <from> <to> [--max N] [--via F,..] [--avoid F,..] [--max-candidates N] [--kernel <dir>] [--json]
+  netpath path <from> <to> [--max N] [--via F,..] [--avoid F,..] [--max-candidates N] [--format text|dot|svg] [--kernel <dir>] [--json]
   netpath drops <function|file> [--kernel <dir>] [--json]
   netpath drops --path <from> <to> [--kernel <dir>] [--json]
   netpath counter-sites <name> [--driver D] [--kernel <dir>] [--json]   (--driver: a device counter's driver, e.g. virtio_net, loopback, veth)
@@ -53,7 +54,8 @@ options:
   --drops          probe: which drop site of the function fires
   --path           probe: one probe per hop of the shortest chain <from> -> <to>
   --file F         probe: the function's file (tree-relative) when its name is defined in several
-  --format F       probe: script language, stap (SystemTap, the default) or bpftrace
+  --format F       probe: script language, stap (SystemTap, the default) or bpftrace;
+                   path: text (the default), or the receive path map as dot (Graphviz) or svg
   --kprobes yes|no probe, bpftrace: whether the target can attach kprobes (default: this machine's tracefs)
   --kallsyms F     probe: flag probed functions missing from the target's /proc/kallsyms (a copy, or the file)
   --debuginfo DIR  probe: the target's debug build (unpacked linux-image-*-dbg, or a folder with vmlinux and .ko
@@ -363,7 +365,20 @@ async function runPath(from: string, to: string, args: ParsedArgs): Promise<numb
     maxCandidates = Number(args.options.get('max-candidates'));
     if (!Number.isInteger(maxCandidates) || maxCandidates < 1) throw new UsageError('--max-candidates must be a positive integer');
   }
-  const paths = graph.rankedPaths(from, to, max, { via, avoid, ...(maxCandidates !== undefined ? { maxCandidates } : {}) });
+  const opts = { via, avoid, ...(maxCandidates !== undefined ? { maxCandidates } : {}) };
+  const format = args.options.get('format') ?? 'text';
+  if (format !== 'text' && format !== 'dot' && format !== 'svg') throw new UsageError(`--format for path is text, dot or svg, not "${format}"`);
+  if (format !== 'text') {
+    // The map shows each function's drop sites: that needs the index's facts, not only the graph.
+    const { text } = await pathPicture(await loadGraph(args), { from, to, max, opts }, format);
+    if (!text) {
+      process.stderr.write(`netpath: no call chain from ${from} to ${to}\n`);
+      return 1;
+    }
+    process.stdout.write(text);
+    return 0;
+  }
+  const paths = graph.rankedPaths(from, to, max, opts);
   if (args.flags.has('json')) {
     process.stdout.write(JSON.stringify({ from, to, ...(via.length ? { via } : {}), ...(avoid.length ? { avoid } : {}), paths }) + '\n');
   } else {

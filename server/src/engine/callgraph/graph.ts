@@ -178,15 +178,19 @@ export class CallGraph {
     return this.rankedPaths(from, to, k, opts).map((p) => p.hops);
   }
 
-  /** The same with each chain's total cost; `via` chains are joined segment by segment. */
-  rankedPaths(from: string, to: string, k: number, opts: PathOptions = {}): Array<{ hops: Hop[]; cost: number }> {
+  /**
+   * The same with each chain's total cost; `via` chains are joined segment by segment. `from` may
+   * be node ids instead of a name (the receive-path view starts from every NAPI poll function).
+   */
+  rankedPaths(from: string | number[], to: string, k: number, opts: PathOptions = {}): Array<{ hops: Hop[]; cost: number }> {
     const avoid = new Set((opts.avoid ?? []).flatMap((n) => this.idsOf(n)));
-    const stops = [from, ...(opts.via ?? []), to];
+    const stops: Array<string | number[]> = [from, ...(opts.via ?? []), to];
     // Each segment's best k chains, combined cheapest first; a chain may not revisit a function.
     let partial: Array<{ edges: number[]; costs: number[]; why: Array<string | undefined>; cost: number }> = [{ edges: [], costs: [], why: [], cost: 0 }];
     for (let i = 0; i + 1 < stops.length; i++) {
-      const src = this.idsOf(stops[i]);
-      const dst = new Set(this.idsOf(stops[i + 1]));
+      const ids = (stop: string | number[]) => (typeof stop === 'string' ? this.idsOf(stop) : stop);
+      const src = ids(stops[i]);
+      const dst = new Set(ids(stops[i + 1]));
       if (!src.length || !dst.size) return [];
       const seg = rankedPaths(this, src, dst, k, {
         avoid, ...(opts.maxCandidates !== undefined ? { maxCandidates: opts.maxCandidates } : {}), ...(i === 0 && opts.family ? { family: opts.family } : {}),
