@@ -61,7 +61,12 @@ function fillSites(row: HTMLTableRowElement, key: string) {
   const r = got.result;
   const title = el('div', 'sites-title', `${r.sites.length} increment site${r.sites.length === 1 ? '' : 's'} of ${r.counter} (${r.file}${r.mib ? `, ${r.mib}` : ''})`);
   const ul = el('ul', 'sites');
-  for (const s of r.sites) {
+  // A device counter comes with its interface's driver: that driver's sites, the core's, then the
+  // other drivers' (hundreds for rx_dropped), which stay folded.
+  const heads: Record<string, string> = r.driver
+    ? { driver: `driver ${r.driver.name}`, core: 'core (every device)', other: 'other drivers' }
+    : {};
+  const item = (s: (typeof r.sites)[number]) => {
     // A button, not a link: nothing to navigate, so nothing can scroll the page.
     const open = el('button', 'link', `${s.file}:${s.line}`);
     open.addEventListener('click', (e) => {
@@ -71,7 +76,23 @@ function fillSites(row: HTMLTableRowElement, key: string) {
     });
     const li = el('li');
     li.append(open, el('span', 'muted', ` ${s.function} · ${s.via}`));
-    ul.append(li);
+    return li;
+  };
+  let group: string | undefined;
+  let into: HTMLElement = ul;
+  for (const s of r.sites) {
+    if (s.group && s.group !== group && heads[s.group]) {
+      group = s.group;
+      const count = r.sites.filter((x) => x.group === s.group).length;
+      const label = `${heads[s.group]}: ${count} site${count === 1 ? '' : 's'}`;
+      if (s.group === 'other') {
+        const more = el('details', 'sites-more');
+        into = el('ul', 'sites');
+        more.append(el('summary', 'muted', label), into);
+        ul.append(more);
+      } else ul.append(el('li', 'sites-group', label));
+    }
+    into.append(item(s));
   }
   td.replaceChildren(title, ul);
 }
