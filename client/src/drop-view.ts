@@ -6,7 +6,7 @@ import { CounterMapRequest, DropSitesRequest, ExplainCounterRequest, type Counte
 import { counterTitle, matchCounters, nstatName } from '../../shared/counter-names';
 import { explanationMarkdown } from '../../shared/counter-explanation';
 import {
-  buildDropTree, counterChoices, DROP_SITES_COMMANDS, DROP_SITES_VIEW, dropTreeMessage, filterSites, reasonChoices,
+  buildDropTree, counterChoices, siteDescription, siteLabel, DROP_SITES_COMMANDS, DROP_SITES_VIEW, dropTreeMessage, filterSites, reasonChoices,
   type DropFilter, type DropTreeNode,
 } from './drop-sites-tree';
 
@@ -54,11 +54,26 @@ export function registerDropSites(context: vscode.ExtensionContext, getClient: (
     }),
     vscode.commands.registerCommand(DROP_SITES_COMMANDS.receivePathOnly, () => tree.setFilter({ ...tree.filter, receivePathOnly: !tree.filter.receivePathOnly })),
     vscode.commands.registerCommand(DROP_SITES_COMMANDS.clearFilter, () => tree.setFilter({})),
+    // The "N drop sites" lens: each site labelled (line, what it does, reason, counters, condition),
+    // then opened; the raw line text alone (four identical `goto drop;`) told them apart by nothing.
     vscode.commands.registerCommand(DROP_SITES_COMMANDS.showAt, async (uri: string, lines: number[]) => {
       const target = vscode.Uri.parse(uri);
-      const locations = lines.map((l) => new vscode.Location(target, new vscode.Position(l - 1, 0)));
-      const first = locations[0]?.range.start ?? new vscode.Position(0, 0);
-      await vscode.commands.executeCommand('editor.action.showReferences', target, first, locations);
+      const c = running();
+      let sites: DropSiteInfo[] = [];
+      if (c?.isRunning()) {
+        try {
+          sites = (await c.sendRequest(DropSitesRequest, { uri }, token())).sites.filter((s) => lines.includes(s.line));
+        } catch {
+          // the plain locations below still open
+        }
+      }
+      const items = sites.length
+        ? sites.map((s) => ({ label: siteLabel(s), description: siteDescription(s), detail: [s.function, s.condition ? `when ${s.condition}` : '', s.through?.length ? `through ${s.through.join(' → ')}` : ''].filter(Boolean).join(' · '), line: s.line }))
+        : lines.map((l) => ({ label: `${l}`, description: 'drop site', detail: '', line: l }));
+      const pick = await vscode.window.showQuickPick(items, { title: `${items.length} drop site${items.length === 1 ? '' : 's'}`, matchOnDescription: true, matchOnDetail: true });
+      if (!pick) return;
+      const at = new vscode.Position(pick.line - 1, 0);
+      await vscode.window.showTextDocument(target, { selection: new vscode.Range(at, at) });
     }),
     vscode.commands.registerCommand(DROP_SITES_COMMANDS.explainCounter, (name?: unknown) => explainCounter(running, token, name)),
   );
