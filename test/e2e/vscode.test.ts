@@ -179,6 +179,29 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await vs.page.keyboard.press('Escape');
   }));
 
+  test('2b. the "N drop sites" lens lists each site labelled with its line, kind and reason; choosing one opens it', () => step(vs, '02b', async () => {
+    await reset(vs.page);
+    const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
+    const text = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n');
+    const end = text.findIndex((l, i) => i >= def && l === '}');
+    const gotoDrops = text.slice(def, end).flatMap((l, i) => (/\bgoto drop;/.test(l) ? [def + 1 + i] : []));
+    await openWorkspaceSymbol(vs, 'tap_handle_frame');
+    await waitForEditorAt(vs.page, 'tap.c', def);
+    const lens = vs.page.locator('.codelens-decoration a', { hasText: /^\d+ drop sites?$/ }).first();
+    await lens.waitFor({ timeout: 2 * STEP_MS });
+    await lens.click();
+    for (const line of gotoDrops) {
+      await quickPickRow(vs.page, `${line}  goto drop`).waitFor({ timeout: STEP_MS }).catch(() => assert.fail(`no "${line}  goto drop" in the lens's list`));
+    }
+    // The first goto is the GSO segmentation error: its reason is shown beside it.
+    await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: `${gotoDrops[0]}  goto drop` }).filter({ hasText: 'SKB_GSO_SEG' }).first()
+      .waitFor({ timeout: STEP_MS }).catch(() => assert.fail('the GSO goto is not labelled with its reason SKB_GSO_SEG'));
+    await vs.screenshot('02b-drop-sites-labelled');
+    const target = gotoDrops[1];
+    await quickPickRow(vs.page, `${target}  goto drop`).click();
+    await waitForEditorAt(vs.page, 'tap.c', target);
+  }));
+
   test('3. the Drop sites view lists tap_handle_frame\'s drops; clicking one jumps to its line', () => step(vs, '03', async () => {
     await reset(vs.page);
     const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
@@ -390,5 +413,21 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     assert.ok(logs.some((f) => /exthost/.test(f)), `no extension host log among ${logs.join(', ')}`);
     const hits = logs.filter((f) => fs.readFileSync(f, 'utf8').includes('Webview is disposed'));
     assert.deepEqual(hits, [], 'a post reached the closed webview');
+  }));
+  test('8. Explain counter: RcvbufErrors gives IPv4 and IPv6 as labelled choices; the IPv4 one is explained from the tree', () => step(vs, '08', async () => {
+    await reset(vs.page);
+    await runCommand(vs.page, 'netpath: Explain counter…');
+    const input = vs.page.locator('.quick-input-widget input.input');
+    await input.fill('RcvbufErrors');
+    await quickPickRow(vs.page, 'IPv4 UDP RcvbufErrors').waitFor({ timeout: 2 * STEP_MS });
+    await quickPickRow(vs.page, 'IPv6 UDP RcvbufErrors').waitFor({ timeout: STEP_MS });
+    await vs.screenshot('08-explain-counter-choices');
+    await quickPickRow(vs.page, 'IPv4 UDP RcvbufErrors').click();
+    // The explanation opens as a Markdown preview (a webview): its text names the reason beside the increment.
+    const preview = vs.page.locator('iframe.webview.ready').last().contentFrame().frameLocator('#active-frame');
+    await preview.locator('h1', { hasText: 'IPv4 UDP RcvbufErrors' }).waitFor({ timeout: 2 * STEP_MS });
+    await preview.locator('code', { hasText: 'SKB_DROP_REASON_SOCKET_RCVBUFF' }).first().waitFor({ timeout: STEP_MS });
+    await preview.locator('code', { hasText: '__udp_queue_rcv_skb' }).first().waitFor({ timeout: STEP_MS });
+    await vs.screenshot('08-explain-counter');
   }));
 });
