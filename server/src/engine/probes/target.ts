@@ -51,12 +51,12 @@ function mods(status: { status: string; names?: Set<string> }): Set<string> | un
 function kprobesOf(f: HostFacts): { kprobes?: boolean; source: string } {
   const t = f.tracing;
   const tracefs = t.tracefs.startsWith('/') ? t.tracefs : undefined;
-  if (tracefs && t.kprobeEvents === 'yes') return { kprobes: true, source: `${f.host}'s tracefs (${tracefs})` };
-  if (tracefs && t.kprobeEvents === 'no') return { kprobes: false, source: `${f.host}'s tracefs (${tracefs})` };
+  if (tracefs && t.kprobeEvents === 'yes') return { kprobes: true, source: `host ${f.host}'s tracefs (${tracefs})` };
+  if (tracefs && t.kprobeEvents === 'no') return { kprobes: false, source: `host ${f.host}'s tracefs (${tracefs})` };
   const opts = f.config.options;
-  if (opts) return { kprobes: opts.get('CONFIG_KPROBE_EVENTS') === 'y', source: `${f.host}'s kernel config (${f.config.source ?? 'config'})` };
-  if (t.kprobePmu === 'yes') return { kprobes: true, source: `${f.host}'s kprobe PMU (/sys/bus/event_source/devices/kprobe)` };
-  return { source: `${f.host} (tracefs ${t.tracefs === 'denied' ? 'not readable without root' : 'not mounted'}, no kernel config)` };
+  if (opts) return { kprobes: opts.get('CONFIG_KPROBE_EVENTS') === 'y', source: `host ${f.host}'s kernel config (${f.config.source ?? 'config'})` };
+  if (t.kprobePmu === 'yes') return { kprobes: true, source: `host ${f.host}'s kprobe PMU (/sys/bus/event_source/devices/kprobe)` };
+  return { source: `host ${f.host} (tracefs ${t.tracefs === 'denied' ? 'not readable without root' : 'not mounted'}, no kernel config)` };
 }
 
 export function targetFromHost(f: HostFacts): TargetFacts {
@@ -65,7 +65,7 @@ export function targetFromHost(f: HostFacts): TargetFacts {
   const t = f.tracing;
   const kfreeSkb = t.kfreeSkb === 'yes' ? true : t.kfreeSkb === 'no' ? false : undefined;
   const trace: TraceFacts = { source: k.source, ...(k.kprobes === undefined ? {} : { kprobes: k.kprobes }), ...(kfreeSkb === undefined ? {} : { kfreeSkb }), ...(t.reasons ? { reasons: t.reasons } : {}) };
-  if (t.reasons) trace.reasonsSource = `${f.host}'s kfree_skb tracepoint format`;
+  if (t.reasons) trace.reasonsSource = `host ${f.host}'s kfree_skb tracepoint format`;
   return {
     source: `host ${f.host}`, release: f.release, collectedAt: f.collectedAt,
     ...(table && table.size ? { kallsyms: table } : { kallsymsWhy: f.kallsyms.status !== 'ok' ? `/proc/kallsyms ${f.kallsyms.status}` : '/proc/kallsyms lists no text symbols (hidden)' }),
