@@ -54,7 +54,12 @@ export interface RawHostFacts { host: string; collectedAt: string; marker: strin
 export async function collectHostFacts(host: string, opts: CollectOptions = {}): Promise<{ facts: HostFacts; raw: RawHostFacts }> {
   const timeoutMs = opts.timeoutMs ?? COLLECT_TIMEOUT_MS;
   const isLocal = host === LOCAL_HOST;
-  const name = isLocal ? host : validateHost(host);
+  let name = host;
+  try {
+    if (!isLocal) name = validateHost(host);
+  } catch (e) {
+    throw new HostFactsError((e as Error).message);
+  }
   const marker = newFactsMarker();
   const [cmd, args] = isLocal ? ['sh', ['-s']] : ['ssh', factsSshArgs(name, opts.sshConfig)];
   const r = await run(cmd, args, hostFactsScript(marker), timeoutMs);
