@@ -34,7 +34,7 @@ test('absent from kallsyms while its file is there: inlined, probed with .inline
   assert.equal(functionPoints(f, 'return'), undefined);
   const p = functionProbe({ version: '6.12.117', check: (fns) => fitNotes(target, fns) }, f);
   assert.match(p.text, /\n# The target has no symbol for it \(GCC inlined it into its callers\): probed with \.inline where it was inlined, and no return probe\.\n/);
-  assert.match(p.text, /\n# {3}ip_rcv_finish: absent from its kallsyms while ip_rcv_core, ip_rcv_finish_core and others of net\/ipv4\/ip_input\.c are there: GCC inlined it into its callers\n/);
+  assert.match(p.text, /\n# {3}ip_rcv_finish: absent from the target's kallsyms while ip_rcv_core, ip_rcv_finish_core and others of net\/ipv4\/ip_input\.c are there: GCC inlined it into its callers\n/);
   assert.equal(p.title, 'entry of ip_rcv_finish');
 });
 

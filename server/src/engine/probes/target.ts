@@ -157,7 +157,7 @@ export function fitFunction(t: TargetFacts, fn: ProbeFunction, fileFunctions: st
       const others = fileFunctions.filter((n) => n !== fn.name && checkSymbol(t.kallsyms!, n).presence !== 'absent');
       if (others.length) {
         fit.inlinedAway = true;
-        notes.push(`${check.presence === 'clones-only' ? `only as ${names.join(', ')}` : 'absent from its kallsyms'} while ${others.slice(0, 2).join(', ')}${others.length > 2 ? ' and others' : ''} of ${fn.file} are there: GCC inlined it into its callers`);
+        notes.push(`${check.presence === 'clones-only' ? `only as ${names.join(', ')}` : 'absent from the target\'s kallsyms'} while ${others.slice(0, 2).join(', ')}${others.length > 2 ? ' and others' : ''} of ${fn.file} are there: GCC inlined it into its callers`);
       } else {
         const o = fn.object;
         const unloaded = o && o.kind !== 'builtin' && t.loaded && !t.loaded.has(o.module.replace(/-/g, '_'));
