@@ -70,6 +70,9 @@ test('placement: kallsyms brackets, modules.builtin, loaded modules and the conf
   const fitted = fitFunction(config, tap, [], '6.12.117');
   assert.deepEqual(functionPoints(fitted, 'entry'), ['kernel.function("tap_handle_frame@drivers/net/tap.c").call']);
   assert.deepEqual(fitNotes(config, [fitted]), ['Checked against host h\'s facts:', '  tap_handle_frame: kernel: CONFIG_TAP=y in host h\'s config']);
+  // A static function of the same name in another module says nothing about this one's.
+  const elsewhere: TargetFacts = { source: 'host h', release: '6.12.117', kallsyms: parseKallsyms('0 t tap_handle_frame\t[other]\n'), config: new Map([['CONFIG_TAP', 'm']]) };
+  assert.deepEqual(functionPoints(fitFunction(elsewhere, tap, [], '6.12.117'), 'entry'), ['module("tap").function("tap_handle_frame@drivers/net/tap.c").call']);
   // A module the target has not loaded is not "inlined": the note says to load it.
   const unloaded: TargetFacts = { source: 'host h', kallsyms: parseKallsyms('0 T ip_rcv\n'), loaded: new Set(['nf_conntrack']) };
   const ixgbe = fitFunction(unloaded, fn('ixgbe_poll', 'drivers/net/ethernet/intel/ixgbe/ixgbe_main.c', { object: { module: 'ixgbe', kind: 'either', config: 'CONFIG_IXGBE', makefile: 'm' } }), ['ixgbe_poll', 'ixgbe_probe'], '6.12.117');

@@ -109,12 +109,13 @@ type Placement = { kind: 'builtin' | 'module'; module?: string; why: string };
 
 /** Where the target has the function's object: from its symbols first, then modules.builtin, loaded modules, the config. */
 function placementOf(t: TargetFacts, fn: ProbeFunction, symbols: string[]): Placement | undefined {
-  const inModule = symbols.map((s) => /\[(\S+)\]$/.exec(s)?.[1]).find(Boolean);
-  if (inModule) return { kind: 'module', module: inModule, why: `${t.source}'s kallsyms lists it in [${inModule}]` };
-  if (symbols.length) return { kind: 'builtin', why: `${t.source}'s kallsyms lists it without a module` };
   const o = fn.object;
   if (!o || o.kind === 'builtin') return undefined;
   const name = o.module.replace(/-/g, '_');
+  // Static functions of one name live in many objects: only the symbol of this function's module, or one built in, counts.
+  const modules = symbols.map((s) => /\[(\S+)\]$/.exec(s)?.[1]);
+  if (modules.includes(name)) return { kind: 'module', module: name, why: `${t.source}'s kallsyms lists it in [${name}]` };
+  if (modules.includes(undefined)) return { kind: 'builtin', why: `${t.source}'s kallsyms lists it without a module` };
   if (t.builtin?.has(name)) return { kind: 'builtin', why: `${t.source}'s modules.builtin lists ${o.module}` };
   if (t.loaded?.has(name)) return { kind: 'module', why: `module ${o.module} is loaded on ${t.source}` };
   const c = o.config && t.config?.get(o.config);
