@@ -204,8 +204,33 @@ export const PROBE_COMMANDS = {
   path: 'netpath.probeReceivePath',
 } as const satisfies Record<ProbeMode, string>;
 
+/** The script language: SystemTap, or bpftrace. */
+export type ProbeTool = 'stap' | 'bpftrace';
+const PROBE_TOOLS: readonly ProbeTool[] = ['stap', 'bpftrace'];
+
+/** The bpftrace variants of the probe commands (bpftrace attaches to symbols, so no line mode). */
+export const BPFTRACE_PROBE_COMMANDS = {
+  function: 'netpath.probeFunctionBpftrace',
+  drops: 'netpath.probeDropsBpftrace',
+  path: 'netpath.probeReceivePathBpftrace',
+} as const satisfies Partial<Record<ProbeMode, string>>;
+
+/** "netpath: Probe for host…": asks a host and what to probe at the cursor, fits the script to the host. */
+export const PROBE_FOR_HOST_COMMAND = 'netpath.probeForHost';
+
+/** The host name that means this machine (facts read with a local `sh -s`, no ssh). */
+export const LOCAL_PROBE_HOST = 'local';
+
 export interface GenerateProbeParams extends WorkDoneProgressParams {
   mode: ProbeMode;
+  /** The script language; absent means the `netpath.probes.defaultTool` setting. */
+  tool?: ProbeTool;
+  /**
+   * Fit the script to this host: LOCAL_PROBE_HOST, or an ssh host (a Host of ~/.ssh/config or
+   * [user@]name, whose key is already in known_hosts). Its facts are collected read-only, without
+   * root, and cached per host in the cache folder.
+   */
+  host?: string;
   /** The C document the command ran in (function, line, drops; path when `function` is absent). */
   uri?: string;
   /** 0-based line in `uri`: the line to probe, or a line inside the function meant. */
@@ -221,17 +246,18 @@ export interface GenerateProbeResult {
   title: string;
   /** Suggested file name, e.g. "ip_rcv.stp". */
   fileName: string;
-  /** Language of `text`: always "systemtap" for now. */
-  languageId: 'systemtap';
+  /** Language of `text`. */
+  languageId: 'systemtap' | 'bpftrace';
   text: string;
   /** Every probe point in the script. */
   points: string[];
 }
 
 /**
- * Client → server: a SystemTap script for a function, a line, a function's drop sites or a receive
- * path. Fails with a message naming the problem (no function at the cursor, no drop sites, no path).
- * Builds the call graph on first use (path and drops modes).
+ * Client → server: a SystemTap or bpftrace script for a function, a line, a function's drop sites
+ * or a receive path, fitted to `host` when given. Fails with a message naming the problem (no
+ * function at the cursor, no drop sites, no path, a host that cannot be reached). Builds the call
+ * graph on first use (path and drops modes); reports progress while it collects a host's facts.
  */
 export const GenerateProbeRequest = new RequestType<GenerateProbeParams, GenerateProbeResult, void>('netpath/generateProbe');
 
@@ -373,6 +399,8 @@ export interface NetpathSettings {
   /** Index worker threads; 0 means one per core. */
   workers: number;
   trace: { server: TraceLevel };
+  /** The script language of the Probe lenses and of commands that do not name one. */
+  probes: { defaultTool: ProbeTool };
 }
 
 export const DEFAULT_SETTINGS: NetpathSettings = {
@@ -380,6 +408,7 @@ export const DEFAULT_SETTINGS: NetpathSettings = {
   cacheDirectory: '',
   workers: 0,
   trace: { server: 'off' },
+  probes: { defaultTool: 'stap' },
 };
 
 /** Flat `netpath.x.y` keys with their defaults: what package.json must contribute. */
@@ -389,6 +418,7 @@ export function settingDefaults(): Record<string, unknown> {
     'netpath.cacheDirectory': DEFAULT_SETTINGS.cacheDirectory,
     'netpath.workers': DEFAULT_SETTINGS.workers,
     'netpath.trace.server': DEFAULT_SETTINGS.trace.server,
+    'netpath.probes.defaultTool': DEFAULT_SETTINGS.probes.defaultTool,
   };
 }
 
@@ -399,11 +429,13 @@ export function settingDefaults(): Record<string, unknown> {
 export function normaliseSettings(raw: unknown): NetpathSettings {
   const obj = isRecord(raw) ? raw : {};
   const trace = isRecord(obj.trace) ? obj.trace.server : obj['trace.server'];
+  const tool = isRecord(obj.probes) ? obj.probes.defaultTool : obj['probes.defaultTool'];
   return {
     scope: normaliseScope(obj.scope),
     cacheDirectory: typeof obj.cacheDirectory === 'string' ? obj.cacheDirectory.trim() : DEFAULT_SETTINGS.cacheDirectory,
     workers: typeof obj.workers === 'number' && Number.isInteger(obj.workers) && obj.workers >= 0 ? obj.workers : DEFAULT_SETTINGS.workers,
     trace: { server: TRACE_LEVELS.includes(trace as TraceLevel) ? (trace as TraceLevel) : DEFAULT_SETTINGS.trace.server },
+    probes: { defaultTool: PROBE_TOOLS.includes(tool as ProbeTool) ? (tool as ProbeTool) : DEFAULT_SETTINGS.probes.defaultTool },
   };
 }
 

@@ -10,7 +10,7 @@ import type { CounterFeed, FeedListener } from '../../server/src/counters/feed';
 import { LocalFeed } from '../../server/src/counters/local-feed';
 import { CounterModel } from '../../server/src/counters/model';
 import { SshFeed } from '../../server/src/counters/ssh-feed';
-import { userSshConfigHosts, validateHost } from '../../server/src/counters/ssh-host';
+import { pickHost } from './host-picker';
 import { countersHtml, newNonce } from './counters-html';
 import { countersStatusText, CountersViewState } from './counters-state';
 
@@ -25,34 +25,14 @@ export function registerCountersPanel(context: vscode.ExtensionContext, getClien
   let panel: CountersPanel | undefined;
   context.subscriptions.push(status, vscode.commands.registerCommand(SHOW_COUNTERS_COMMAND, async () => {
     if (panel) return panel.reveal();
-    const host = await pickHost();
+    const host = await pickCountersHost();
     if (!host) return;
     panel = new CountersPanel(context, getClient, output, status, host, () => (panel = undefined));
   }), { dispose: () => panel?.dispose() });
 }
 
-async function pickHost(): Promise<string | undefined> {
-  const typed = '$(edit) Type a host…';
-  const items: vscode.QuickPickItem[] = [
-    { label: LOCAL, description: 'this machine, read from /proc (no ssh)' },
-    ...userSshConfigHosts().map((h) => ({ label: h, description: '~/.ssh/config' })),
-    { label: typed },
-  ];
-  const choice = await vscode.window.showQuickPick(items, { title: 'netpath: live counters of' });
-  if (!choice) return undefined;
-  if (choice.label !== typed) return choice.label;
-  return vscode.window.showInputBox({
-    title: 'netpath: ssh host for live counters',
-    prompt: 'A Host of ~/.ssh/config or [user@]hostname; its key must already be in known_hosts',
-    validateInput: (v) => {
-      try {
-        validateHost(v);
-        return undefined;
-      } catch (e) {
-        return (e as Error).message;
-      }
-    },
-  }).then((v) => (v ? validateHost(v) : undefined));
+function pickCountersHost(): Promise<string | undefined> {
+  return pickHost('netpath: live counters of', 'this machine, read from /proc (no ssh)');
 }
 
 class CountersPanel {
@@ -171,7 +151,7 @@ class CountersPanel {
       case 'ready':
         return;
       case 'pickHost': {
-        const host = await pickHost();
+        const host = await pickCountersHost();
         if (host) this.start(host);
         return;
       }

@@ -3,10 +3,11 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { GenerateProbeRequest, PROBE_COMMANDS, SOCKET_ENQUEUE_FUNCTIONS, type GenerateProbeParams, type GenerateProbeResult } from '../../shared/protocol';
+import { BPFTRACE_PROBE_COMMANDS, GenerateProbeRequest, PROBE_COMMANDS, SOCKET_ENQUEUE_FUNCTIONS, type GenerateProbeParams, type GenerateProbeResult } from '../../shared/protocol';
 import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 
@@ -70,6 +71,23 @@ for (const version of KERNEL_VERSIONS) {
       assert.ok(p.points.length > 10, `${p.points.length} points`);
     });
 
+    test('bpftrace, and a script fitted to host local (this machine\'s facts, collected by the server)', async () => {
+      const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
+      const bt = await ask({ mode: 'drops', tool: 'bpftrace', uri: uriOf('drivers/net/tap.c'), function: 'tap_handle_frame', line: def - 1 });
+      assert.equal(bt.languageId, 'bpftrace');
+      assert.equal(bt.fileName, 'drops-tap_handle_frame.bt');
+      assert.match(bt.text, /^#!\/usr\/bin\/env bpftrace\n/);
+      assert.ok(bt.points.includes('tracepoint:skb:kfree_skb'), bt.points.join(' '));
+      const ipRcv = lineOf(root, 'net/ipv4/ip_input.c', /^int ip_rcv\(/);
+      const fitted = await ask({ mode: 'function', host: 'local', uri: uriOf('net/ipv4/ip_input.c'), line: ipRcv });
+      assert.equal(fitted.languageId, 'systemtap');
+      assert.ok(fitted.text.includes(`\n# Fitted to host local (uname -r ${os.release()}), facts collected `), fitted.text.slice(0, 2000));
+      assert.match(fitted.text, /\n# Every probed function is in host local's kallsyms\.\n/);
+      const badHost = ask({ mode: 'function', host: '-oProxyCommand=x', uri: uriOf('net/ipv4/ip_input.c'), line: ipRcv });
+      await assert.rejects(badHost, (e) => e instanceof ResponseError && e.code === INVALID_PARAMS && /not a host: it starts with "-"/.test(e.message));
+      assert.ok(lsp.alive);
+    });
+
     test('nothing to probe: an error naming the problem, and the server keeps serving', async () => {
       const outside = ask({ mode: 'function', uri: uriOf('net/ipv4/udp.c'), line: 0 });
       await assert.rejects(outside, (e) => e instanceof ResponseError && e.code === INVALID_PARAMS && /put the cursor inside a function/.test(e.message));
@@ -86,7 +104,7 @@ for (const version of KERNEL_VERSIONS) {
       const rel = 'drivers/net/tap.c';
       const text = fs.readFileSync(path.join(root, rel), 'utf8');
       await lsp.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uriOf(rel), languageId: 'c', version: 1, text } });
-      const lenses = (await lsp.connection.sendRequest('textDocument/codeLens', { textDocument: { uri: uriOf(rel) } })) as Array<{ range: { start: { line: number } }; command: { title: string; command: string; arguments: Array<{ function: string; line: number }> } }>;
+      const lenses = (await lsp.connection.sendRequest('textDocument/codeLens', { textDocument: { uri: uriOf(rel) } })) as Array<{ range: { start: { line: number } }; command: { title: string; tooltip?: string; command: string; arguments: Array<{ function: string; line: number }> } }>;
       const probes = lenses.filter((l) => l.command.command === PROBE_COMMANDS.function);
       const defs = [...text.matchAll(/^(?:static\s+)?[a-z_][\w\s*]*?\b(\w+)\([^;]*$/gm)].length;
       assert.ok(probes.length >= 40 && probes.length >= defs * 0.8, `${probes.length} Probe lenses, about ${defs} definitions`);
@@ -95,6 +113,13 @@ for (const version of KERNEL_VERSIONS) {
       assert.ok(here.some((l) => l.command.title === 'Probe' && l.command.arguments[0].function === 'tap_handle_frame'), JSON.stringify(here));
       const drops = here.find((l) => l.command.command === PROBE_COMMANDS.drops);
       assert.ok(drops && /^Probe \d+ drop sites$/.test(drops.command.title), JSON.stringify(here));
+      // netpath.probes.defaultTool = bpftrace: the same lenses run the bpftrace commands.
+      await lsp.connection.sendNotification('workspace/didChangeConfiguration', { settings: { netpath: { scope: SCOPE, cacheDirectory: cache, probes: { defaultTool: 'bpftrace' } } } });
+      const bt = (await lsp.connection.sendRequest('textDocument/codeLens', { textDocument: { uri: uriOf(rel) } })) as typeof lenses;
+      const btHere = bt.filter((l) => l.range.start.line === def && l.command.command.startsWith('netpath.probe'));
+      assert.deepEqual(btHere.map((l) => l.command.command).sort(), [BPFTRACE_PROBE_COMMANDS.drops, BPFTRACE_PROBE_COMMANDS.function]);
+      assert.match(btHere[0].command.tooltip ?? '', /^bpftrace script: /);
+      await lsp.connection.sendNotification('workspace/didChangeConfiguration', { settings: { netpath: { scope: SCOPE, cacheDirectory: cache } } });
     });
   });
 }

@@ -346,6 +346,15 @@ for (const version of KERNEL_VERSIONS) {
       const notKallsyms = netpath(['probe', 'ip_rcv', '--kallsyms', path.join(root, 'Makefile'), ...common]);
       assert.equal(notKallsyms.status, 1);
       assert.match(notKallsyms.stderr, /has no text symbols/);
+      // --host local: this machine's facts (collected with sh -s, cached under --cache), the same fitting as --kallsyms.
+      const local = netpath(['probe', 'ip_rcv', '--host', 'local', ...common]);
+      assert.equal(local.status, 0, local.stderr);
+      assert.ok(local.stdout.includes(`\n# Fitted to host local (uname -r ${os.release()}), facts collected `), local.stdout.slice(0, 1500));
+      assert.match(local.stdout, /\n# host local has SystemTap 4\.8\.\n/);
+      assert.equal(netpath(['probe', 'ip_rcv', '--host', 'local', '--kallsyms', '/proc/kallsyms', ...common]).status, 2);
+      const badHost = netpath(['probe', 'ip_rcv', '--host', 'a;reboot', ...common]);
+      assert.equal(badHost.status, 2);
+      assert.match(badHost.stderr, /"a;reboot" is not a host alias/);
       const usage = netpath(['probe', 'udp_rcv', '--format', 'dtrace', ...common]);
       assert.equal(usage.status, 2);
       assert.match(usage.stderr, /--format dtrace is not supported/);

@@ -14,10 +14,14 @@ test('package.json contributes every setting of shared/protocol.ts with the same
   assert.deepEqual(Object.keys(contributed).sort(), Object.keys(defaults).sort());
   for (const [key, value] of Object.entries(defaults)) assert.deepEqual(contributed[key].default, value, key);
   assert.deepEqual(contributed['netpath.trace.server'].enum, ['off', 'messages', 'verbose']);
+  assert.deepEqual(contributed['netpath.probes.defaultTool'].enum, ['stap', 'bpftrace']);
 });
 
 test('the contributed defaults normalise to DEFAULT_SETTINGS', () => {
-  const section = { scope: contributed['netpath.scope'].default, cacheDirectory: contributed['netpath.cacheDirectory'].default, workers: contributed['netpath.workers'].default, trace: { server: contributed['netpath.trace.server'].default } };
+  const section = {
+    scope: contributed['netpath.scope'].default, cacheDirectory: contributed['netpath.cacheDirectory'].default, workers: contributed['netpath.workers'].default,
+    trace: { server: contributed['netpath.trace.server'].default }, probes: { defaultTool: contributed['netpath.probes.defaultTool'].default },
+  };
   assert.deepEqual(normaliseSettings(section), DEFAULT_SETTINGS);
 });
 
@@ -32,17 +36,19 @@ test('missing or malformed sections fall back to the defaults', () => {
   assert.deepEqual(normaliseSettings(undefined), DEFAULT_SETTINGS);
   assert.deepEqual(normaliseSettings(null), DEFAULT_SETTINGS);
   assert.deepEqual(normaliseSettings('net'), DEFAULT_SETTINGS);
-  assert.deepEqual(normaliseSettings({ scope: 42, cacheDirectory: 7, workers: -1, trace: { server: 'loud' } }), DEFAULT_SETTINGS);
+  assert.deepEqual(normaliseSettings({ scope: 42, cacheDirectory: 7, workers: -1, trace: { server: 'loud' }, probes: { defaultTool: 'dtrace' } }), DEFAULT_SETTINGS);
+  assert.deepEqual(normaliseSettings({ probes: 'bpftrace' }), DEFAULT_SETTINGS);
   assert.equal(normaliseSettings({ workers: 2.5 }).workers, 0);
 });
 
 test('valid values are kept, the cache folder trimmed', () => {
-  const s = normaliseSettings({ scope: ['net/ipv4'], cacheDirectory: ' /tmp/np ', workers: 3, trace: { server: 'verbose' } });
-  assert.deepEqual(s, { scope: ['net/ipv4'], cacheDirectory: '/tmp/np', workers: 3, trace: { server: 'verbose' } });
+  const s = normaliseSettings({ scope: ['net/ipv4'], cacheDirectory: ' /tmp/np ', workers: 3, trace: { server: 'verbose' }, probes: { defaultTool: 'bpftrace' } });
+  assert.deepEqual(s, { scope: ['net/ipv4'], cacheDirectory: '/tmp/np', workers: 3, trace: { server: 'verbose' }, probes: { defaultTool: 'bpftrace' } });
 });
 
-test('a flat "trace.server" key is understood too', () => {
+test('flat "trace.server" and "probes.defaultTool" keys are understood too', () => {
   assert.equal(normaliseSettings({ 'trace.server': 'messages' }).trace.server, 'messages');
+  assert.equal(normaliseSettings({ 'probes.defaultTool': 'bpftrace' }).probes.defaultTool, 'bpftrace');
 });
 
 test('scope accepts an array or a comma string, trims, drops empties and duplicates', () => {

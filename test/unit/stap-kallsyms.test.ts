@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { checkSymbol, kallsymsNotes, parseKallsyms } from '../../server/src/engine/probes/kallsyms';
+import { checkSymbol, parseKallsyms } from '../../server/src/engine/probes/kallsyms';
 
 test('the running kernel: ip_rcv is a symbol, a made-up function is absent, clones are filed under their base', () => {
   assert.ok(fs.existsSync('/proc/kallsyms'), 'prerequisite missing: /proc/kallsyms (a Linux host)');
@@ -16,7 +16,7 @@ test('the running kernel: ip_rcv is a symbol, a made-up function is absent, clon
   assert.ok(table.get(clone.split('.')[0])!.includes(clone));
 });
 
-test('format: modules in brackets, data symbols ignored, clone-only and inline verdicts', () => {
+test('format: modules in brackets, data symbols ignored, clone-only verdicts', () => {
   const text = [
     'ffffffffc0a01000 t tap_handle_frame\t[tap]',
     'ffffffff81ff8b20 t ip_rcv_finish.isra.0',
@@ -29,17 +29,4 @@ test('format: modules in brackets, data symbols ignored, clone-only and inline v
   assert.deepEqual(checkSymbol(table, 'tap_handle_frame'), { name: 'tap_handle_frame', presence: 'present', symbols: ['tap_handle_frame [tap]'] });
   assert.equal(checkSymbol(table, 'ip_rcv_finish').presence, 'clones-only');
   assert.equal(checkSymbol(table, 'ip_rcv_data_symbol').presence, 'absent');
-  const notes = kallsymsNotes(table, [
-    { name: 'ip_rcv', isInline: false },
-    { name: 'ip_rcv_finish', isInline: false },
-    { name: 'skb_pull_inline', isInline: true },
-    { name: 'udp_rcv', isInline: false },
-  ], 'host:/proc/kallsyms');
-  assert.deepEqual(notes, [
-    'Checked against host:/proc/kallsyms:',
-    '  ip_rcv_finish: only as ip_rcv_finish.isra.0 (the clone wildcards catch it)',
-    '  skb_pull_inline: no symbol, as expected of an inline function (.inline finds its copies)',
-    '  udp_rcv: ABSENT (inlined away, or not built): its function probes will not resolve',
-  ]);
-  assert.deepEqual(kallsymsNotes(table, [{ name: 'ip_rcv', isInline: false }], 'k'), ['Every probed function is in k.']);
 });

@@ -1,8 +1,8 @@
 // What the probe commands ask the server for: lens arguments win, else the cursor in a C editor.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { noTargetMessage, probeParams } from '../../client/src/probe-params';
-import { PROBE_COMMANDS } from '../../shared/protocol';
+import { HOST_PROBE_CHOICES, noTargetMessage, probeParams } from '../../client/src/probe-params';
+import { BPFTRACE_PROBE_COMMANDS, PROBE_COMMANDS, PROBE_FOR_HOST_COMMAND } from '../../shared/protocol';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -14,6 +14,14 @@ test('a code lens names the function and its line; the cursor gives the line oth
   assert.deepEqual(probeParams('function', undefined, cursor), { mode: 'function', uri: cursor.uri, line: 2170 });
   assert.deepEqual(probeParams('line', undefined, cursor), { mode: 'line', uri: cursor.uri, line: 2170 });
   assert.deepEqual(probeParams('path', undefined, cursor), { mode: 'path', uri: cursor.uri, line: 2170 });
+});
+
+test('a tool and a host ride along; "Probe for host" offers the line as SystemTap only', () => {
+  const args = { uri: 'file:///k/drivers/net/tap.c', function: 'tap_handle_frame', line: 317 };
+  assert.deepEqual(probeParams('drops', args, cursor, { tool: 'bpftrace' }), { mode: 'drops', uri: args.uri, function: 'tap_handle_frame', line: 317, tool: 'bpftrace' });
+  assert.deepEqual(probeParams('path', undefined, cursor, { host: 'web1' }), { mode: 'path', uri: cursor.uri, line: 2170, host: 'web1' });
+  assert.deepEqual(HOST_PROBE_CHOICES.filter((c) => c.tool).map((c) => [c.mode, c.tool]), [['line', 'stap']]);
+  assert.deepEqual(HOST_PROBE_CHOICES.map((c) => c.mode).sort(), ['drops', 'function', 'line', 'path']);
 });
 
 test('nothing to probe without a C editor or with malformed lens arguments', () => {
@@ -29,7 +37,7 @@ test('every probe command is contributed to package.json and the C editor contex
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
   const commands = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
   const menu = pkg.contributes.menus['editor/context'] as Array<{ command: string; when: string }>;
-  for (const id of Object.values(PROBE_COMMANDS)) {
+  for (const id of [...Object.values(PROBE_COMMANDS), ...Object.values(BPFTRACE_PROBE_COMMANDS), PROBE_FOR_HOST_COMMAND]) {
     assert.ok(commands.has(id), `${id} not in contributes.commands`);
     assert.ok(menu.some((m) => m.command === id && m.when === 'editorLangId == c'), `${id} not in the C editor context menu`);
   }

@@ -19,6 +19,11 @@ import { ProbeError } from '../engine/probes/types';
 import { parseKallsyms } from '../engine/probes/kallsyms';
 import { localStapVersion } from '../engine/probes/tool-versions';
 import { localTraceFacts, type TraceFacts } from '../engine/probes/host-facts';
+import { hostFacts } from '../engine/probes/host-cache';
+import { LOCAL_HOST } from '../engine/probes/host-collect';
+import { HostFactsError } from '../engine/probes/host-facts-parse';
+import { targetFromHost, targetFromKallsyms, type TargetFacts } from '../engine/probes/target';
+import { validateHost } from '../counters/ssh-host';
 import * as fs from 'node:fs';
 
 const USAGE = `netpath: explore the Linux kernel network receive path
@@ -36,8 +41,8 @@ usage:
   netpath explain <counter> [--kernel <dir>] [--json]   (RcvbufErrors, Udp:RcvbufErrors, UdpRcvbufErrors, Udp6RcvbufErrors)
   netpath trace [file|-] [--kernel <dir>] [--json]
   netpath counters [--host H] [--interval S] [--count N] [--ssh-config F] [--json]
-  netpath probe <function> [--line N | --drops] [--file F] [--format stap|bpftrace] [--kallsyms F] [--debuginfo DIR] [--stap-version V] [--kprobes yes|no] [--kernel <dir>]
-  netpath probe --path <from> <to> [--format stap|bpftrace] [--kernel <dir>]
+  netpath probe <function> [--line N | --drops] [--file F] [--format stap|bpftrace] [--host H | --kallsyms F] [--debuginfo DIR] [--stap-version V] [--kprobes yes|no] [--kernel <dir>]
+  netpath probe --path <from> <to> [--format stap|bpftrace] [--host H | --kallsyms F] [--kernel <dir>]
 
 options:
   --kernel <dir>   kernel tree (default: the current directory)
@@ -62,6 +67,8 @@ options:
                    files): statement probes go on lines its line table has records for
   --stap-version V probe: the SystemTap the script is for (default: this machine's stap -V); on 6.12+
                    trees kernel.trace() is left out below 5.1
+  --host H         probe: fit the script to host H (ssh, read-only, no root; or local): its kallsyms, modules,
+                   config, stap/bpftrace versions and tracing; facts cached 15 min (--refresh-host asks again)
   --host H         counters: an ssh host (a Host of ~/.ssh/config, or [user@]name); default: this machine
   --interval S     counters: seconds between snapshots, 1 to 3600 (default 1)
   --count N        counters: stop after N snapshots
@@ -71,7 +78,7 @@ options:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates', 'debuginfo', 'stap-version', 'kprobes', 'driver'] });
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path', 'refresh-host'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates', 'debuginfo', 'stap-version', 'kprobes', 'driver'] });
   const [cmd, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || cmd === 'help') {
     process.stdout.write(USAGE);
@@ -282,6 +289,49 @@ function traceFactsFor(kprobes: string | undefined): TraceFacts {
   return kprobes === undefined ? local : { ...local, kprobes: kprobes === 'yes' };
 }
 
+/**
+ * What `netpath probe` fits the script to: a host's facts (--host, collected over ssh or locally,
+ * cached), or a kallsyms copy (--kallsyms F); both become TargetFacts. A number is the exit code
+ * of a failure already reported.
+ */
+async function probeTarget(args: ParsedArgs): Promise<TargetFacts | undefined | number> {
+  const host = args.options.get('host');
+  const kallsymsFile = args.options.get('kallsyms');
+  if (host !== undefined && kallsymsFile !== undefined) throw new UsageError('--host and --kallsyms cannot be combined (the host\'s facts include its kallsyms)');
+  if (host !== undefined) {
+    if (host !== LOCAL_HOST) {
+      try {
+        validateHost(host);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
+    try {
+      const { facts, fromCache } = await hostFacts(host, { refresh: args.flags.has('refresh-host'), ...(args.options.has('ssh-config') ? { sshConfig: args.options.get('ssh-config') } : {}), ...(args.options.has('cache') ? { cacheRoot: args.options.get('cache') } : {}) });
+      if (!args.flags.has('quiet')) process.stderr.write(`netpath: facts of ${host} (${facts.release}) ${fromCache ? `from the cache, collected ${facts.collectedAt}` : 'collected now'}\n`);
+      return targetFromHost(facts);
+    } catch (e) {
+      if (!(e instanceof HostFactsError)) throw e;
+      process.stderr.write(`netpath: ${e.message}\n`);
+      return 1;
+    }
+  }
+  if (kallsymsFile === undefined) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(kallsymsFile, 'utf8');
+  } catch (e) {
+    process.stderr.write(`netpath: cannot read --kallsyms ${kallsymsFile}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const table = parseKallsyms(text);
+  if (!table.size) {
+    process.stderr.write(`netpath: ${kallsymsFile} has no text symbols: not a /proc/kallsyms listing\n`);
+    return 1;
+  }
+  return targetFromKallsyms(table, kallsymsFile);
+}
+
 /** `netpath probe`: a SystemTap or bpftrace script on stdout; bad input is a usage error or exit 1 with the reason. */
 async function runProbe(rest: string[], args: ParsedArgs): Promise<number> {
   const format = args.options.get('format') ?? 'stap';
@@ -305,28 +355,15 @@ async function runProbe(rest: string[], args: ParsedArgs): Promise<number> {
       req = { mode: args.flags.has('drops') ? 'drops' : 'function', function: rest[0], file };
     }
   }
-  const kallsymsFile = args.options.get('kallsyms');
-  let kallsyms: { table: ReturnType<typeof parseKallsyms>; source: string } | undefined;
-  if (kallsymsFile) {
-    let text: string;
-    try {
-      text = fs.readFileSync(kallsymsFile, 'utf8');
-    } catch (e) {
-      process.stderr.write(`netpath: cannot read --kallsyms ${kallsymsFile}: ${(e as Error).message}\n`);
-      return 1;
-    }
-    const table = parseKallsyms(text);
-    if (!table.size) {
-      process.stderr.write(`netpath: ${kallsymsFile} has no text symbols: not a /proc/kallsyms listing\n`);
-      return 1;
-    }
-    kallsyms = { table, source: kallsymsFile };
-  }
+  const target = await probeTarget(args);
+  if (typeof target === 'number') return target;
+  // --kprobes overrides what the facts say (a host whose tracefs could not be read without root).
+  if (target?.trace && kprobesOpt !== undefined) target.trace = { ...target.trace, kprobes: kprobesOpt === 'yes', source: `--kprobes ${kprobesOpt}` };
   const idx = await openIndex(args.options.get('kernel') ?? '.', args, 'loading index');
   try {
     const analysis = analysisOf(idx, args);
     const probe = await generateProbe({
-      files: idx.files, kbuild: idx.kbuild, version: kernelVersion(idx.root), graph: () => analysis.graph(), ...(kallsyms ? { kallsyms } : {}),
+      files: idx.files, kbuild: idx.kbuild, version: kernelVersion(idx.root), graph: () => analysis.graph(), ...(target ? { target } : {}),
       dropSites: async (fn) => (await analysis.drops()).sites(fn.name),
       ...(args.options.has('debuginfo') ? { debuginfo: path.resolve(args.options.get('debuginfo')!) } : {}),
       stapVersion: args.options.get('stap-version') ?? localStapVersion(),

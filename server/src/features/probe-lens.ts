@@ -2,7 +2,7 @@
 // drop-site engine finds drop sites, "Probe N drop sites". A connection has one code lens
 // handler, owned by DropLensFeature; it calls `source` next to its own "N drop sites" lenses.
 import type { CancellationToken, CodeLens, CodeLensParams, Connection } from 'vscode-languageserver/node';
-import { PROBE_COMMANDS, type ProbeCommandArgs } from '../../../shared/protocol';
+import { BPFTRACE_PROBE_COMMANDS, PROBE_COMMANDS, type ProbeCommandArgs } from '../../../shared/protocol';
 import { untilCancelled } from './guard';
 import type { IndexSession } from './index-session';
 import type { Logger } from './logger';
@@ -41,14 +41,18 @@ export class ProbeLensFeature {
         this.log.warn(`probe lenses: no drop sites for ${rel}: ${(e as Error).message}`);
       }
     }
+    // The lenses follow netpath.probes.defaultTool; the context menu offers both tools.
+    const bpftrace = this.session.settings.probes.defaultTool === 'bpftrace';
+    const commands = bpftrace ? BPFTRACE_PROBE_COMMANDS : PROBE_COMMANDS;
+    const tool = bpftrace ? 'bpftrace script' : 'SystemTap script';
     const lenses: CodeLens[] = [];
     for (const fn of facts.functions) {
       const range = { start: { line: fn.line - 1, character: fn.col }, end: { line: fn.line - 1, character: fn.col + fn.name.length } };
       const args: ProbeCommandArgs = { uri: params.textDocument.uri, function: fn.name, line: fn.line - 1 };
-      lenses.push({ range, command: { title: 'Probe', tooltip: `SystemTap script: entry and return of ${fn.name}`, command: PROBE_COMMANDS.function, arguments: [args] } });
+      lenses.push({ range, command: { title: 'Probe', tooltip: `${tool}: entry and return of ${fn.name}`, command: commands.function, arguments: [args] } });
       const n = counts.get(`${fn.name}:${fn.line}`);
       if (n) {
-        lenses.push({ range, command: { title: `Probe ${n} drop site${n === 1 ? '' : 's'}`, tooltip: `SystemTap script: which drop site of ${fn.name} fires?`, command: PROBE_COMMANDS.drops, arguments: [args] } });
+        lenses.push({ range, command: { title: `Probe ${n} drop site${n === 1 ? '' : 's'}`, tooltip: `${tool}: which drop site of ${fn.name} fires?`, command: commands.drops, arguments: [args] } });
       }
     }
     return lenses;

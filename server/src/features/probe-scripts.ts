@@ -1,12 +1,19 @@
-// "Generate SystemTap probe for this function / for this line", "Which drop site fires?" and
-// "Probe the receive path": GenerateProbeRequest on the probe generator. Bad requests (no
-// function at the cursor, no drop sites, no path) answer with an error that names the problem.
+// "Generate SystemTap/bpftrace probe for this function / for this line", "Which drop site fires?",
+// "Probe the receive path" and "Probe for host…": GenerateProbeRequest on the probe generator, in
+// the tool asked for (else the netpath.probes.defaultTool setting), fitted to a host's facts when
+// one is named (collected over ssh or locally, cached per host). Bad requests (no function at the
+// cursor, no drop sites, no path, a host that cannot be reached) answer with an error naming the problem.
 import { ErrorCodes, ResponseError, type CancellationToken, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import { GenerateProbeRequest, SOCKET_ENQUEUE_FUNCTIONS, type GenerateProbeParams, type GenerateProbeResult } from '../../../shared/protocol';
 import { kernelVersion } from '../engine/kernel-tree';
 import { generateProbe, type ProbeRequest, type ProbeSources } from '../engine/probes/generate';
 import { functionAt } from '../engine/probes/resolve';
 import { ProbeError } from '../engine/probes/types';
+import { localTraceFacts } from '../engine/probes/host-facts';
+import { hostFacts } from '../engine/probes/host-cache';
+import { HostFactsError } from '../engine/probes/host-facts-parse';
+import { targetFromHost, type TargetFacts } from '../engine/probes/target';
+import { localStapVersion } from '../engine/probes/tool-versions';
 import type { CallGraph } from '../engine/callgraph/graph';
 import { guarded, throwIfCancelled } from './guard';
 import type { IndexSession } from './index-session';
@@ -20,7 +27,7 @@ export class ProbeScriptsFeature {
       try {
         return await this.generate(params, token, connection.languages.attachWorkDoneProgress(params));
       } catch (e) {
-        if (e instanceof ProbeError) return new ResponseError<void>(ErrorCodes.InvalidParams, `netpath: ${e.message}`);
+        if (e instanceof ProbeError || e instanceof HostFactsError) return new ResponseError<void>(ErrorCodes.InvalidParams, `netpath: ${e.message}`);
         throw e;
       }
     }));
@@ -65,9 +72,27 @@ export class ProbeScriptsFeature {
       default:
         throw new ProbeError(`unknown probe mode "${String((params as { mode: unknown }).mode)}"`);
     }
-    const p = await generateProbe(src, req);
+    const tool = params.tool ?? this.session.settings.probes.defaultTool;
+    const target = params.host ? await this.hostTarget(params.host, progress) : undefined;
     throwIfCancelled(token);
-    return { title: p.title, fileName: p.fileName, languageId: 'systemtap', text: p.text, points: p.points };
+    // Without a host the script is for this machine, as the CLI's defaults: its stap and its tracefs.
+    const p = await generateProbe({
+      ...src, ...(target ? { target } : { stapVersion: localStapVersion(), ...(tool === 'bpftrace' ? { traceFacts: localTraceFacts() } : {}) }),
+    }, req, tool);
+    throwIfCancelled(token);
+    return { title: p.title, fileName: p.fileName, languageId: tool === 'bpftrace' ? 'bpftrace' : 'systemtap', text: p.text, points: p.points };
+  }
+
+  /** The host's facts, from the cache in the settings' cache folder or collected now (bounded by a timeout). */
+  private async hostTarget(host: string, progress: WorkDoneProgressReporter): Promise<TargetFacts> {
+    progress.begin('netpath', undefined, `facts of ${host}`);
+    try {
+      const { facts, fromCache } = await hostFacts(host, this.session.settings.cacheDirectory ? { cacheRoot: this.session.settings.cacheDirectory } : {});
+      this.log.info(`probe: facts of ${host} (${facts.release}) ${fromCache ? `from the cache, collected ${facts.collectedAt}` : 'collected now'}`);
+      return targetFromHost(facts);
+    } finally {
+      progress.done();
+    }
   }
 }
 

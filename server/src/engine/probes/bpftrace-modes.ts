@@ -11,14 +11,20 @@ import { ProbeError, type DropSiteInput, type GeneratedProbe, type PathHopInput,
 export interface BtContext extends ModeContext {
   /** The target's tracefs facts: whether kprobes attach, its drop-reason names. */
   host: TraceFacts;
+  /** Function mode: the callers of a function the target inlined away (from the call graph), counted in its place. */
+  callers?: ProbeFunction[];
 }
 
 /** Kprobes for a function, or why there are none. */
 function kprobes(ctx: BtContext, fn: ProbeFunction, label: string, withReturn: boolean): { probes: BtProbe[]; note?: string } {
   if (ctx.host.kprobes === false) return { probes: [], note: `${fn.name}: left out: ${ctx.host.source} has no kprobe_events, so kprobes cannot be attached there (CONFIG_KPROBE_EVENTS).` };
   if (fn.isInline) return { probes: [], note: `${fn.name}: left out: it is inline, so it has no symbol for a kprobe (probe its callers).` };
-  const probes: BtProbe[] = [{ point: `kprobe:${fn.name}`, label, comment: `Entry of ${fn.name} (${fn.file}:${fn.line}).` }];
-  if (withReturn) probes.push({ point: `kretprobe:${fn.name}`, label: `return ${fn.name}`, comment: `Return of ${fn.name}.`, ...(fn.isVoid ? {} : { retval: true }) });
+  if (fn.host?.inlinedAway) return { probes: [], note: `${fn.name}: left out: the target has no symbol for it (GCC inlined it into its callers), so no kprobe can attach.` };
+  // The target's real symbols: a kprobe on the plain name fails when GCC left only a clone (f.isra.0).
+  const names = fn.host?.kprobeNames ?? [fn.name];
+  const real = names.some((n) => n !== fn.name) ? ` (as ${names.join(', ')} on the target)` : '';
+  const probes: BtProbe[] = names.map((n) => ({ point: `kprobe:${n}`, label, comment: `Entry of ${fn.name} (${fn.file}:${fn.line})${real}.` }));
+  if (withReturn) probes.push(...names.map((n) => ({ point: `kretprobe:${n}`, label: `return ${fn.name}`, comment: `Return of ${fn.name}${real}.`, ...(fn.isVoid ? {} : { retval: true }) })));
   return { probes };
 }
 
@@ -39,10 +45,30 @@ function generated(mode: GeneratedProbe['mode'], title: string, fileName: string
 
 /** kprobe and kretprobe of a function. */
 export function functionBpftrace(ctx: BtContext, fn: ProbeFunction): GeneratedProbe {
+  if (fn.host?.inlinedAway && ctx.host.kprobes !== false) return inlinedBpftrace(ctx, fn);
   const k = kprobes(ctx, fn, `entry ${fn.name}`, true);
   if (!k.probes.length) throw new ProbeError(`no bpftrace probe for ${fn.name}: ${k.note}`);
   const title = `entry and return of ${fn.name}`;
   return generated('function', title, `${fn.name}.bt`, { header: headerOf(ctx, `${title} (bpftrace)`, [describe(fn), ...hostLines(ctx, true), ...staticNote([fn])], [fn]), probes: k.probes });
+}
+
+/**
+ * A function the target inlined into its callers has no symbol: bpftrace cannot attach to its
+ * inlined copies (kprobes take symbols, not the call sites), so each caller's entry is counted instead.
+ */
+function inlinedBpftrace(ctx: BtContext, fn: ProbeFunction): GeneratedProbe {
+  const callers = ctx.callers ?? [];
+  const probes: BtProbe[] = [];
+  const left: string[] = [];
+  for (const c of callers) {
+    const k = kprobes(ctx, c, `caller ${c.name}`, false);
+    probes.push(...k.probes.map((p) => ({ ...p, comment: `${c.name} calls ${fn.name}, which the target inlined into it: counted at ${c.name}'s entry.` })));
+    if (k.note) left.push(`  ${k.note}`);
+  }
+  if (!probes.length) throw new ProbeError(`no bpftrace probe for ${fn.name}: the target inlined it into its callers, and ${callers.length ? 'none of them has a symbol either' : 'the call graph knows no caller'}; use --format stap (.inline)`);
+  const title = `callers of ${fn.name}, inlined on the target`;
+  const lines = [describe(fn), `The target has no symbol for ${fn.name} (GCC inlined it): counted at its callers' entries, an upper bound of its calls.`, ...(left.length ? ['Left out:', ...left] : []), ...hostLines(ctx, true)];
+  return generated('function', title, `${fn.name}.bt`, { header: headerOf(ctx, `${title} (bpftrace)`, lines, [fn, ...callers]), probes });
 }
 
 /** A kprobe on the callee of every hop, numbered so the table reads in path order. */
@@ -80,7 +106,8 @@ function reasonNames(ctx: BtContext, indexed: ReasonTable | undefined): { names?
   if (own) {
     const differ = indexed ? [...own].filter(([v, n]) => indexed.names[v] !== n).length : own.size;
     const agree = indexed && !differ;
-    return { names: own, source: ctx.host.source, note: `Drop-reason names from ${ctx.host.source}${agree ? `; the indexed enum (${indexed!.file}) agrees.` : `; the indexed tree's enum differs in ${differ} of ${own.size} (another kernel): the target's names are used.`}` };
+    const from = ctx.host.reasonsSource ?? ctx.host.source;
+    return { names: own, source: from, note: `Drop-reason names from ${from}${agree ? `; the indexed enum (${indexed!.file}) agrees.` : `; the indexed tree's enum differs in ${differ} of ${own.size} (another kernel): the target's names are used.`}` };
   }
   if (indexed) return { names: new Map(indexed.names.map((n, v) => [v, n])), source: indexed.file, note: `Drop-reason names from the indexed tree (${indexed.file}); a target running another kernel may number them otherwise.` };
   return { note: 'This tree has no enum skb_drop_reason: reasons are printed as numbers.' };
@@ -98,6 +125,9 @@ export function dropsBpftrace(ctx: BtContext, fn: ProbeFunction, sites: DropSite
     if (k.note) left.push(`  ${k.note}`);
   }
   const names = reasonNames(ctx, indexed);
+  const noTrace = ctx.host.kfreeSkb === false;
+  if (noTrace) left.push(`  tracepoint:skb:kfree_skb: ${ctx.host.source} has no skb:kfree_skb event, so drops cannot be counted by reason there.`);
+  if (noTrace && !probes.length) throw new ProbeError(`no bpftrace probe for the drops of ${fn.name}: ${left.join(';').trim()}`);
   const title = `which drop site fires in ${fn.name}?`;
   const lines = [
     describe(fn),
@@ -110,6 +140,6 @@ export function dropsBpftrace(ctx: BtContext, fn: ProbeFunction, sites: DropSite
   ];
   return generated('drops', title, `drops-${fn.name}.bt`, {
     header: headerOf(ctx, `${title} (bpftrace)`, lines, [fn, ...counterFunctions]), probes, everySeconds: TABLE_EVERY_S,
-    kfreeSkb: { ...(names.names ? { reasons: names.names } : {}), ...(names.source ? { source: names.source } : {}) },
+    ...(noTrace ? {} : { kfreeSkb: { ...(names.names ? { reasons: names.names } : {}), ...(names.source ? { source: names.source } : {}) } }),
   });
 }

@@ -1,7 +1,10 @@
 // Entry point of probe generation: a request (function, line, path or drops) against the
 // index, the call graph and the drop sites, to a SystemTap script. Used by the CLI and the server.
 import type { CallGraph } from '../callgraph/graph';
-import { kallsymsNotes, type KallsymsTable } from './kallsyms';
+import type { KallsymsTable } from './kallsyms';
+import { FN_INLINE } from '../types';
+import { fitFunction, fitNotes, targetFromKallsyms, targetLines, type TargetFacts } from './target';
+import { TRACE_MIN_STAP } from './tool-versions';
 import { lineTableFor, type LineTable } from './line-table';
 import { dropsProbe, functionProbe, lineProbe, pathProbe } from './modes';
 import { calleeFunction, dropReasons, functionAt, pickFunction, type ProbeIndex } from './resolve';
@@ -23,6 +26,8 @@ export interface ProbeSources extends ProbeIndex {
   graph?: () => CallGraph | Promise<CallGraph>;
   /** The target kernel's /proc/kallsyms, parsed, and where it came from: flags absent functions. */
   kallsyms?: { table: KallsymsTable; source: string };
+  /** A host's collected facts (target.ts): decide objects, clone names, inlining, tools. Takes the place of `kallsyms`. */
+  target?: TargetFacts;
   /** Drop sites of a function (from the drop-site engine), for drops mode. */
   dropSites?: (fn: ProbeFunction) => DropSiteInput[] | Promise<DropSiteInput[]>;
   /** The target's debug build (a folder with vmlinux and modules): statement probes go on lines it has records for. */
@@ -57,18 +62,27 @@ export function counterFunctions(src: ProbeIndex, fn: ProbeFunction, sites: Drop
   return [...out.values()];
 }
 
-export async function generateProbe(src: ProbeSources, req: ProbeRequest, format: ProbeFormat = 'stap'): Promise<GeneratedProbe> {
-  const k = src.kallsyms;
-  const check = k ? { check: (fns: ProbeFunction[]) => kallsymsNotes(k.table, fns, k.source) } : {};
-  if (format === 'bpftrace') return generateBpftrace(src, req, { version: src.version, host: src.traceFacts ?? { source: 'the target (not checked)' }, ...check });
-  const ctx = { version: src.version, stapVersion: src.stapVersion, ...check };
+export async function generateProbe(given: ProbeSources, req: ProbeRequest, format: ProbeFormat = 'stap'): Promise<GeneratedProbe> {
+  const target = given.target ?? (given.kallsyms ? targetFromKallsyms(given.kallsyms.table, given.kallsyms.source) : undefined);
+  const src: Fitted = target ? fitted(given, target) : { ...given, fit: (fn) => fn };
+  const check = target ? { check: (fns: ProbeFunction[]) => [...targetLines(target, src.version), ...toolLines(target, format), ...fitNotes(target, fns)] } : {};
+  const targetKernel = target?.release ? { targetKernel: target.release } : {};
+  if (format === 'bpftrace') {
+    const host = target?.trace ?? src.traceFacts ?? { source: 'the target (not checked)' };
+    return generateBpftrace(src, req, { version: src.version, host, ...check, ...targetKernel });
+  }
+  const noKfreeSkb = target?.trace?.kfreeSkb === false ? { noKfreeSkb: `kernel.trace("skb:kfree_skb") is left out: ${target.trace.source} has no skb:kfree_skb event.` } : {};
+  // The host's own stap when its facts say (null: not installed), else the version given for the target.
+  const stapVersion = target && target.stap !== undefined ? target.stap ?? undefined : src.stapVersion;
+  const ctx = { version: src.version, ...(stapVersion ? { stapVersion } : {}), ...check, ...targetKernel, ...noKfreeSkb };
   switch (req.mode) {
     case 'function':
-      return functionProbe(ctx, pickFunction(src, req.function, req.file, req.at));
+      return functionProbe(ctx, src.fit(pickFunction(src, req.function, req.file, req.at)));
     case 'line': {
       let fn: ProbeFunction | undefined;
       if (req.function) fn = pickFunction(src, req.function, req.file);
       else if (req.file) fn = functionAt(src, req.file, req.line);
+      if (fn) fn = src.fit(fn);
       if (!fn) throw new ProbeError(`line ${req.line} of ${req.file ?? '?'} is not inside a function of the index`);
       const table = await tableOf(src, fn);
       // Without a line table, a goto line is counted as its drop site is: that needs the sites.
@@ -81,13 +95,13 @@ export async function generateProbe(src: ProbeSources, req: ProbeRequest, format
     }
     case 'drops': {
       const { fn, sites } = await dropSitesOf(src, req);
-      return dropsProbe(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites), await tableOf(src, fn));
+      return dropsProbe(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites).map(src.fit), await tableOf(src, fn));
     }
   }
 }
 
 /** The shortest call chain from -> to, each hop with its callee's definition. */
-async function pathOf(src: ProbeSources, from: string, to: string) {
+async function pathOf(src: Fitted, from: string, to: string) {
   if (!src.graph) throw new ProbeError('path probes need the call graph');
   const graph = await src.graph();
   for (const n of [from, to]) if (!graph.idsOf(n).length) throw new ProbeError(`no function "${n}" in the index`);
@@ -98,20 +112,25 @@ async function pathOf(src: ProbeSources, from: string, to: string) {
     if (!fn) throw new ProbeError(`no definition of "${name}" in the index`);
     return fn;
   };
-  return { first: resolve(from, hops[0].file), hops: hops.map((hop) => ({ hop, callee: resolve(hop.callee, hop.file) })) };
+  return { first: src.fit(resolve(from, hops[0].file)), hops: hops.map((hop) => ({ hop, callee: src.fit(resolve(hop.callee, hop.file)) })) };
 }
 
-async function dropSitesOf(src: ProbeSources, req: { function: string; file?: string; at?: number }) {
+async function dropSitesOf(src: Fitted, req: { function: string; file?: string; at?: number }) {
   if (!src.dropSites) throw new ProbeError('drop sites are not available in this version of netpath');
-  const fn = pickFunction(src, req.function, req.file, req.at);
+  const fn = src.fit(pickFunction(src, req.function, req.file, req.at));
   const sites = (await src.dropSites(fn)).filter((s) => s.function === fn.name && s.file === fn.file && s.line >= fn.line && s.line <= fn.endLine);
   return { fn, sites };
 }
 
-async function generateBpftrace(src: ProbeSources, req: ProbeRequest, ctx: BtContext): Promise<GeneratedProbe> {
+async function generateBpftrace(src: Fitted, req: ProbeRequest, ctx: BtContext): Promise<GeneratedProbe> {
   switch (req.mode) {
     case 'function':
-      return functionBpftrace(ctx, pickFunction(src, req.function, req.file, req.at));
+    {
+      const fn = src.fit(pickFunction(src, req.function, req.file, req.at));
+      // Inlined away on the target: its callers are counted instead, from the call graph.
+      const callers = fn.host?.inlinedAway && src.graph ? callersOf(src, await src.graph(), fn) : undefined;
+      return functionBpftrace({ ...ctx, ...(callers ? { callers } : {}) }, fn);
+    }
     case 'line':
       throw new ProbeError('bpftrace cannot probe a source line (kprobes attach to symbols): use --format stap for --line');
     case 'path': {
@@ -120,7 +139,39 @@ async function generateBpftrace(src: ProbeSources, req: ProbeRequest, ctx: BtCon
     }
     case 'drops': {
       const { fn, sites } = await dropSitesOf(src, req);
-      return dropsBpftrace(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites));
+      return dropsBpftrace(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites).map(src.fit));
     }
   }
+}
+
+/** Sources whose functions are fitted to the target on their way to a mode (identity without one). */
+type Fitted = ProbeSources & { fit: (fn: ProbeFunction) => ProbeFunction };
+
+function fitted(src: ProbeSources, target: TargetFacts): Fitted {
+  const fileFunctions = (file: string) => (src.files.get(file)?.functions ?? []).filter((d) => (d.flags & FN_INLINE) === 0).map((d) => d.name);
+  return { ...src, fit: (fn) => fitFunction(target, fn, fileFunctions(fn.file), src.version) };
+}
+
+/** The tools the target has, for the format asked: a missing tool or a too-old SystemTap is said in the header. */
+function toolLines(t: TargetFacts, format: ProbeFormat): string[] {
+  if (format === 'bpftrace') {
+    if (t.bpftrace === null) return [`${t.source} has no bpftrace installed (bpftrace -V failed): install it (Debian: apt install bpftrace) to run this script.`];
+    return t.bpftrace ? [`${t.source} has bpftrace ${t.bpftrace}.`] : [];
+  }
+  if (t.stap === null) return [`${t.source} has no SystemTap installed (stap -V failed): install systemtap (${TRACE_MIN_STAP} or later for Linux 6.12 and newer) and the kernel's debuginfo to run this script.`];
+  return t.stap ? [`${t.source} has SystemTap ${t.stap}.`] : [];
+}
+
+/** Callers of a function from the call graph that the index defines, fitted to the target. */
+function callersOf(src: Fitted, graph: CallGraph, fn: ProbeFunction): ProbeFunction[] {
+  const out = new Map<string, ProbeFunction>();
+  for (const id of graph.idsOf(fn.name)) {
+    for (const e of graph.in[id]) {
+      const hop = graph.hop(graph.edges[e]);
+      if (out.has(hop.caller)) continue;
+      const def = calleeFunction(src, hop.caller, hop.file);
+      if (def) out.set(hop.caller, src.fit(def));
+    }
+  }
+  return [...out.values()];
 }

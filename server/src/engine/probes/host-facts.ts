@@ -8,8 +8,12 @@ import * as path from 'node:path';
 export interface TraceFacts {
   /** Whether kprobes can be attached; undefined when tracefs cannot be read. */
   kprobes?: boolean;
+  /** Whether the skb:kfree_skb tracepoint exists; undefined when tracefs cannot be read. */
+  kfreeSkb?: boolean;
   /** enum skb_drop_reason as this kernel prints it (value -> name without SKB_DROP_REASON_). */
   reasons?: Map<number, string>;
+  /** Where `reasons` came from, when not `source`. */
+  reasonsSource?: string;
   /** Where the facts came from, for the script header. */
   source: string;
 }
@@ -35,7 +39,7 @@ export function localTraceFacts(roots: string[] = TRACEFS): TraceFacts {
     } catch {
       reasons = undefined;
     }
-    return { kprobes: fs.existsSync(path.join(root, 'kprobe_events')), ...(reasons ? { reasons } : {}), source: `this machine's tracefs (${root})` };
+    return { kprobes: fs.existsSync(path.join(root, 'kprobe_events')), kfreeSkb: fs.existsSync(path.join(root, 'events/skb/kfree_skb')), ...(reasons ? { reasons } : {}), source: `this machine's tracefs (${root})` };
   }
   return { source: 'this machine (tracefs not mounted or not readable)' };
 }

@@ -35,21 +35,3 @@ export function checkSymbol(table: KallsymsTable, name: string): SymbolCheck {
   const exact = symbols.some((s) => s === name || s.startsWith(`${name} [`));
   return { name, presence: exact ? 'present' : symbols.length ? 'clones-only' : 'absent', symbols };
 }
-
-/**
- * Header lines flagging the probed functions the kernel lacks or has only as clones. An inline
- * function without a symbol is expected (its .inline probes find the inlined copies in debuginfo).
- */
-export function kallsymsNotes(table: KallsymsTable, fns: Array<{ name: string; isInline: boolean }>, source: string): string[] {
-  const inline = new Map(fns.map((f) => [f.name, f.isInline]));
-  const checks = [...inline.keys()].map((n) => checkSymbol(table, n)).filter((c) => c.presence !== 'present');
-  if (!checks.length) return [`Every probed function is in ${source}.`];
-  return [
-    `Checked against ${source}:`,
-    ...checks.map((c) => c.presence === 'clones-only'
-      ? `  ${c.name}: only as ${c.symbols.join(', ')} (the clone wildcards catch it)`
-      : inline.get(c.name)
-        ? `  ${c.name}: no symbol, as expected of an inline function (.inline finds its copies)`
-        : `  ${c.name}: ABSENT (inlined away, or not built): its function probes will not resolve`),
-  ];
-}

@@ -2,7 +2,7 @@
 // sites and hands them to writeStapScript.
 import { placeDropSites } from './drop-points';
 import { nearestRecorded, type LineTable } from './line-table';
-import { functionPoints, statementPoints } from './points';
+import { functionPoints, probedInline, statementPoints } from './points';
 import { writeStapScript, type ReasonTable, type ScriptSpec } from './stap-script';
 import { buildNote, traceSupport } from './tool-versions';
 import { ProbeError, type DropSiteInput, type GeneratedProbe, type PathHopInput, type ProbeFunction, type ProbeSite } from './types';
@@ -17,6 +17,10 @@ export interface ModeContext {
   check?: (functions: ProbeFunction[]) => string[];
   /** The SystemTap version the script is for (`stap -V`), when known: decides the tracepoint part. */
   stapVersion?: string;
+  /** The target's kernel version (`uname -r`) when a host's facts say it; else the tree's version is assumed. */
+  targetKernel?: string;
+  /** The target's tracefs has no skb:kfree_skb tracepoint: the tracepoint part is left out. */
+  noKfreeSkb?: string;
 }
 
 export function base(file: string): string {
@@ -39,13 +43,18 @@ export function describe(fn: ProbeFunction): string {
 }
 
 export function headerOf(ctx: ModeContext, title: string, lines: string[], probed: ProbeFunction[]): string[] {
-  const build = buildNote(ctx.version, ctx.stapVersion);
+  const build = buildNote(ctx.targetKernel ?? ctx.version, ctx.stapVersion);
   const notes = [...(ctx.check?.(probed) ?? []), ...(build ? [build] : [])];
   return [`netpath: ${title}`, `Generated from the indexed Linux ${ctx.version ?? '(unknown version)'} tree.`, '', ...lines, ...(notes.length ? ['', ...notes] : [])];
 }
 
 function entrySite(fn: ProbeFunction, label = `entry ${fn.name}`): ProbeSite {
-  const comment = fn.isInline
+  const clones = fn.host?.stapNames?.filter((n) => n !== fn.name) ?? [];
+  const comment = fn.host?.inlinedAway
+    ? `Entry of ${fn.name}: the target has no symbol for it (inlined into its callers); ${probedInline(fn) ? '.inline matches each inlined copy' : 'the plain form matches inlined copies and an out-of-line one'}.`
+    : clones.length
+      ? `Entry of ${fn.name}: the target has it only as ${clones.join(', ')}, probed by ${clones.length === 1 ? 'that name' : 'those names'}.`
+      : fn.isInline
     ? `Entry of ${fn.name}: .inline matches each copy inlined into a caller.`
     : fn.isStatic
       ? `Entry of ${fn.name}: the plain form also matches copies GCC inlined; .isra/.constprop are its clones.`
@@ -69,7 +78,8 @@ export function functionProbe(ctx: ModeContext, fn: ProbeFunction): GeneratedPro
     });
   }
   const title = `entry${ret ? ' and return' : ''} of ${fn.name}`;
-  const notes = fn.isInline ? ['It is inline, so it is probed where it was inlined, and has no return probe.'] : [];
+  const notes = fn.isInline ? ['It is inline, so it is probed where it was inlined, and has no return probe.']
+    : fn.host?.inlinedAway ? [`The target has no symbol for it (GCC inlined it into its callers): probed with ${probedInline(fn) ? '.inline' : 'the plain form'} where it was inlined, and no return probe.`] : [];
   return generated('function', title, `${fn.name}.stp`, { header: headerOf(ctx, title, [describe(fn), ...notes], [fn]), sites });
 }
 
@@ -139,7 +149,7 @@ export function dropsProbe(ctx: ModeContext, fn: ProbeFunction, sites: DropSiteI
   for (const c of counterFunctions) {
     spec.push({ ...entrySite(c, `counter ${c.name}`), comment: `The counter function the drop path calls: ${describe(c)}` });
   }
-  const trace = reasons ? traceSupport(ctx.version, ctx.stapVersion) : undefined;
+  const trace = !reasons ? undefined : ctx.noKfreeSkb ? { ok: false, note: ctx.noKfreeSkb } : traceSupport(ctx.targetKernel ?? ctx.version, ctx.stapVersion);
   const title = `which drop site fires in ${fn.name}?`;
   const lines = [
     describe(fn),

@@ -23,7 +23,22 @@ export function quote(s: string): string {
  * then miss the calls that go to the clone. Only static functions are cloned without LTO.
  */
 function nameVariants(fn: ProbeFunction): string[] {
-  return fn.isStatic && !fn.isInline ? [fn.name, `${fn.name}.isra.*`, `${fn.name}.constprop.*`] : [fn.name];
+  if (fn.host?.stapNames) return fn.host.stapNames;
+  return fn.isStatic && !fn.isInline && !fn.host?.inlinedAway ? [fn.name, `${fn.name}.isra.*`, `${fn.name}.constprop.*`] : [fn.name];
+}
+
+/**
+ * The function("...") argument: `name@file` for the function itself. A clone's real name resolves
+ * only without the file (stap 4.8 on 6.12.117: `f.constprop.0@file` is "no match", `f.constprop.0`
+ * resolves through the symbol table), so a clone named from the target's kallsyms goes bare.
+ */
+function functionSpec(fn: ProbeFunction, name: string): string {
+  return name === fn.name || name.endsWith('*') ? `${name}@${fn.file}` : name;
+}
+
+/** Inline on the target: declared inline, or absent from its kallsyms (then `.inline` only when the facts are the tree's kernel's). */
+export function probedInline(fn: ProbeFunction): boolean {
+  return fn.isInline || (fn.host?.inlinedAway === true && fn.host.exact);
 }
 
 /** Marks every point optional when there is more than one alternative. */
@@ -39,11 +54,12 @@ export type FunctionProbeKind = 'entry' | 'return';
  * copies GCC inlined on its own. Return: `.return`, undefined for inline functions.
  */
 export function functionPoints(fn: ProbeFunction, kind: FunctionProbeKind): string[] | undefined {
-  if (kind === 'return' && fn.isInline) return undefined;
-  const suffix = kind === 'return' ? '.return' : fn.isInline ? '.inline' : fn.isStatic ? '' : '.call';
+  if (kind === 'return' && (fn.isInline || fn.host?.inlinedAway)) return undefined;
+  // Inlined away on another kernel than the tree's: the plain form matches inlined copies and an out-of-line one alike.
+  const suffix = kind === 'return' ? '.return' : probedInline(fn) ? '.inline' : fn.isStatic || fn.host?.inlinedAway ? '' : '.call';
   const out: string[] = [];
   for (const obj of objectsOf(fn)) {
-    for (const name of nameVariants(fn)) out.push(`${obj}.function(${quote(`${name}@${fn.file}`)})${suffix}`);
+    for (const name of nameVariants(fn)) out.push(`${obj}.function(${quote(functionSpec(fn, name))})${suffix}`);
   }
   return alternatives(out);
 }

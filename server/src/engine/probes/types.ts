@@ -1,6 +1,7 @@
 // Shapes of probe generation: what the generator is asked for and what it knows about a
 // function. Pure data, shared by the CLI, the language server and the tests.
 import type { ObjectInfo } from '../kbuild';
+import type { HostFit } from './target';
 
 /** A function of the indexed tree, with what decides its probe points. */
 export interface ProbeFunction {
@@ -15,6 +16,8 @@ export interface ProbeFunction {
   isVoid: boolean;
   /** Where Kbuild links the file; undefined for headers and files no makefile names. */
   object?: ObjectInfo;
+  /** How the target host has it (target.ts), when generating for a host or a kallsyms copy. */
+  host?: HostFit;
 }
 
 export type ProbeMode = 'function' | 'line' | 'drops' | 'path';
