@@ -11,6 +11,7 @@ import {
   type PathFilter, type PathTreeNode,
 } from './receive-path-tree';
 import { statusText } from './status-text';
+import { SOURCE_GLOB } from './kernel-source';
 import { registerProbeCommands } from './probe-commands';
 import { registerDropSites } from './drop-view';
 import { registerStackTrace } from './stack-trace-view';
@@ -37,12 +38,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', language: 'c' }],
+    // By file name inside the workspace folders, whatever language id VS Code gave the document
+    // (`.h` is `cpp`): headers in include/ hold most inline receive-path hops.
+    documentSelector: sourceSelector(),
     outputChannel: output,
     initializationOptions: normaliseSettings(vscode.workspace.getConfiguration().get('netpath')),
     synchronize: {
       configurationSection: 'netpath',
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{c,h}'),
+      fileEvents: vscode.workspace.createFileSystemWatcher(SOURCE_GLOB),
     },
   };
   client = new LanguageClient('netpath', 'netpath', serverOptions, clientOptions);
@@ -130,6 +133,13 @@ class ReceivePathTree implements vscode.TreeDataProvider<PathTreeNode> {
     item.command = { command: 'vscode.open', title: 'Open call site', arguments: [vscode.Uri.parse(node.hop.uri), options] };
     return item;
   }
+}
+
+/** C sources and headers under each workspace folder (the server ignores files outside the tree it indexes). */
+function sourceSelector(): vscode.DocumentFilter[] {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (!folders.length) return [{ scheme: 'file', pattern: SOURCE_GLOB }];
+  return folders.map((f) => ({ scheme: 'file', pattern: new vscode.RelativePattern(f, SOURCE_GLOB) }));
 }
 
 function runningClient(): LanguageClient | undefined {

@@ -1,0 +1,111 @@
+// The language server as an editor uses it, on the real 6.1 and 6.12 trees: header files of
+// include/ (VS Code opens them with the language id `cpp`), unsaved buffers. Expected lines are
+// read from each tree's text. The index comes from the shared test cache (sharedCache()).
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DropSitesRequest, PROBE_COMMANDS, SHOW_DROP_SITES_COMMAND } from '../../shared/protocol';
+import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
+import { LspServer } from '../helpers/lsp-server';
+
+// The same scope as drops-lsp.test.ts, so the two share one cached index per tree.
+const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4', 'net/ipv6'];
+const DST = 'include/net/dst.h';
+const UDP_H = 'include/net/udp.h';
+
+interface Loc { uri: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } }
+interface Lens { range: Loc['range']; command?: { title: string; command: string; arguments?: unknown[] } }
+interface CallItem { name: string; detail?: string; uri: string; range: Loc['range']; selectionRange: Loc['range'] }
+
+/** 0-based line and column of the first line of `file` matching `pattern`, at `word`. */
+function findLine(file: string, pattern: RegExp, word: string): { line: number; character: number } {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const line = lines.findIndex((l) => pattern.test(l));
+  assert.ok(line >= 0, `${pattern} not found in ${file}`);
+  return { line, character: lines[line].indexOf(word) };
+}
+
+/** 1-based lines of `text` matching `re` inside the definition of `fn` (its name line to its closing brace). */
+function linesIn(text: string, fn: string, re: RegExp): number[] {
+  const lines = text.split('\n');
+  const from = lines.findIndex((l) => new RegExp(`\\b${fn}\\(`).test(l) && !l.trim().endsWith(';'));
+  assert.ok(from >= 0, `${fn} not defined`);
+  const to = lines.findIndex((l, i) => i > from && l === '}');
+  return lines.flatMap((l, i) => (i >= from && i <= to && re.test(l) ? [i + 1] : []));
+}
+
+for (const version of KERNEL_VERSIONS) {
+  describe(`the language server in an editor on Linux ${version}`, () => {
+    let root = '';
+    let lsp: LspServer;
+    const uriOf = (rel: string) => pathToFileURL(path.join(root, rel)).toString();
+    const textOf = (rel: string) => fs.readFileSync(path.join(root, rel), 'utf8');
+    /** Opens `rel` as VS Code does: a header with the language id `cpp`. */
+    const open = (rel: string) => lsp.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: uriOf(rel), languageId: rel.endsWith('.h') ? 'cpp' : 'c', version: 1, text: textOf(rel) },
+    });
+
+    before(async () => {
+      root = kernelTree(version);
+      lsp = await LspServer.start(root, { scope: SCOPE, cacheDirectory: sharedCache() });
+      await lsp.ready();
+    });
+    after(async () => {
+      const code = await lsp.stop();
+      assert.equal(code, 0, `server exit code; stderr: ${lsp.stderr.join('')}`);
+    });
+
+    test('a header opened as cpp: hover, definition, outline, call hierarchy and lenses of dst_input', async () => {
+      await open(DST);
+      const def = findLine(path.join(root, DST), /^static inline int dst_input\(/, 'dst_input');
+      const hover = await lsp.connection.sendRequest<{ contents: { kind: string; value: string } } | null>('textDocument/hover', { textDocument: { uri: uriOf(DST) }, position: def });
+      assert.ok(hover, 'a hover on dst_input');
+      assert.match(hover.contents.value, /```c\nstatic inline int dst_input\(struct sk_buff \*skb\)\n```/);
+      assert.match(hover.contents.value, new RegExp(`include/net/dst\\.h:${def.line + 1}\\b`));
+
+      // skb_dst(skb) in dst_input's body is defined in another header.
+      const use = findLine(path.join(root, DST), /return INDIRECT_CALL_INET\((READ_ONCE\()?skb_dst\(skb\)->input\)?,/, 'skb_dst');
+      const defs = await lsp.connection.sendRequest<Loc[]>('textDocument/definition', { textDocument: { uri: uriOf(DST) }, position: { line: use.line, character: use.character + 2 } });
+      const skbDst = findLine(path.join(root, 'include/linux/skbuff.h'), /^static inline struct dst_entry \*skb_dst\(/, 'skb_dst');
+      assert.deepEqual(defs.map((d) => [d.uri, d.range.start]), [[uriOf('include/linux/skbuff.h'), skbDst]]);
+
+      const symbols = await lsp.connection.sendRequest<Array<{ name: string; selectionRange: Loc['range'] }>>('textDocument/documentSymbol', { textDocument: { uri: uriOf(DST) } });
+      assert.deepEqual(symbols.find((s) => s.name === 'dst_input')?.selectionRange.start, def);
+
+      // A receive-path hop into the header: dst_input calls ip_local_deliver through the dispatch macro.
+      const items = await lsp.connection.sendRequest<CallItem[]>('textDocument/prepareCallHierarchy', { textDocument: { uri: uriOf(DST) }, position: def });
+      assert.equal(items[0]?.name, 'dst_input', JSON.stringify(items));
+      const outgoing = await lsp.connection.sendRequest<Array<{ to: CallItem }>>('callHierarchy/outgoingCalls', { item: items[0] });
+      const deliver = outgoing.find((c) => c.to.name === 'ip_local_deliver');
+      assert.ok(deliver, outgoing.map((c) => c.to.name).join(', '));
+      assert.match(deliver.to.detail ?? '', /\bmacro\b/);
+
+      const lenses = await lsp.connection.sendRequest<Lens[]>('textDocument/codeLens', { textDocument: { uri: uriOf(DST) } });
+      const probe = lenses.find((l) => l.range.start.line === def.line && l.command?.command === PROBE_COMMANDS.function);
+      assert.ok(probe, `a Probe lens on dst_input: ${JSON.stringify(lenses.filter((l) => l.range.start.line === def.line))}`);
+      assert.deepEqual(probe.command?.arguments, [{ uri: uriOf(DST), function: 'dst_input', line: def.line }]);
+    });
+
+    test('drop sites in an include/ header: udp_rcv_segment, as a request and as lenses', async () => {
+      await open(UDP_H);
+      const gotos = linesIn(textOf(UDP_H), 'udp_rcv_segment', /\bgoto drop;/);
+      assert.ok(gotos.length >= 2, `goto drop lines ${gotos.join(', ')}`);
+      const result = await lsp.connection.sendRequest(DropSitesRequest, { uri: uriOf(UDP_H) });
+      const sites = result.sites.filter((s) => s.function === 'udp_rcv_segment' && s.kind === 'goto');
+      assert.deepEqual(sites.map((s) => s.line), gotos);
+      assert.ok(sites.every((s) => s.uri === uriOf(UDP_H) && s.label === 'drop'));
+
+      const def = findLine(path.join(root, UDP_H), /\budp_rcv_segment\(struct sock \*sk,/, 'udp_rcv_segment');
+      const lenses = await lsp.connection.sendRequest<Lens[]>('textDocument/codeLens', { textDocument: { uri: uriOf(UDP_H) } });
+      const drops = lenses.find((l) => l.command?.command === SHOW_DROP_SITES_COMMAND && l.range.start.line === def.line);
+      assert.ok(drops, `a drop lens on udp_rcv_segment: ${JSON.stringify(lenses.filter((l) => l.command?.command === SHOW_DROP_SITES_COMMAND))}`);
+      const all = result.sites.filter((s) => s.function === 'udp_rcv_segment').map((s) => s.line);
+      assert.equal(drops.command?.title, `${all.length} drop sites`);
+      assert.deepEqual(drops.command?.arguments, [uriOf(UDP_H), all]);
+      const probeDrops = lenses.find((l) => l.command?.command === PROBE_COMMANDS.drops && l.range.start.line === def.line);
+      assert.equal(probeDrops?.command?.title, `Probe ${all.length} drop sites`);
+    });
+  });
+}
