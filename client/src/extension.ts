@@ -11,7 +11,7 @@ import {
   type PathFilter, type PathTreeNode,
 } from './receive-path-tree';
 import { statusText } from './status-text';
-import { SOURCE_GLOB } from './kernel-source';
+import { SOURCE_GLOB, sourcePatterns } from './kernel-source';
 import { registerProbeCommands } from './probe-commands';
 import { registerDropSites } from './drop-view';
 import { registerStackTrace } from './stack-trace-view';
@@ -136,10 +136,8 @@ class ReceivePathTree implements vscode.TreeDataProvider<PathTreeNode> {
 }
 
 /** C sources and headers under each workspace folder (the server ignores files outside the tree it indexes). */
-function sourceSelector(): vscode.DocumentFilter[] {
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  if (!folders.length) return [{ scheme: 'file', pattern: SOURCE_GLOB }];
-  return folders.map((f) => ({ scheme: 'file', pattern: new vscode.RelativePattern(f, SOURCE_GLOB) }));
+function sourceSelector(): Array<{ scheme: string; pattern: string }> {
+  return sourcePatterns((vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)).map((pattern) => ({ scheme: 'file', pattern }));
 }
 
 function runningClient(): LanguageClient | undefined {

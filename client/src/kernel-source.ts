@@ -13,3 +13,16 @@ export function isCSource(uriOrPath: string): boolean {
   if (/^[a-z][a-z0-9+.-]*:/i.test(uriOrPath) && !uriOrPath.startsWith('file:')) return false;
   return /\.[ch]$/.test(uriOrPath.replace(/[?#].*$/, ''));
 }
+
+/**
+ * Document filter patterns for the language client: `SOURCE_GLOB` under each folder, as absolute
+ * glob strings (VS Code matches a string pattern against the document's path; the client passes
+ * strings through unchanged, unlike pattern objects, which it converts differently for document
+ * sync and for providers). A folder whose path holds glob syntax cannot be written into a glob:
+ * it falls back to the pattern alone, and the server ignores files outside the tree it indexes.
+ */
+export function sourcePatterns(folders: string[]): string[] {
+  if (!folders.length) return [SOURCE_GLOB];
+  const out = folders.map((f) => (/[*?{}[\]!]/.test(f) ? SOURCE_GLOB : `${f.replace(/\\/g, '/').replace(/\/+$/, '')}/${SOURCE_GLOB}`));
+  return [...new Set(out)];
+}

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { noTargetMessage, probeParams } from '../../client/src/probe-params';
 import { PROBE_COMMANDS } from '../../shared/protocol';
-import { isCSource, SOURCE_WHEN } from '../../client/src/kernel-source';
+import { isCSource, SOURCE_GLOB, SOURCE_WHEN, sourcePatterns } from '../../client/src/kernel-source';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -36,6 +36,13 @@ test('nothing to probe without a C source or header, or with malformed lens argu
 test('C sources and headers are recognised by name, not by language id', () => {
   for (const yes of ['file:///k/net/core/dev.c', 'file:///k/include/net/dst.h', '/k/include/linux/skbuff.h']) assert.ok(isCSource(yes), yes);
   for (const no of ['file:///k/net/Makefile', 'file:///k/x.cc', 'file:///k/x.hpp', 'untitled:a.c', 'git:/k/net/core/dev.c', 'file:///k/x.stp']) assert.ok(!isCSource(no), no);
+});
+
+test('the client selects C sources and headers under each workspace folder, by pattern', () => {
+  assert.deepEqual(sourcePatterns(['/k/linux-6.1', '/src/other/']), [`/k/linux-6.1/${SOURCE_GLOB}`, `/src/other/${SOURCE_GLOB}`]);
+  assert.deepEqual(sourcePatterns([]), [SOURCE_GLOB]);
+  // Glob syntax in a folder name cannot be escaped in VS Code globs: the bare pattern instead.
+  assert.deepEqual(sourcePatterns(['/k/linux[6.1]']), [SOURCE_GLOB]);
 });
 
 test('every probe command is contributed to package.json and the C editor context menu', () => {
