@@ -33,8 +33,15 @@ function workerScript(): string {
   return path.join(__dirname, 'index-worker.ts'); // running from source under tsx
 }
 
+/**
+ * Workers when none are asked for: one per core, capped (the `netpath.workers` description says
+ * so): past this the merge and shard writes on the main thread are the limit, and each worker
+ * holds its own parser and heap.
+ */
+export const MAX_DEFAULT_WORKERS = 8;
+
 export function defaultWorkers(): number {
-  return Math.max(1, Math.min(8, os.availableParallelism()));
+  return Math.max(1, Math.min(MAX_DEFAULT_WORKERS, os.availableParallelism()));
 }
 
 export async function indexInPool(files: string[], opts: PoolOptions): Promise<void> {
