@@ -107,5 +107,41 @@ for (const version of KERNEL_VERSIONS) {
       const probeDrops = lenses.find((l) => l.command?.command === PROBE_COMMANDS.drops && l.range.start.line === def.line);
       assert.equal(probeDrops?.command?.title, `Probe ${all.length} drop sites`);
     });
+
+    test('an unsaved edit moves the drop sites, their lenses and hovers with the buffer; closing it goes back to the disk', async () => {
+      const rel = 'drivers/net/tap.c';
+      const uri = uriOf(rel);
+      const disk = textOf(rel);
+      const mtime = fs.statSync(path.join(root, rel)).mtimeMs;
+      const gotos = linesIn(disk, 'tap_handle_frame', /\bgoto drop;/);
+      const def = findLine(path.join(root, rel), /^rx_handler_result_t tap_handle_frame\(/, 'tap_handle_frame');
+      assert.ok(gotos.length >= 2, `goto drop lines ${gotos.join(', ')}`);
+      await open(rel);
+      /** Drop lines of tap_handle_frame as the request, the lens and the hover see them. */
+      const seen = async () => {
+        const sites = (await lsp.connection.sendRequest(DropSitesRequest, { uri })).sites.filter((s) => s.function === 'tap_handle_frame' && s.kind === 'goto');
+        const lenses = await lsp.connection.sendRequest<Lens[]>('textDocument/codeLens', { textDocument: { uri } });
+        const lens = lenses.find((l) => l.command?.command === SHOW_DROP_SITES_COMMAND && (l.command.arguments?.[1] as number[]).includes(sites[0]?.line));
+        return { lines: sites.map((s) => s.line), lensLine: lens?.range.start.line };
+      };
+      const hoverAt = async (line1: number) => (await lsp.connection.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line: line1 - 1, character: 1 } }))?.contents.value ?? '';
+      assert.deepEqual(await seen(), { lines: gotos, lensLine: def.line });
+
+      // Three comment lines above everything, then two more: each edit is a new document version.
+      const insert = (version: number, text: string) => lsp.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version }, contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text }],
+      });
+      await insert(2, '/* netpath\n * unsaved\n */\n');
+      assert.deepEqual(await seen(), { lines: gotos.map((l) => l + 3), lensLine: def.line + 3 });
+      assert.match(await hoverAt(gotos[0] + 3), /\*\*Drop site\*\*: `goto drop`/);
+      await insert(3, '\n\n');
+      assert.deepEqual(await seen(), { lines: gotos.map((l) => l + 5), lensLine: def.line + 5 });
+      assert.match(await hoverAt(gotos[0] + 5), /\*\*Drop site\*\*: `goto drop`/);
+      assert.equal(fs.statSync(path.join(root, rel)).mtimeMs, mtime, 'the tree on disk is untouched');
+
+      // Closing discards the unsaved edits: the facts and the drop sites are the disk's again.
+      await lsp.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+      assert.deepEqual((await seen()).lines, gotos);
+    });
   });
 }

@@ -59,10 +59,27 @@ export interface IndexStats {
 export { CancelledError };
 
 /** What analyses read of an index: a KernelIndex, or an immutable snapshot of one (analysis/snapshot.ts). */
-export type IndexView = Pick<KernelIndex, 'root' | 'scope' | 'knowledge' | 'kbuild' | 'files' | 'cacheDir'>;
+export type IndexView = Pick<KernelIndex, 'root' | 'scope' | 'knowledge' | 'kbuild' | 'files' | 'cacheDir' | 'buffers'>;
+
+/** A file's facts came from an unsaved buffer: the stamp says which edit of it (never a disk state). */
+export interface BufferStamp { mtimeMs: 0; size: number }
+
+/**
+ * The stamp of an unsaved buffer's facts at document version `docVersion`: mtime 0 and a negative
+ * size, which no file on disk has, so the next open re-reads the disk; distinct per version, so
+ * anything keyed by a file's stamp (drop sites per file) is recomputed after every edit.
+ */
+export function bufferStamp(docVersion: number | undefined): BufferStamp {
+  return { mtimeMs: 0, size: -1 - Math.max(0, Math.trunc(docVersion ?? 0)) };
+}
 
 export class KernelIndex {
   readonly files = new Map<string, FileFacts>();
+  /**
+   * The text of files indexed from an unsaved editor buffer, by path: analyses that re-parse a
+   * file (drop sites) read it from here, so their lines match the buffer's facts, not the disk.
+   */
+  readonly buffers = new Map<string, string>();
   skipped: SkippedFile[] = [];
   kbuild: KbuildMap = {};
   /** Bumped by every change after the open (reindexFile, removeFile): analyses are per version. */
@@ -206,18 +223,21 @@ export class KernelIndex {
   }
 
   /**
-   * Re-index one file, from disk or from an editor's unsaved text, and persist its shard.
-   * Returns the new facts, or the reason the file was skipped.
+   * Re-index one file, from disk or from an editor's unsaved text (at document version
+   * `docVersion`, see bufferStamp), and persist its shard. Returns the new facts, or the reason
+   * the file was skipped.
    */
-  async reindexFile(rel: string, text?: string): Promise<FileResult> {
+  async reindexFile(rel: string, text?: string, docVersion?: number): Promise<FileResult> {
     const ctx = await this.localContext();
     let r: FileResult;
     if (text !== undefined) {
-      // An unsaved buffer is stored with mtime 0 and size -1, so the next open re-reads the disk.
-      r = indexBuffer(ctx, Buffer.from(text, 'utf8'), rel, 0, -1);
+      const stamp = bufferStamp(docVersion);
+      r = indexBuffer(ctx, Buffer.from(text, 'utf8'), rel, stamp.mtimeMs, stamp.size);
     } else {
       r = indexFile(ctx, path.join(this.root, rel), rel);
     }
+    if (text !== undefined && r.ok) this.buffers.set(rel, text);
+    else this.buffers.delete(rel);
     this.version++;
     if (r.ok) {
       this.files.set(rel, r.facts);
@@ -235,6 +255,7 @@ export class KernelIndex {
   }
 
   removeFile(rel: string): void {
+    this.buffers.delete(rel);
     if (!this.files.delete(rel)) return;
     this.version++;
     this.cache.remove(rel);

@@ -62,7 +62,10 @@ export class DocumentSyncFeature {
   }
 
   private fromBuffer(uri: string): Promise<void> {
-    return this.update(uri, 'edit', () => this.documents.get(uri)?.getText());
+    return this.update(uri, 'edit', () => {
+      const doc = this.documents.get(uri);
+      return doc && { text: doc.getText(), version: doc.version };
+    });
   }
 
   private fromDisk(uri: string): Promise<void> {
@@ -88,7 +91,7 @@ export class DocumentSyncFeature {
   }
 
   /** Re-indexes one in-scope file; `text` undefined means read it from disk. */
-  private update(uri: string, source: 'edit' | 'disk', text: () => string | undefined): Promise<void> {
+  private update(uri: string, source: 'edit' | 'disk', text: () => { text: string; version: number } | undefined): Promise<void> {
     // Queued behind any open in progress, so the edit lands in the index that open produces.
     return this.session.enqueue(async () => {
       const idx = this.session.loaded;
@@ -97,7 +100,7 @@ export class DocumentSyncFeature {
       const buffer = source === 'edit' ? text() : undefined;
       if (source === 'edit' && buffer === undefined) return; // closed meanwhile
       const started = Date.now();
-      const r = await idx.reindexFile(rel, buffer);
+      const r = await idx.reindexFile(rel, buffer?.text, buffer?.version);
       this.session.noteFileUpdate();
       const outcome = r.ok ? `${r.facts.functions.length} functions` : `skipped (${r.skip.reason})`;
       this.log.debug(`re-indexed ${rel} from ${source === 'edit' ? 'the editor' : 'disk'} in ${Date.now() - started} ms: ${outcome}`);
