@@ -6,9 +6,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { spawn } from 'node:child_process';
 import { DropSitesRequest, PROBE_COMMANDS, SHOW_DROP_SITES_COMMAND } from '../../shared/protocol';
 import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
+import { shardOf } from '../../server/src/engine/store';
 
 // The same scope as drops-lsp.test.ts, so the two share one cached index per tree.
 const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4', 'net/ipv6'];
@@ -17,6 +19,26 @@ const UDP_H = 'include/net/udp.h';
 
 interface Loc { uri: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } }
 interface Lens { range: Loc['range']; command?: { title: string; command: string; arguments?: unknown[] } }
+/** `netpath index` of the built CLI, bounded; resolves with its exit code and output. */
+function cliIndex(root: string, cache: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cli = path.resolve(__dirname, '../../dist/netpath.js');
+  const child = spawn(process.execPath, [cli, 'index', root, '--scope', SCOPE.join(','), '--cache', cache, '--no-graph', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`netpath index did not finish in 5 minutes; stderr: ${stderr}`));
+    }, 5 * 60_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 interface CallItem { name: string; detail?: string; uri: string; range: Loc['range']; selectionRange: Loc['range'] }
 
 /** 0-based line and column of the first line of `file` matching `pattern`, at `word`. */
@@ -142,6 +164,47 @@ for (const version of KERNEL_VERSIONS) {
       // Closing discards the unsaved edits: the facts and the drop sites are the disk's again.
       await lsp.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
       assert.deepEqual((await seen()).lines, gotos);
+    });
+
+    test('a CLI `netpath index` while the server is open: later edits and requests still answer', async () => {
+      // An unsaved edit makes the server store tap.c's buffer facts (mtime 0); the CLI then finds
+      // tap.c changed on disk, indexes it again and rewrites its shard and the manifest under the server.
+      const rel = 'drivers/net/tap.c';
+      const uri = uriOf(rel);
+      const end = textOf(rel).split('\n').length - 1;
+      const append = (version: number, name: string) => lsp.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version }, contentChanges: [{ range: { start: { line: end, character: 0 }, end: { line: end, character: 0 } }, text: `\nstatic int ${name}(void){}\n` }],
+      });
+      const symbol = async (name: string) => (await lsp.connection.sendRequest<Array<{ name: string; location: Loc }>>('workspace/symbol', { query: name })).find((s) => s.name === name);
+      await open(rel);
+      await append(2, 'netpath_before_cli');
+      assert.equal((await symbol('netpath_before_cli'))?.location.uri, uri);
+
+      const readies = () => lsp.pushed.filter((p) => p.method === 'netpath/indexReady').length;
+      const readyBefore = readies();
+      const cli = await cliIndex(root, sharedCache());
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.ok((JSON.parse(cli.stdout) as { indexed: number }).indexed >= 1, 'the CLI indexed tap.c from disk');
+
+      // Another edit of the same buffer: its shard was rewritten by the CLI.
+      await append(3, 'netpath_after_cli');
+      const after = await symbol('netpath_after_cli');
+      assert.equal(after?.location.uri, uri, 'the edit after the CLI run is indexed');
+      assert.equal(after.location.range.start.line, end + 1);
+      assert.equal((await symbol('netpath_before_cli'))?.location.uri, uri, 'the earlier unsaved edit is still there');
+      // The server saw the manifest the CLI wrote and opened the index again (from the cache, no full parse).
+      assert.equal(readies(), readyBefore + 1, 'one re-open after the CLI run');
+      // A file stored in the same shard as tap.c is read from the shard the CLI wrote.
+      const sibling = (fs.readdirSync(path.join(root, 'drivers/net'), { recursive: true }) as string[]).map((f) => `drivers/net/${f}`)
+        .find((f) => f !== rel && f.endsWith('.c') && shardOf(f) === shardOf(rel));
+      assert.ok(sibling, 'a file sharing tap.c\'s shard');
+      const symbols = await lsp.connection.sendRequest<Array<{ name: string }>>('textDocument/documentSymbol', { textDocument: { uri: uriOf(sibling) } });
+      assert.ok(symbols.length > 0, `${sibling} has functions`);
+      const at = findLine(path.join(root, rel), /\bkfree_skb\(/, 'kfree_skb');
+      const refs = await lsp.connection.sendRequest<Loc[]>('textDocument/references', { textDocument: { uri }, position: at, context: { includeDeclaration: false } });
+      assert.ok(refs.length > 100, `kfree_skb references: ${refs.length}`);
+      assert.ok(lsp.alive);
+      await lsp.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
     });
   });
 }

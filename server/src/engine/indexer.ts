@@ -11,6 +11,7 @@ import { indexInPool, CancelledError } from './pool';
 import { scanTree } from './scan';
 import { IndexStore, shardOf } from './store';
 import { IndexCache } from './index-cache';
+import { CacheBusyError, lockCache, type LockOwner } from './cache-lock';
 import { indexBuffer, indexFile, makeFileIndexContext, type FileIndexContext, type FileResult } from './file-indexer';
 import type { FileFacts, SkippedFile } from './types';
 import { SymbolTable } from './symbols';
@@ -34,6 +35,10 @@ export interface OpenOptions {
   onProgress?: (done: number, total: number) => void;
   isCancelled?: () => boolean;
   log?: (level: LogLevel, message: string) => void;
+  /** Told when another process (a CLI run, another editor) is writing this cache and the open waits for it. */
+  onLockWait?: (owner: LockOwner | undefined) => void;
+  /** Longest wait for that process (default DEFAULT_LOCK_WAIT_MS). */
+  lockWaitMs?: number;
 }
 
 export interface IndexStats {
@@ -93,6 +98,8 @@ export class KernelIndex {
   private fingerprintMemo: { version: number; value: string | undefined } | undefined;
   /** The extractor fingerprint the cache was opened with (openCached may be told it). */
   private engineId: string | undefined;
+  /** manifest.json as this index last read or wrote it: another stamp means another process wrote it. */
+  private seenManifest: string | undefined;
 
   private constructor(
     readonly root: string,
@@ -106,14 +113,25 @@ export class KernelIndex {
 
   static async open(dir: string, opts: OpenOptions = {}): Promise<KernelIndex> {
     const started = process.hrtime.bigint();
-    const phase = (what: string) => log('debug', `${what} at ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)}s`);
     const root = checkKernelTree(dir);
     const knowledge = knowledgeFor(root);
     const scope = parseScope(opts.scope, knowledge.defaultScope);
     const store = new IndexStore(root, scope, opts.cacheRoot);
     const log = opts.log ?? (() => undefined);
     const idx = new KernelIndex(root, scope, knowledge, store, log);
+    // Held from reading the manifest to writing it: a second process waits, then finds the cache current.
+    const unlock = await writeLock(store.dir, log, { waitMs: opts.lockWaitMs, onWait: opts.onLockWait, isCancelled: opts.isCancelled });
+    try {
+      return await KernelIndex.openLocked(idx, opts, started);
+    } finally {
+      unlock();
+    }
+  }
 
+  private static async openLocked(idx: KernelIndex, opts: OpenOptions, started: bigint): Promise<KernelIndex> {
+    const { root, scope, store, log } = idx;
+    const phase = (what: string) => log('debug', `${what} at ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)}s`);
+    const knowledge = idx.knowledge;
     let previousSkipped = '';
     if (!opts.rebuild) {
       const { manifest, problems } = store.open(engineFingerprint(knowledge));
@@ -197,6 +215,7 @@ export class KernelIndex {
       idx.persist();
     }
     phase('cache written');
+    idx.seenManifest = store.manifestStamp();
     idx.lastStats = idx.computeStats(changed.length, fromCache, started);
     return idx;
   }
@@ -250,17 +269,26 @@ export class KernelIndex {
       this.log('warn', `skipped ${rel}: ${r.skip.reason}`);
     }
     this.table?.update(rel, r.ok ? r.facts : undefined);
-    this.persist();
+    await this.persistLocked();
     return r;
   }
 
-  removeFile(rel: string): void {
+  async removeFile(rel: string): Promise<void> {
     this.buffers.delete(rel);
     if (!this.files.delete(rel)) return;
     this.version++;
     this.cache.remove(rel);
     this.table?.update(rel, undefined);
-    this.persist();
+    await this.persistLocked();
+  }
+
+  /**
+   * True when another process (a CLI `netpath index`, another editor) wrote this index's manifest
+   * since this index read or wrote it: its shards may have been rewritten, so the owner should open
+   * the index again (cheap: the cache proves most files current) rather than read them lazily.
+   */
+  changedOnDisk(): boolean {
+    return this.seenManifest !== undefined && this.store.manifestStamp() !== this.seenManifest;
   }
 
   /** Object and module a .c file is linked into, from Kbuild. */
@@ -296,6 +324,17 @@ export class KernelIndex {
     this.kbuild = map;
     this.makefiles = current;
     return true;
+  }
+
+  /** persist() under the cache's write lock, after a single-file change. */
+  private async persistLocked(): Promise<void> {
+    const unlock = await writeLock(this.store.dir, this.log, {});
+    try {
+      this.persist();
+      this.seenManifest = this.store.manifestStamp();
+    } finally {
+      unlock();
+    }
   }
 
   private persist(): void {
@@ -402,6 +441,20 @@ export class KernelIndex {
     idx.makefiles = manifest.makefiles ?? {};
     idx.skipped = manifest.skipped;
     return idx;
+  }
+}
+
+/**
+ * The cache's write lock (cache-lock.ts). A cache folder that cannot be written at all is not
+ * locked: the index then works in memory (IndexCache logs the write failure).
+ */
+async function writeLock(dir: string, log: (level: LogLevel, message: string) => void, opts: Parameters<typeof lockCache>[1]): Promise<() => void> {
+  try {
+    return await lockCache(dir, { ...opts, cancelled: () => new CancelledError() });
+  } catch (e) {
+    if (e instanceof CacheBusyError || e instanceof CancelledError) throw e;
+    log('warn', `index cache ${dir} not locked: ${(e as Error).message}`);
+    return () => undefined;
   }
 }
 

@@ -79,7 +79,7 @@ export class DocumentSyncFeature {
           const idx = this.session.loaded;
           const rel = this.session.toRelative(change.uri);
           if (!idx || !rel || !idx.inScope(rel)) return;
-          idx.removeFile(rel);
+          await idx.removeFile(rel);
           this.session.noteFileUpdate();
           this.log.debug(`removed ${rel}`);
         }).catch((e: Error) => this.log.error(`removing ${change.uri} failed: ${e.stack ?? e.message}`));
