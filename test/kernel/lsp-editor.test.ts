@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
-import { DropSitesRequest, PROBE_COMMANDS, SHOW_DROP_SITES_COMMAND } from '../../shared/protocol';
+import { DropSitesRequest, IndexStatusRequest, PROBE_COMMANDS, SHOW_DROP_SITES_COMMAND } from '../../shared/protocol';
+import { FILE_EVENTS_REOPEN_LIMIT } from '../../server/src/features/document-sync';
 import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 import { shardOf } from '../../server/src/engine/store';
@@ -205,6 +206,38 @@ for (const version of KERNEL_VERSIONS) {
       assert.ok(refs.length > 100, `kfree_skb references: ${refs.length}`);
       assert.ok(lsp.alive);
       await lsp.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    });
+
+    test('file events are applied as one batch; a checkout-sized batch is one re-open', async () => {
+      // Events for files the tree really has (unchanged: this test never writes to the shared tree).
+      const files = (fs.readdirSync(path.join(root, 'drivers/net/ethernet/intel'), { recursive: true }) as string[])
+        .filter((f) => /\.[ch]$/.test(f)).sort().map((f) => `drivers/net/ethernet/intel/${f}`);
+      assert.ok(files.length > FILE_EVENTS_REOPEN_LIMIT, `${files.length} files`);
+      const readies = () => lsp.pushed.filter((p) => p.method === 'netpath/indexReady').length;
+      const changed = (rels: string[]) => lsp.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: rels.map((r) => ({ uri: uriOf(r), type: 2 /* Changed */ })) });
+      const answer = async () => {
+        // A request applies pending events first; then ixgbe_poll is still found where it is.
+        const found = await lsp.connection.sendRequest<Array<{ name: string; location: Loc }>>('workspace/symbol', { query: 'ixgbe_poll' });
+        assert.equal(found.find((f) => f.name === 'ixgbe_poll')?.location.uri, uriOf('drivers/net/ethernet/intel/ixgbe/ixgbe_main.c'));
+      };
+
+      const start = await lsp.connection.sendRequest(IndexStatusRequest);
+      const ready = readies();
+      // Two notifications of 10 files each, as a file watcher sends them: one batch of 20.
+      await changed(files.slice(0, 10));
+      await changed(files.slice(10, 20));
+      await answer();
+      const small = await lsp.connection.sendRequest(IndexStatusRequest);
+      assert.equal(small.fileUpdates, start.fileUpdates + 20, 'each file re-indexed from disk once');
+      assert.equal(readies(), ready, 'no full open for 20 files');
+      assert.equal(small.summary?.seconds, start.summary?.seconds);
+
+      await changed(files.slice(0, FILE_EVENTS_REOPEN_LIMIT + 1));
+      await answer();
+      assert.equal(readies(), ready + 1, 'one full open for a checkout-sized batch');
+      const large = await lsp.connection.sendRequest(IndexStatusRequest);
+      assert.equal(large.state, 'ready');
+      assert.equal(large.summary?.indexed, 0, 'the re-open found every file current in the cache');
     });
   });
 }

@@ -125,3 +125,24 @@ test('unsaved buffers are stamped by document version and their text is kept for
   assert.equal(idx.buffers.has(rel), false, 'read from disk: no buffer text');
   assert.equal(idx.files.get(rel)!.size, fs.statSync(path.join(root, rel)).size);
 }));
+
+test('a batch of file changes from disk is one index version with the cache written once', withTree(async (root, cache) => {
+  const idx = await KernelIndex.open(root, { cacheRoot: cache });
+  const before = idx.version;
+  const manifest = path.join(idx.cacheDir, 'manifest.json');
+  const writtenAt = fs.statSync(manifest).mtimeMs;
+  const files = [...idx.files.keys()].filter((f) => f.endsWith('.c'));
+  assert.ok(files.length >= 2);
+  fs.writeFileSync(path.join(root, files[0]), 'int from_checkout(void)\n{\n\treturn 1;\n}\n');
+  fs.rmSync(path.join(root, files[1]));
+  const r = await idx.updateFromDisk([files[0]], [files[1]]);
+  assert.equal(idx.version, before + 1, 'one version for the batch: one new analysis, one graph');
+  assert.deepEqual(r.results.map((x) => x.ok && x.facts.functions.map((f) => f.name)), [['from_checkout']]);
+  assert.equal(r.removed, 1);
+  assert.ok(!idx.files.has(files[1]));
+  assert.ok(fs.statSync(manifest).mtimeMs >= writtenAt);
+  // What was written is the batch: the next open parses nothing.
+  const next = await KernelIndex.open(root, { cacheRoot: cache });
+  assert.equal(next.stats().indexed, 0);
+  assert.deepEqual(next.files.get(files[0])?.functions.map((f) => f.name), ['from_checkout']);
+}));

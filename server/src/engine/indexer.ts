@@ -258,6 +258,41 @@ export class KernelIndex {
     if (text !== undefined && r.ok) this.buffers.set(rel, text);
     else this.buffers.delete(rel);
     this.version++;
+    this.apply(rel, r);
+    await this.persistLocked();
+    return r;
+  }
+
+  /**
+   * A batch of file-system changes (a `git checkout`, a build): re-index `changed` from disk and
+   * drop `removed`, as one new version of the index with the cache written once.
+   */
+  async updateFromDisk(changed: string[], removed: string[]): Promise<{ results: FileResult[]; removed: number }> {
+    const ctx = await this.localContext();
+    const results: FileResult[] = [];
+    for (const rel of changed) {
+      const r = indexFile(ctx, path.join(this.root, rel), rel);
+      this.buffers.delete(rel);
+      this.apply(rel, r);
+      results.push(r);
+    }
+    let gone = 0;
+    for (const rel of removed) {
+      this.buffers.delete(rel);
+      if (!this.files.delete(rel)) continue;
+      gone++;
+      this.cache.remove(rel);
+      this.table?.update(rel, undefined);
+    }
+    if (results.length || gone) {
+      this.version++;
+      await this.persistLocked();
+    }
+    return { results, removed: gone };
+  }
+
+  /** One file's new result, in memory and in the pending cache (persisted by the caller). */
+  private apply(rel: string, r: FileResult): void {
     if (r.ok) {
       this.files.set(rel, r.facts);
       this.cache.put(rel, r.facts);
@@ -269,8 +304,6 @@ export class KernelIndex {
       this.log('warn', `skipped ${rel}: ${r.skip.reason}`);
     }
     this.table?.update(rel, r.ok ? r.facts : undefined);
-    await this.persistLocked();
-    return r;
   }
 
   async removeFile(rel: string): Promise<void> {

@@ -166,6 +166,11 @@ export class IndexSession {
     return path.join(this.folder ?? this.index?.root ?? '/', rel);
   }
 
+  /** A full open from inside queued work (enqueue), which already runs in turn. */
+  openNow(): Promise<IndexSummary | null> {
+    return this.open();
+  }
+
   /** Full open (first start, re-index command, scope change). Resolves with the new summary or null. */
   reopen(): Promise<IndexSummary | null> {
     const run = this.queue.then(() => this.open());
