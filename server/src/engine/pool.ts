@@ -17,6 +17,8 @@ export interface PoolOptions {
   isCancelled?: () => boolean;
   /** Called with every worker thread the pool starts, replacements included (diagnostics, tests). */
   onWorkerStarted?: (w: Worker) => void;
+  /** Called when a batch of files is sent to a worker (diagnostics, tests). */
+  onBatchSent?: (w: Worker, files: readonly string[]) => void;
 }
 
 /** A pool gives up after this many dead workers per worker it started with. */
@@ -84,6 +86,7 @@ export async function indexInPool(files: string[], opts: PoolOptions): Promise<v
       const id = nextId++;
       inflight.set(id, { files: slice, worker: w });
       w.postMessage({ type: 'batch', id, files: slice } satisfies ToWorker);
+      opts.onBatchSent?.(w, slice);
     };
     /**
      * A worker died (crashed, ran out of memory, was terminated): the files it held are skipped
