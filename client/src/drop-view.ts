@@ -35,7 +35,7 @@ export function registerDropSites(context: vscode.ExtensionContext, getClient: (
     view,
     vscode.commands.registerCommand(DROP_SITES_COMMANDS.inFile, async (uri?: vscode.Uri) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-      if (!target) return void vscode.window.showInformationMessage('netpath: open a C file of the kernel tree first.');
+      if (!target) return void vscode.window.showInformationMessage('netpath: open a C file or header of the kernel tree first.');
       await load(vscode.workspace.asRelativePath(target), { uri: target.toString() });
     }),
     vscode.commands.registerCommand(DROP_SITES_COMMANDS.inFolder, async () => {

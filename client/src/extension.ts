@@ -1,7 +1,7 @@
 // VS Code entry point: starts the netpath language server and shows its state. Deliberately thin;
 // anything testable without VS Code lives in modules that do not import `vscode`.
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, Trace, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
   DEFAULT_RECEIVE_PATHS, IndexReadyNotification, IndexStatusNotification, normaliseSettings, ReceivePathEntryPointsRequest, ReceivePathRequest,
   ReindexRequest, type ReceivePathResult,
@@ -11,6 +11,8 @@ import {
   type PathFilter, type PathTreeNode,
 } from './receive-path-tree';
 import { statusText } from './status-text';
+import { SOURCE_GLOB, sourcePatterns } from './kernel-source';
+import { CLIENT_ID, protocolTrace } from './protocol-trace';
 import { registerProbeCommands } from './probe-commands';
 import { registerDropSites } from './drop-view';
 import { registerStackTrace } from './stack-trace-view';
@@ -25,12 +27,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const activationStarted = performance.now();
   shutdown = new vscode.CancellationTokenSource();
   const output = vscode.window.createOutputChannel('netpath', { log: true });
+  // LSP messages go to their own channel, so the netpath log stays readable at any log level.
+  const traceOutput = vscode.window.createOutputChannel('netpath LSP messages', { log: true });
   const status = vscode.window.createStatusBarItem('netpath.status', vscode.StatusBarAlignment.Left, 10);
   status.name = 'netpath';
   status.command = 'netpath.showLog';
   showStatus(status, statusText({ state: 'starting', fileUpdates: 0 }));
   status.show();
-  context.subscriptions.push(output, status);
+  context.subscriptions.push(output, traceOutput, status);
 
   const serverModule = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
@@ -38,15 +42,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', language: 'c' }],
+    // By file name inside the workspace folders, whatever language id VS Code gave the document
+    // (`.h` is `cpp`): headers in include/ hold most inline receive-path hops.
+    documentSelector: sourceSelector(),
     outputChannel: output,
+    traceOutputChannel: traceOutput,
     initializationOptions: normaliseSettings(vscode.workspace.getConfiguration().get('netpath')),
     synchronize: {
       configurationSection: 'netpath',
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{c,h}'),
+      fileEvents: vscode.workspace.createFileSystemWatcher(SOURCE_GLOB),
     },
   };
-  client = new LanguageClient('netpath', 'netpath', serverOptions, clientOptions);
+  client = new LanguageClient(CLIENT_ID, 'netpath', serverOptions, clientOptions);
   context.subscriptions.push(
     client.onNotification(IndexStatusNotification, (s) => showStatus(status, statusText(s))),
     client.onNotification(IndexReadyNotification, (s) => output.appendLine(`index ready: Linux ${s.version ?? '?'}, ${s.files} files, ${s.functions} functions`)),
@@ -77,6 +84,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await client.start();
     // Activation cost, read by the end-to-end suite from this channel's log file.
     const now = performance.now();
+    await applyProtocolTrace();
+    // After the client's own configuration listener, which resets its trace on every change.
+    context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('netpath.trace.server')) void applyProtocolTrace();
+    }));
     output.appendLine(`activated in ${Math.round(now - activationStarted)} ms (language server started in ${Math.round(now - serverStarted)} ms)`);
   } catch (e) {
     showStatus(status, { text: '$(error) netpath', tooltip: 'netpath: the language server did not start', warning: true });
@@ -89,6 +101,12 @@ export async function deactivate(): Promise<void> {
   shutdown?.cancel();
   await client?.stop();
   client = undefined;
+}
+
+/** The client's protocol trace: on only when `netpath.trace.server` is `verbose` (see protocol-trace.ts). */
+async function applyProtocolTrace(): Promise<void> {
+  const level = normaliseSettings(vscode.workspace.getConfiguration().get('netpath')).trace.server;
+  if (protocolTrace(level) === 'verbose') await client?.setTrace(Trace.Verbose);
 }
 
 async function reindex(): Promise<void> {
@@ -141,6 +159,11 @@ class ReceivePathTree implements vscode.TreeDataProvider<PathTreeNode> {
     }
     return item;
   }
+}
+
+/** C sources and headers under each workspace folder (the server ignores files outside the tree it indexes). */
+function sourceSelector(): Array<{ scheme: string; pattern: string }> {
+  return sourcePatterns((vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)).map((pattern) => ({ scheme: 'file', pattern }));
 }
 
 function runningClient(): LanguageClient | undefined {

@@ -31,7 +31,7 @@ async function generate(mode: ProbeMode, args: ProbeCommandArgs | undefined, cli
     return;
   }
   const editor = vscode.window.activeTextEditor;
-  const cursor = editor && { uri: editor.document.uri.toString(), languageId: editor.document.languageId, line: editor.selection.active.line };
+  const cursor = editor && { uri: editor.document.uri.toString(), line: editor.selection.active.line };
   const params = probeParams(mode, args, cursor, options);
   if (!params) {
     void vscode.window.showInformationMessage(noTargetMessage(mode));

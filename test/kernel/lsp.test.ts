@@ -243,14 +243,17 @@ for (const version of KERNEL_VERSIONS) {
       });
       const readyCount = lsp.pushed.filter((p) => p.method === 'netpath/indexReady').length;
       const reindexing = lsp.waitFor((p) => p.method === 'netpath/indexStatusChanged' && (p.params as { state: string }).state === 'indexing', lsp.pushed.length);
-      const reindex = lsp.connection.sendRequest(ReindexRequest);
+      /** What settled first: the cancelled request must not wait for the re-index. */
+      const order: string[] = [];
+      const reindex = lsp.connection.sendRequest(ReindexRequest).finally(() => order.push('re-index'));
       await reindexing;
       // kfree_skb has thousands of references: uncancelled, the answer would be long, not empty.
       const at = findLine(path.join(root, 'drivers/net/tap.c'), /\bkfree_skb\(/, 'kfree_skb');
       const source = new CancellationTokenSource();
       const pending = lsp.connection.sendRequest<Loc[]>('textDocument/references', { textDocument: { uri: uriOf('drivers/net/tap.c') }, position: at, context: { includeDeclaration: true } }, source.token);
       source.cancel();
-      const outcome = await pending.then((r) => r, (e: unknown) => e);
+      const outcome = await pending.then((r) => r, (e: unknown) => e).finally(() => order.push('cancelled request'));
+      assert.deepEqual(order, ['cancelled request'], 'the cancelled request settled while the re-index was still running');
       if (outcome instanceof ResponseError) assert.equal(outcome.code, REQUEST_CANCELLED);
       else assert.deepEqual(outcome, [], 'a cancelled request answers nothing');
       const summary = await reindex;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KernelIndex } from '../../server/src/engine/indexer';
+import { bufferStamp, KernelIndex } from '../../server/src/engine/indexer';
 import { FORMAT_VERSION } from '../../server/src/engine/store';
 import { makeFakeTree, removeTree } from '../helpers/fake-tree';
 import { tempCache } from '../helpers/kernels';
@@ -107,4 +107,42 @@ test('reindexFile with unsaved text updates symbols without touching other files
   const next = await KernelIndex.open(root, { cacheRoot: cache });
   assert.equal(next.stats().indexed, 1);
   assert.ok(next.symbols().definitions('entry_3').length === 1);
+}));
+
+test('unsaved buffers are stamped by document version and their text is kept for re-parsing until the disk is read again', withTree(async (root, cache) => {
+  const idx = await KernelIndex.open(root, { cacheRoot: cache });
+  const rel = 'net/m3/f3.c';
+  const text = 'int brand_new_fn(void)\n{\n\treturn entry_4();\n}\n';
+  await idx.reindexFile(rel, text, 2);
+  const first = idx.files.get(rel)!;
+  assert.deepEqual([first.mtimeMs, first.size], [bufferStamp(2).mtimeMs, bufferStamp(2).size]);
+  assert.ok(first.size < 0, 'a stamp no file on disk has');
+  assert.equal(idx.buffers.get(rel), text);
+  await idx.reindexFile(rel, `\n${text}`, 3);
+  assert.notEqual(idx.files.get(rel)!.size, first.size, 'every edit gets its own stamp');
+  assert.equal(idx.buffers.get(rel), `\n${text}`);
+  await idx.reindexFile(rel);
+  assert.equal(idx.buffers.has(rel), false, 'read from disk: no buffer text');
+  assert.equal(idx.files.get(rel)!.size, fs.statSync(path.join(root, rel)).size);
+}));
+
+test('a batch of file changes from disk is one index version with the cache written once', withTree(async (root, cache) => {
+  const idx = await KernelIndex.open(root, { cacheRoot: cache });
+  const before = idx.version;
+  const manifest = path.join(idx.cacheDir, 'manifest.json');
+  const writtenAt = fs.statSync(manifest).mtimeMs;
+  const files = [...idx.files.keys()].filter((f) => f.endsWith('.c'));
+  assert.ok(files.length >= 2);
+  fs.writeFileSync(path.join(root, files[0]), 'int from_checkout(void)\n{\n\treturn 1;\n}\n');
+  fs.rmSync(path.join(root, files[1]));
+  const r = await idx.updateFromDisk([files[0]], [files[1]]);
+  assert.equal(idx.version, before + 1, 'one version for the batch: one new analysis, one graph');
+  assert.deepEqual(r.results.map((x) => x.ok && x.facts.functions.map((f) => f.name)), [['from_checkout']]);
+  assert.equal(r.removed, 1);
+  assert.ok(!idx.files.has(files[1]));
+  assert.ok(fs.statSync(manifest).mtimeMs >= writtenAt);
+  // What was written is the batch: the next open parses nothing.
+  const next = await KernelIndex.open(root, { cacheRoot: cache });
+  assert.equal(next.stats().indexed, 0);
+  assert.deepEqual(next.files.get(files[0])?.functions.map((f) => f.name), ['from_checkout']);
 }));

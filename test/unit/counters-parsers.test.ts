@@ -13,6 +13,9 @@ import { parseSoftnet } from '../../server/src/counters/parsers/softnet';
 import { address, parseUdp } from '../../server/src/counters/parsers/udp';
 import { readLocalSnapshot } from '../../server/src/counters/local-feed';
 import { counterKey, type Counter, type SourceParser } from '../../server/src/counters/types';
+import { FrameParser } from '../../server/src/counters/frames';
+import { parseSnapshot } from '../../server/src/counters/parsers';
+import { sitesName } from '../../server/src/counters/site-names';
 
 // Real sockets, so that /proc/net/udp and udp6 have rows to read.
 const sockets = [dgram.createSocket('udp4'), dgram.createSocket('udp6')];
@@ -167,3 +170,17 @@ for (const [id, parse, file] of PARSERS) {
     }), { numRuns: 200 });
   });
 }
+
+test('a frame id or column named like an Object.prototype member is an unknown source, not a parser', () => {
+  const ids = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'];
+  const marker = '@@NP1234';
+  const stream = [`${marker} BEGIN 1 100.5 boot-1 6.1.0`, ...ids.flatMap((id) => [`${marker} FILE ${id}`, 'Udp: InDatagrams NoPorts', 'Udp: 12 3', `${marker} STATUS ok`]),
+    `${marker} FILE snmp`, 'Udp: InDatagrams NoPorts', 'Udp: 12 3', `${marker} STATUS ok`, `${marker} END 1`, ''].join('\n');
+  const snaps = new FrameParser(marker).feed(stream);
+  assert.equal(snaps.length, 1);
+  assert.deepEqual([...snaps[0].sources.keys()], [...ids, 'snmp']);
+  const counters = parseSnapshot(snaps[0]);
+  assert.deepEqual(counters.map((c) => `${c.source}:${c.group}.${c.name}=${c.value}`).sort(), ['snmp:Udp.InDatagrams=12', 'snmp:Udp.NoPorts=3']);
+  // A /proc/net/dev column named `constructor` maps to no engine counter name.
+  for (const name of ids) assert.equal(sitesName({ source: 'dev', group: 'eth0', name }), undefined, name);
+});

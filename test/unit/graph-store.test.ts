@@ -206,7 +206,7 @@ test('stale after an edit: a change to any file bumps the version, and the next 
   // Back to the disk version: another version, whose graph no longer has the call.
   await idx.reindexFile(rel);
   assert.ok(!calls(await h.analysis()!.graph(), 'ip_rcv', 'out').some((c) => c.includes('tap_open')));
-  idx.removeFile('drivers/net/tap.c');
+  await idx.removeFile('drivers/net/tap.c');
   const removed = h.analysis()!;
   assert.deepEqual((await removed.graph()).idsOf('tap_open'), []);
   await idx.reindexFile('drivers/net/tap.c');

@@ -5,6 +5,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_SETTINGS, normaliseScope, normaliseSettings, settingDefaults } from '../../shared/protocol';
+import { CLIENT_ID, protocolTrace } from '../../client/src/protocol-trace';
+import { MAX_DEFAULT_WORKERS } from '../../server/src/engine/pool';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
 const contributed: Record<string, { default: unknown; enum?: string[] }> = manifest.contributes.configuration.properties;
@@ -66,4 +68,26 @@ test('scope "all" (or ".") anywhere means the whole tree', () => {
 test('an empty scope falls back to the default rather than indexing nothing', () => {
   assert.deepEqual(normaliseScope([]), DEFAULT_SETTINGS.scope);
   assert.deepEqual(normaliseScope(' , '), DEFAULT_SETTINGS.scope);
+});
+
+test('netpath.trace.server turns on the client protocol trace only when verbose', () => {
+  assert.equal(protocolTrace('off'), 'off');
+  assert.equal(protocolTrace('messages'), 'off');
+  assert.equal(protocolTrace('verbose'), 'verbose');
+  // vscode-languageclient reads `<client id>.trace.server` by itself: the id must name no settings section.
+  assert.ok(!Object.keys(contributed).some((k) => k.startsWith(`${CLIENT_ID}.`)), CLIENT_ID);
+  assert.notEqual(CLIENT_ID, 'netpath');
+});
+
+test('the workers setting says where the default stops', () => {
+  const text = (contributed['netpath.workers'] as unknown as { markdownDescription: string }).markdownDescription;
+  assert.match(text, new RegExp(`at most ${MAX_DEFAULT_WORKERS}\\b`));
+});
+
+test('the extension activates in a kernel tree, never on any C file', () => {
+  const events = manifest.activationEvents as string[];
+  assert.ok(!events.some((e) => e.startsWith('onLanguage:')), events.join(', '));
+  const contains = events.filter((e) => e.startsWith('workspaceContains:'));
+  // One marker only a kernel tree has (a Kbuild file alone is any out-of-tree module).
+  assert.deepEqual(contains, ['workspaceContains:net/core/dev.c']);
 });

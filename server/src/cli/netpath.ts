@@ -134,6 +134,10 @@ async function openIndex(dir: string, args: ParsedArgs, progressLabel: string): 
       workers,
       log,
       onProgress: (done, total) => bar.update(done, total),
+      onLockWait: (owner) => {
+        bar.clear();
+        process.stderr.write(`netpath: waiting for ${owner ? `pid ${owner.pid}` : 'another netpath process'} writing the index cache (an editor indexing this tree?)\n`);
+      },
     });
   } finally {
     bar.done();

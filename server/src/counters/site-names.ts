@@ -18,7 +18,7 @@ export function sitesName(c: Pick<Counter, 'source' | 'group' | 'name' | 'gauge'
     case 'sys':
       return c.name;
     case 'dev':
-      return DEV_TO_SYS[c.name];
+      return Object.hasOwn(DEV_TO_SYS, c.name) ? DEV_TO_SYS[c.name] : undefined; // a column named `constructor` is no key
     case 'udp':
     case 'udp6':
       return c.name === 'drops' ? `/proc/net/udp:drops` : undefined;

@@ -63,8 +63,15 @@ export function indexBuffer(ctx: FileIndexContext, buf: Buffer, relPath: string,
 }
 
 export function indexText(ctx: FileIndexContext, original: string, relPath: string, mtimeMs: number, size: number, notes: string[] = []): FileResult {
-  const { text, hits } = ctx.neutraliser.apply(original);
-  const outcome = ctx.backend.parse(text, ctx.parseTimeoutMs ?? 20_000);
+  // One file's bad input (a rewrite or parse that throws, a wasm trap) is that file's skip, never the index's failure.
+  let text: string, hits: ReturnType<Neutraliser['apply']>['hits'];
+  let outcome: ReturnType<SyntaxBackend['parse']>;
+  try {
+    ({ text, hits } = ctx.neutraliser.apply(original));
+    outcome = ctx.backend.parse(text, ctx.parseTimeoutMs ?? 20_000);
+  } catch (e) {
+    return skip(relPath, `parse failed: ${(e as Error).message}`);
+  }
   if (!outcome.ok) return skip(relPath, outcome.reason);
   const { tree, free } = outcome.parsed;
   try {

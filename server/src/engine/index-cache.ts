@@ -3,7 +3,7 @@
 // dropped and read back from disk on demand, so indexing the whole tree does not hold every
 // file's facts at once.
 import { encodeFile, headerOf, lazyFacts, type FileHeader, type StoredFile } from './codec';
-import { IndexStore, shardOf, type Manifest } from './store';
+import { IndexStore, ShardChangedError, shardOf, type Manifest } from './store';
 import type { FileFacts } from './types';
 
 export type CacheLog = (level: 'error' | 'warn', message: string) => void;
@@ -17,6 +17,8 @@ export class IndexCache {
   private readonly pending = new Map<string, StoredFile | FileFacts>();
   private readonly dirty = new Set<string>();
   private writable = true;
+  /** Extractor fingerprint of the adopted manifest: another process's shards are usable only with the same one. */
+  private engine: string | undefined;
 
   constructor(private readonly store: IndexStore, private readonly log: CacheLog) {}
 
@@ -24,6 +26,7 @@ export class IndexCache {
   adopt(manifest: Manifest): Map<string, FileFacts> {
     this.headers = manifest.files;
     this.shards = manifest.shards;
+    this.engine = manifest.engine;
     const out = new Map<string, FileFacts>();
     for (const [p, h] of Object.entries(this.headers)) out.set(p, lazyFacts(p, h, () => this.storedFor(p)));
     return out;
@@ -97,6 +100,7 @@ export class IndexCache {
     if (!this.writable) return;
     try {
       this.store.writeManifest({ ...rest, shards: this.shards, files: this.headers });
+      this.engine = rest.engine;
     } catch (e) {
       this.writable = false;
       this.log('error', `could not write the index cache in ${this.store.dir}: ${(e as Error).message}`);
@@ -125,11 +129,37 @@ export class IndexCache {
     if (!map) {
       const meta = this.shards[shard];
       if (!meta) throw new Error(`index cache has no shard for ${p}`);
-      map = this.store.readShard(shard, meta.checksum);
+      try {
+        map = this.store.readShard(shard, meta.checksum);
+      } catch (e) {
+        if (!(e instanceof ShardChangedError)) throw e;
+        map = this.rewrittenShard(shard);
+      }
       this.loaded.set(shard, map);
     }
     const rec = map.get(p);
-    if (!rec) throw new Error(`index shard ${shard} does not hold ${p}`);
+    if (!rec) throw new Error(`index shard ${shard} does not hold ${p} as this index knows it (changed by another process?); open the index again`);
     return rec;
+  }
+
+  /**
+   * Another process (a `netpath index` beside the server) rewrote `shard`: read the manifest it
+   * wrote and keep the records of the files whose header is still the one this index holds (the
+   * same file state, extracted by the same engine, so the same facts). The others are left out:
+   * reading them fails until the owner opens the index again (IndexSession does on the next read).
+   */
+  private rewrittenShard(shard: string): Map<string, StoredFile> {
+    const manifest = this.store.readManifest();
+    const meta = manifest?.shards[shard];
+    if (!manifest || !meta || manifest.engine !== this.engine) throw new ShardChangedError(shard);
+    const map = this.store.readShard(shard, meta.checksum);
+    this.log('warn', `index shard ${shard} was rewritten by another process; using its unchanged files`);
+    const same = new Map<string, StoredFile>();
+    for (const [q, rec] of map) {
+      const ours = this.headers[q];
+      const theirs = manifest.files[q];
+      if (ours && theirs && ours.mtimeMs === theirs.mtimeMs && ours.size === theirs.size && ours.parseErrors === theirs.parseErrors) same.set(q, rec);
+    }
+    return same;
   }
 }

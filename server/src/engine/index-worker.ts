@@ -28,19 +28,30 @@ async function main() {
         port.close();
         return;
       }
-      if (init.mode === 'parse-only') {
-        for (const f of msg.files) {
-          const r = backend.parse(fs.readFileSync(path.join(init.root, f), 'utf8'), init.parseTimeoutMs ?? 20_000);
-          if (r.ok) r.parsed.free();
+      // Guarded: an exception here would kill the thread and, with it, the batch's answer. Every
+      // batch is answered, each file with its facts or its reason.
+      try {
+        if (init.mode === 'parse-only') {
+          for (const f of msg.files) {
+            const r = backend.parse(fs.readFileSync(path.join(init.root, f), 'utf8'), init.parseTimeoutMs ?? 20_000);
+            if (r.ok) r.parsed.free();
+          }
+          port.postMessage({ type: 'result', id: msg.id, results: [] } satisfies FromWorker);
+          return;
         }
-        port.postMessage({ type: 'result', id: msg.id, results: [] } satisfies FromWorker);
-        return;
+        const results = msg.files.map((f): WorkerResult => {
+          try {
+            const r = indexFile(ctx, path.join(init.root, f), f);
+            return r.ok ? { ok: true, stored: encodeFile(r.facts) } : r;
+          } catch (e) {
+            return { ok: false, skip: { path: f, reason: `indexing failed: ${(e as Error).message}` } };
+          }
+        });
+        port.postMessage({ type: 'result', id: msg.id, results } satisfies FromWorker);
+      } catch (e) {
+        const reason = `index worker failed on this batch: ${(e as Error).message}`;
+        port.postMessage({ type: 'result', id: msg.id, results: msg.files.map((f) => ({ ok: false as const, skip: { path: f, reason } })) } satisfies FromWorker);
       }
-      const results = msg.files.map((f): WorkerResult => {
-        const r = indexFile(ctx, path.join(init.root, f), f);
-        return r.ok ? { ok: true, stored: encodeFile(r.facts) } : r;
-      });
-      port.postMessage({ type: 'result', id: msg.id, results } satisfies FromWorker);
     });
     port.postMessage({ type: 'ready' } satisfies FromWorker);
   } catch (e) {

@@ -11,6 +11,7 @@ import { indexInPool, CancelledError } from './pool';
 import { scanTree } from './scan';
 import { IndexStore, shardOf } from './store';
 import { IndexCache } from './index-cache';
+import { CacheBusyError, lockCache, type LockOwner } from './cache-lock';
 import { indexBuffer, indexFile, makeFileIndexContext, type FileIndexContext, type FileResult } from './file-indexer';
 import type { FileFacts, SkippedFile } from './types';
 import { SymbolTable } from './symbols';
@@ -34,6 +35,10 @@ export interface OpenOptions {
   onProgress?: (done: number, total: number) => void;
   isCancelled?: () => boolean;
   log?: (level: LogLevel, message: string) => void;
+  /** Told when another process (a CLI run, another editor) is writing this cache and the open waits for it. */
+  onLockWait?: (owner: LockOwner | undefined) => void;
+  /** Longest wait for that process (default DEFAULT_LOCK_WAIT_MS). */
+  lockWaitMs?: number;
 }
 
 export interface IndexStats {
@@ -59,10 +64,27 @@ export interface IndexStats {
 export { CancelledError };
 
 /** What analyses read of an index: a KernelIndex, or an immutable snapshot of one (analysis/snapshot.ts). */
-export type IndexView = Pick<KernelIndex, 'root' | 'scope' | 'knowledge' | 'kbuild' | 'files' | 'cacheDir'>;
+export type IndexView = Pick<KernelIndex, 'root' | 'scope' | 'knowledge' | 'kbuild' | 'files' | 'cacheDir' | 'buffers'>;
+
+/** A file's facts came from an unsaved buffer: the stamp says which edit of it (never a disk state). */
+export interface BufferStamp { mtimeMs: 0; size: number }
+
+/**
+ * The stamp of an unsaved buffer's facts at document version `docVersion`: mtime 0 and a negative
+ * size, which no file on disk has, so the next open re-reads the disk; distinct per version, so
+ * anything keyed by a file's stamp (drop sites per file) is recomputed after every edit.
+ */
+export function bufferStamp(docVersion: number | undefined): BufferStamp {
+  return { mtimeMs: 0, size: -1 - Math.max(0, Math.trunc(docVersion ?? 0)) };
+}
 
 export class KernelIndex {
   readonly files = new Map<string, FileFacts>();
+  /**
+   * The text of files indexed from an unsaved editor buffer, by path: analyses that re-parse a
+   * file (drop sites) read it from here, so their lines match the buffer's facts, not the disk.
+   */
+  readonly buffers = new Map<string, string>();
   skipped: SkippedFile[] = [];
   kbuild: KbuildMap = {};
   /** Bumped by every change after the open (reindexFile, removeFile): analyses are per version. */
@@ -76,6 +98,8 @@ export class KernelIndex {
   private fingerprintMemo: { version: number; value: string | undefined } | undefined;
   /** The extractor fingerprint the cache was opened with (openCached may be told it). */
   private engineId: string | undefined;
+  /** manifest.json as this index last read or wrote it: another stamp means another process wrote it. */
+  private seenManifest: string | undefined;
 
   private constructor(
     readonly root: string,
@@ -89,14 +113,25 @@ export class KernelIndex {
 
   static async open(dir: string, opts: OpenOptions = {}): Promise<KernelIndex> {
     const started = process.hrtime.bigint();
-    const phase = (what: string) => log('debug', `${what} at ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)}s`);
     const root = checkKernelTree(dir);
     const knowledge = knowledgeFor(root);
     const scope = parseScope(opts.scope, knowledge.defaultScope);
     const store = new IndexStore(root, scope, opts.cacheRoot);
     const log = opts.log ?? (() => undefined);
     const idx = new KernelIndex(root, scope, knowledge, store, log);
+    // Held from reading the manifest to writing it: a second process waits, then finds the cache current.
+    const unlock = await writeLock(store.dir, log, { waitMs: opts.lockWaitMs, onWait: opts.onLockWait, isCancelled: opts.isCancelled });
+    try {
+      return await KernelIndex.openLocked(idx, opts, started);
+    } finally {
+      unlock();
+    }
+  }
 
+  private static async openLocked(idx: KernelIndex, opts: OpenOptions, started: bigint): Promise<KernelIndex> {
+    const { root, scope, store, log } = idx;
+    const phase = (what: string) => log('debug', `${what} at ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)}s`);
+    const knowledge = idx.knowledge;
     let previousSkipped = '';
     if (!opts.rebuild) {
       const { manifest, problems } = store.open(engineFingerprint(knowledge));
@@ -180,6 +215,7 @@ export class KernelIndex {
       idx.persist();
     }
     phase('cache written');
+    idx.seenManifest = store.manifestStamp();
     idx.lastStats = idx.computeStats(changed.length, fromCache, started);
     return idx;
   }
@@ -206,19 +242,57 @@ export class KernelIndex {
   }
 
   /**
-   * Re-index one file, from disk or from an editor's unsaved text, and persist its shard.
-   * Returns the new facts, or the reason the file was skipped.
+   * Re-index one file, from disk or from an editor's unsaved text (at document version
+   * `docVersion`, see bufferStamp), and persist its shard. Returns the new facts, or the reason
+   * the file was skipped.
    */
-  async reindexFile(rel: string, text?: string): Promise<FileResult> {
+  async reindexFile(rel: string, text?: string, docVersion?: number): Promise<FileResult> {
     const ctx = await this.localContext();
     let r: FileResult;
     if (text !== undefined) {
-      // An unsaved buffer is stored with mtime 0 and size -1, so the next open re-reads the disk.
-      r = indexBuffer(ctx, Buffer.from(text, 'utf8'), rel, 0, -1);
+      const stamp = bufferStamp(docVersion);
+      r = indexBuffer(ctx, Buffer.from(text, 'utf8'), rel, stamp.mtimeMs, stamp.size);
     } else {
       r = indexFile(ctx, path.join(this.root, rel), rel);
     }
+    if (text !== undefined && r.ok) this.buffers.set(rel, text);
+    else this.buffers.delete(rel);
     this.version++;
+    this.apply(rel, r);
+    await this.persistLocked();
+    return r;
+  }
+
+  /**
+   * A batch of file-system changes (a `git checkout`, a build): re-index `changed` from disk and
+   * drop `removed`, as one new version of the index with the cache written once.
+   */
+  async updateFromDisk(changed: string[], removed: string[]): Promise<{ results: FileResult[]; removed: number }> {
+    const ctx = await this.localContext();
+    const results: FileResult[] = [];
+    for (const rel of changed) {
+      const r = indexFile(ctx, path.join(this.root, rel), rel);
+      this.buffers.delete(rel);
+      this.apply(rel, r);
+      results.push(r);
+    }
+    let gone = 0;
+    for (const rel of removed) {
+      this.buffers.delete(rel);
+      if (!this.files.delete(rel)) continue;
+      gone++;
+      this.cache.remove(rel);
+      this.table?.update(rel, undefined);
+    }
+    if (results.length || gone) {
+      this.version++;
+      await this.persistLocked();
+    }
+    return { results, removed: gone };
+  }
+
+  /** One file's new result, in memory and in the pending cache (persisted by the caller). */
+  private apply(rel: string, r: FileResult): void {
     if (r.ok) {
       this.files.set(rel, r.facts);
       this.cache.put(rel, r.facts);
@@ -230,16 +304,24 @@ export class KernelIndex {
       this.log('warn', `skipped ${rel}: ${r.skip.reason}`);
     }
     this.table?.update(rel, r.ok ? r.facts : undefined);
-    this.persist();
-    return r;
   }
 
-  removeFile(rel: string): void {
+  async removeFile(rel: string): Promise<void> {
+    this.buffers.delete(rel);
     if (!this.files.delete(rel)) return;
     this.version++;
     this.cache.remove(rel);
     this.table?.update(rel, undefined);
-    this.persist();
+    await this.persistLocked();
+  }
+
+  /**
+   * True when another process (a CLI `netpath index`, another editor) wrote this index's manifest
+   * since this index read or wrote it: its shards may have been rewritten, so the owner should open
+   * the index again (cheap: the cache proves most files current) rather than read them lazily.
+   */
+  changedOnDisk(): boolean {
+    return this.seenManifest !== undefined && this.store.manifestStamp() !== this.seenManifest;
   }
 
   /** Object and module a .c file is linked into, from Kbuild. */
@@ -275,6 +357,17 @@ export class KernelIndex {
     this.kbuild = map;
     this.makefiles = current;
     return true;
+  }
+
+  /** persist() under the cache's write lock, after a single-file change. */
+  private async persistLocked(): Promise<void> {
+    const unlock = await writeLock(this.store.dir, this.log, {});
+    try {
+      this.persist();
+      this.seenManifest = this.store.manifestStamp();
+    } finally {
+      unlock();
+    }
   }
 
   private persist(): void {
@@ -381,6 +474,20 @@ export class KernelIndex {
     idx.makefiles = manifest.makefiles ?? {};
     idx.skipped = manifest.skipped;
     return idx;
+  }
+}
+
+/**
+ * The cache's write lock (cache-lock.ts). A cache folder that cannot be written at all is not
+ * locked: the index then works in memory (IndexCache logs the write failure).
+ */
+async function writeLock(dir: string, log: (level: LogLevel, message: string) => void, opts: Parameters<typeof lockCache>[1]): Promise<() => void> {
+  try {
+    return await lockCache(dir, { ...opts, cancelled: () => new CancelledError() });
+  } catch (e) {
+    if (e instanceof CacheBusyError || e instanceof CancelledError) throw e;
+    log('warn', `index cache ${dir} not locked: ${(e as Error).message}`);
+    return () => undefined;
   }
 }
 

@@ -58,6 +58,14 @@ export function shardOf(relPath: string): string {
   return (h % SHARD_COUNT).toString().padStart(2, '0');
 }
 
+/** A shard's bytes are not those the manifest this process read recorded: another process rewrote it. */
+export class ShardChangedError extends Error {
+  constructor(readonly shard: string) {
+    super(`index shard ${shard} changed on disk since it was opened; run "netpath index" again`);
+    this.name = 'ShardChangedError';
+  }
+}
+
 export class IndexStore {
   readonly dir: string;
 
@@ -112,7 +120,7 @@ export class IndexStore {
   /** Parse one shard, checking it against the checksum the manifest recorded. */
   readShard(shard: string, expected: string): Map<string, StoredFile> {
     const buf = fs.readFileSync(this.shardPath(shard));
-    if (checksum(buf) !== expected) throw new Error(`index shard ${shard} changed on disk since it was opened; run "netpath index" again`);
+    if (checksum(buf) !== expected) throw new ShardChangedError(shard);
     const list = JSON.parse(buf.toString('latin1')) as StoredFile[];
     if (!Array.isArray(list)) throw new Error(`index shard ${shard} is malformed`);
     return new Map(list.map((f) => [f.path, f]));
@@ -150,6 +158,26 @@ export class IndexStore {
     const full: Manifest = { ...m, format: FORMAT_VERSION, updatedAt: new Date().toISOString() };
     atomicWrite(path.join(this.dir, 'manifest.json'), Buffer.from(latin1Json(full), 'latin1'));
     return full;
+  }
+
+  /** The manifest as it is on disk now, unchecked (undefined when unreadable). */
+  readManifest(): Manifest | undefined {
+    try {
+      const m = JSON.parse(fs.readFileSync(path.join(this.dir, 'manifest.json'), 'latin1')) as Manifest;
+      return typeof m === 'object' && m !== null && typeof m.shards === 'object' && typeof m.files === 'object' ? m : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Identity of manifest.json as it is on disk now (inode, mtime, size), or undefined when there is none. */
+  manifestStamp(): string | undefined {
+    try {
+      const st = fs.statSync(path.join(this.dir, 'manifest.json'));
+      return `${st.ino}:${st.mtimeMs}:${st.size}`;
+    } catch {
+      return undefined;
+    }
   }
 
   shardPath(shard: string): string {

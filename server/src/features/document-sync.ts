@@ -1,5 +1,8 @@
 // Incremental updates: an edited buffer re-indexes just its file from the editor's text (debounced),
-// saves and file-system events re-index from disk, deletions drop the file.
+// saves re-index from disk. File-system events (a `git checkout`, a build) are collected and
+// applied as one batch after a quiet moment: one index version, the cache written once; above
+// FILE_EVENTS_REOPEN_LIMIT files one full open does it (it stats every file and parses the
+// changed ones in the worker pool).
 import { FileChangeType, type Connection, type DidChangeWatchedFilesParams, type TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { guardedNotification } from './guard';
@@ -8,10 +11,17 @@ import type { Logger } from './logger';
 
 /** Wait this long after the last keystroke before re-parsing a buffer. */
 export const EDIT_DEBOUNCE_MS = 300;
+/** Wait this long after the last file event before applying the batch (a checkout sends many). */
+export const FILE_EVENTS_DEBOUNCE_MS = 200;
+/** Above this many files in a batch, one full open instead of file by file. */
+export const FILE_EVENTS_REOPEN_LIMIT = 200;
 
 export class DocumentSyncFeature {
   /** Buffers edited but not yet re-indexed, by URI. */
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** File events not yet applied: URI -> deleted (true) or created/changed. The last event of a file wins. */
+  private events = new Map<string, boolean>();
+  private eventsTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly session: IndexSession,
@@ -37,11 +47,12 @@ export class DocumentSyncFeature {
     this.documents.listen(connection);
   }
 
-  /** Applies every pending edit now, so a request sees what the user sees. */
+  /** Applies every pending edit and file event now, so a request sees what the user sees. */
   async flush(): Promise<void> {
+    const batch = this.applyEvents();
     const uris = [...this.pending.keys()];
     for (const uri of uris) this.cancel(uri);
-    await Promise.all(uris.map((uri) => this.fromBuffer(uri)));
+    await Promise.all([batch, ...uris.map((uri) => this.fromBuffer(uri))]);
   }
 
   private schedule(uri: string): void {
@@ -62,7 +73,10 @@ export class DocumentSyncFeature {
   }
 
   private fromBuffer(uri: string): Promise<void> {
-    return this.update(uri, 'edit', () => this.documents.get(uri)?.getText());
+    return this.update(uri, 'edit', () => {
+      const doc = this.documents.get(uri);
+      return doc && { text: doc.getText(), version: doc.version };
+    });
   }
 
   private fromDisk(uri: string): Promise<void> {
@@ -70,25 +84,46 @@ export class DocumentSyncFeature {
   }
 
   private onFileEvents(params: DidChangeWatchedFilesParams): void {
-    for (const change of params.changes) {
-      if (change.type === FileChangeType.Deleted) {
-        void this.session.enqueue(async () => {
-          const idx = this.session.loaded;
-          const rel = this.session.toRelative(change.uri);
-          if (!idx || !rel || !idx.inScope(rel)) return;
-          idx.removeFile(rel);
-          this.session.noteFileUpdate();
-          this.log.debug(`removed ${rel}`);
-        }).catch((e: Error) => this.log.error(`removing ${change.uri} failed: ${e.stack ?? e.message}`));
-      } else if (!this.documents.get(change.uri)) {
+    for (const change of params.changes) this.events.set(change.uri, change.type === FileChangeType.Deleted);
+    if (this.eventsTimer) clearTimeout(this.eventsTimer);
+    this.eventsTimer = setTimeout(() => void this.applyEvents(), FILE_EVENTS_DEBOUNCE_MS);
+  }
+
+  /** Applies the collected file events as one batch (queued behind any open in progress). */
+  private applyEvents(): Promise<void> {
+    if (this.eventsTimer) clearTimeout(this.eventsTimer);
+    this.eventsTimer = undefined;
+    if (!this.events.size) return Promise.resolve();
+    const events = this.events;
+    this.events = new Map();
+    return this.session.enqueue(async () => {
+      const idx = this.session.loaded;
+      if (!idx) return;
+      const changed: string[] = [];
+      const removed: string[] = [];
+      for (const [uri, deleted] of events) {
+        const rel = this.session.toRelative(uri);
+        if (!rel || !idx.inScope(rel)) continue;
+        if (deleted) removed.push(rel);
         // An open buffer owns its file's facts until it is saved or closed.
-        void this.fromDisk(change.uri);
+        else if (!this.documents.get(uri)) changed.push(rel);
       }
-    }
+      if (!changed.length && !removed.length) return;
+      if (changed.length + removed.length > FILE_EVENTS_REOPEN_LIMIT) {
+        this.log.info(`${changed.length + removed.length} files changed on disk: opening the index again`);
+        await this.session.openNow();
+        return;
+      }
+      const started = Date.now();
+      const r = await idx.updateFromDisk(changed, removed);
+      for (let i = 0; i < r.results.length + r.removed; i++) this.session.noteFileUpdate();
+      const skipped = r.results.filter((x) => !x.ok).length;
+      this.log.info(`applied ${events.size} file events in one batch in ${Date.now() - started} ms: ${r.results.length} re-indexed${skipped ? ` (${skipped} skipped)` : ''}, ${r.removed} removed`);
+    }).catch((e: Error) => this.log.error(`applying file events failed: ${e.stack ?? e.message}`));
   }
 
   /** Re-indexes one in-scope file; `text` undefined means read it from disk. */
-  private update(uri: string, source: 'edit' | 'disk', text: () => string | undefined): Promise<void> {
+  private update(uri: string, source: 'edit' | 'disk', text: () => { text: string; version: number } | undefined): Promise<void> {
     // Queued behind any open in progress, so the edit lands in the index that open produces.
     return this.session.enqueue(async () => {
       const idx = this.session.loaded;
@@ -97,7 +132,7 @@ export class DocumentSyncFeature {
       const buffer = source === 'edit' ? text() : undefined;
       if (source === 'edit' && buffer === undefined) return; // closed meanwhile
       const started = Date.now();
-      const r = await idx.reindexFile(rel, buffer);
+      const r = await idx.reindexFile(rel, buffer?.text, buffer?.version);
       this.session.noteFileUpdate();
       const outcome = r.ok ? `${r.facts.functions.length} functions` : `skipped (${r.skip.reason})`;
       this.log.debug(`re-indexed ${rel} from ${source === 'edit' ? 'the editor' : 'disk'} in ${Date.now() - started} ms: ${outcome}`);

@@ -68,6 +68,8 @@ export class IndexSession {
     while (!this.index && (this.status.state === 'starting' || this.status.state === 'indexing')) {
       await untilCancelled(this.changed.promise, token);
     }
+    // Another process wrote the cache (a CLI `netpath index`): open it again before reading its shards.
+    if (this.index?.changedOnDisk()) await untilCancelled(this.enqueue(async () => undefined), token);
     // Pending edits may wait behind a re-index in the queue: a cancelled request stops waiting.
     await untilCancelled(this.beforeRead(), token);
     return this.index;
@@ -123,9 +125,19 @@ export class IndexSession {
     return this.index;
   }
 
-  /** Runs index mutations one at a time, after any open in progress. */
+  /**
+   * Runs index mutations one at a time, after any open in progress. When another process wrote
+   * the cache meanwhile, the index is opened again first (the manifest re-read), so the work
+   * applies to what is on disk now.
+   */
   enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work);
+    const run = this.queue.then(async () => {
+      if (this.index?.changedOnDisk()) {
+        this.log.info('the index cache was written by another netpath process; opening it again');
+        await this.open();
+      }
+      return work();
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -154,9 +166,16 @@ export class IndexSession {
     return path.join(this.folder ?? this.index?.root ?? '/', rel);
   }
 
+  /** A full open from inside queued work (enqueue), which already runs in turn. */
+  openNow(): Promise<IndexSummary | null> {
+    return this.open();
+  }
+
   /** Full open (first start, re-index command, scope change). Resolves with the new summary or null. */
   reopen(): Promise<IndexSummary | null> {
-    return this.enqueue(() => this.open());
+    const run = this.queue.then(() => this.open());
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   dispose(): void {
@@ -205,6 +224,11 @@ export class IndexSession {
         onProgress,
         isCancelled: () => userCancelled || this.disposed,
         log: (level, message) => this.log.log(level, message),
+        onLockWait: (owner) => {
+          const who = owner ? `pid ${owner.pid}` : 'another process';
+          this.log.info(`waiting for ${who} writing the index cache`);
+          reporter.report(0, `waiting for another netpath process (${who}) writing the index cache`);
+        },
       });
       endProgress(); // close the progress UI before announcing readiness
       this.index = idx;

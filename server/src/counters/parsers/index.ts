@@ -29,7 +29,8 @@ export function parseSnapshot(raw: RawSnapshot): Counter[] {
       out.push(...parseEthtool(src.text, 'ethtool', id.slice('ethtool:'.length)));
       continue;
     }
-    const parse = PARSERS[id];
+    // The id comes from the stream: `constructor` or `__proto__` must not find Object.prototype's members.
+    const parse = Object.hasOwn(PARSERS, id) ? PARSERS[id] : undefined;
     if (parse) out.push(...parse(src.text, id));
   }
   return out;

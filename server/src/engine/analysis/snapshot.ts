@@ -120,7 +120,10 @@ export class Analysis {
 
   constructor(private readonly host: AnalysisHost, readonly revision: number, readonly source: KernelIndex) {
     this.indexVersion = source.version;
-    this.view = { root: source.root, scope: source.scope, knowledge: source.knowledge, kbuild: source.kbuild, files: new Map(source.files), cacheDir: source.cacheDir };
+    this.view = {
+      root: source.root, scope: source.scope, knowledge: source.knowledge, kbuild: source.kbuild,
+      files: new Map(source.files), buffers: new Map(source.buffers), cacheDir: source.cacheDir,
+    };
     const state = source.stateFingerprint();
     this.graphKey = state ? graphKey(state) : undefined;
   }

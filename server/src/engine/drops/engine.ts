@@ -34,7 +34,8 @@ export class DropEngine {
 
   constructor(readonly index: IndexView, readonly graph: CallGraph, k: DropKnowledge = dropKnowledge()) {
     this.k = k;
-    this.parser = new SourceParser(index.root, index.knowledge);
+    // Facts of an unsaved buffer were extracted from its text: re-parse the same text, not the disk.
+    this.parser = new SourceParser(index.root, index.knowledge, (rel) => index.buffers.get(rel));
   }
 
   /** Runs `use` on a parse of file `rel` of the tree (for syntax the index does not keep). */

@@ -18,13 +18,14 @@ export class SourceParser {
   private parser: Promise<CParser> | undefined;
   private readonly neutraliser: Neutraliser;
 
-  constructor(private readonly treeRoot: string, knowledge: Knowledge) {
+  /** `unsaved` gives the text of a file open with unsaved edits, which is parsed instead of the disk. */
+  constructor(private readonly treeRoot: string, knowledge: Knowledge, private readonly unsaved: (rel: string) => string | undefined = () => undefined) {
     this.neutraliser = makeNeutraliser(knowledge.annotationMacros, knowledge.annotationFunctionMacros, knowledge.loopMacroMarker);
   }
 
-  /** Parses `rel` (or `text`, an unsaved buffer) and runs `use` on it; undefined when the file cannot be read. */
+  /** Parses `rel` (or `text`) and runs `use` on it; undefined when the file cannot be read. */
   async with<T>(rel: string, use: (src: ParsedSource) => T, text?: string): Promise<T | undefined> {
-    let original = text;
+    let original = text ?? this.unsaved(rel);
     if (original === undefined) {
       try {
         original = fs.readFileSync(path.join(this.treeRoot, rel), 'utf8');
