@@ -1,6 +1,7 @@
 // The "Receive path" view model (client/src/receive-path-tree.ts, no VS Code needed): chains as
 // flat numbered lists with costs and drop sites, the message that follows the start, and the
 // package.json contributions it relies on.
+import { SOURCE_WHEN } from '../../client/src/kernel-source';
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -124,7 +125,7 @@ test('package.json contributes the Receive path view and its commands', () => {
   assert.equal(title(RECEIVE_PATH_COMMANDS.fromHere), 'netpath: Show receive path from here');
   assert.ok(title(RECEIVE_PATH_COMMANDS.pick)?.startsWith('netpath: Show receive path'));
   const menus = manifest.contributes.menus as Record<string, Array<{ command: string; when?: string }>>;
-  assert.ok(menus['editor/context'].some((m) => m.command === RECEIVE_PATH_COMMANDS.fromHere && m.when === 'editorLangId == c'));
+  assert.ok(menus['editor/context'].some((m) => m.command === RECEIVE_PATH_COMMANDS.fromHere && m.when === SOURCE_WHEN));
   assert.ok(menus['view/title'].some((m) => m.command === RECEIVE_PATH_COMMANDS.pick && m.when === `view == ${RECEIVE_PATH_VIEW}`));
   assert.equal(title(RECEIVE_PATH_COMMANDS.filter), 'netpath: Filter receive paths (via, avoid, candidates)…');
   assert.ok(menus['view/title'].some((m) => m.command === RECEIVE_PATH_COMMANDS.filter && m.when === `view == ${RECEIVE_PATH_VIEW}`));
