@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { loadCParser } from '../../server/src/engine/parser';
 import { baseKnowledge } from '../../server/src/engine/knowledge';
 import { indexText, makeFileIndexContext, type FileIndexContext } from '../../server/src/engine/file-indexer';
+import { forUse, SymbolTable } from '../../server/src/engine/symbols';
 import type { FileFacts } from '../../server/src/engine/types';
 import { FN_INLINE, FN_STATIC } from '../../server/src/engine/types';
 
@@ -182,4 +183,31 @@ test('for_each loop heads parse as loops, so the body keeps its calls and the fu
   assert.deepEqual(f.functions.map((x) => x.name), ['walk', 'after']);
   assert.ok(f.calls.some((c) => c.name === 'consume' && c.line === 5 && c.fn === 0));
   assert.equal(f.parseErrors, 0);
+});
+
+test('enumerators of named and anonymous enums are definitions of their own; a use picks the kind it asks for', async () => {
+  const f = await facts([
+    'enum skb_drop_reason {',
+    '\tSKB_NOT_DROPPED_YET = 0,',
+    '\tSKB_DROP_REASON_SOCKET_RCVBUFF,',
+    '};',
+    'enum {',
+    '\tUDP_MIB_NUM = 0,',
+    '\tUDP_MIB_RCVBUFERRORS,\t\t/* RcvbufErrors */',
+    '};',
+    'struct udp_table { int mask; };',
+    'struct udp_table udp_table;',
+  ].join('\n'));
+  const defs = f.defs.map((d) => [d.name, d.kind, d.line, d.col]);
+  assert.deepEqual(defs.filter((d) => d[1] === 'enumerator'), [
+    ['SKB_NOT_DROPPED_YET', 'enumerator', 2, 1],
+    ['SKB_DROP_REASON_SOCKET_RCVBUFF', 'enumerator', 3, 1],
+    ['UDP_MIB_NUM', 'enumerator', 6, 1],
+    ['UDP_MIB_RCVBUFERRORS', 'enumerator', 7, 1],
+  ]);
+  const table = new SymbolTable(new Map([['x.c', f]]));
+  const both = table.definitions('udp_table');
+  assert.deepEqual(forUse(both, false).map((d) => d.kind), ['variable', 'struct'], '&udp_table is the variable');
+  assert.deepEqual(forUse(both, true).map((d) => d.kind), ['struct', 'variable'], 'struct udp_table is the type');
+  assert.deepEqual(table.definitions('UDP_MIB_RCVBUFERRORS').map((d) => [d.kind, d.line]), [['enumerator', 7]]);
 });
