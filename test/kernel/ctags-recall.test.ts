@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { scanTree } from '../../server/src/engine/scan';
-import { KERNEL_VERSIONS, kernelTree, tempCache, type KernelVersion } from '../helpers/kernels';
+import { KERNEL_VERSIONS, kernelTree, sharedCache, tempCache, type KernelVersion } from '../helpers/kernels';
 
 const SCOPE = ['net', 'drivers/net', 'include'];
 const MIN_RECALL = 0.995;
@@ -60,7 +60,7 @@ function ctagsFunctions(root: string, files: string[], listFile: string): Map<st
 async function indexScope(root: string, cacheRoot: string): Promise<KernelIndex> {
   const cli = spawnSync(process.execPath,
     ['--require', require.resolve('tsx/cjs'), path.join(REPO, 'server/src/cli/netpath.ts'), 'index', root,
-      '--scope', SCOPE.join(','), '--cache', cacheRoot, '--rebuild', '--json', '--quiet'],
+      '--scope', SCOPE.join(','), '--cache', cacheRoot, '--json', '--quiet'],
     { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20 });
   assert.equal(cli.status, 0, `netpath index failed:\n${cli.stderr}`);
   const idx = await KernelIndex.open(root, { scope: SCOPE, cacheRoot });
@@ -71,10 +71,14 @@ async function indexScope(root: string, cacheRoot: string): Promise<KernelIndex>
 
 async function checkTree(t: { diagnostic: (m: string) => void }, version: KernelVersion): Promise<void> {
   const root = kernelTree(version);
-  const cache = tempCache(`ctags-recall-${version}`);
+  // The shared test cache (the default scope, which later files read too): a cold index when this
+  // file runs first, the cache otherwise; either way every file's facts are checked against ctags.
+  // cli.test.ts keeps the honest cold run of its own.
+  const cache = sharedCache();
+  const scratch = tempCache(`ctags-recall-${version}`);
   try {
     const files = scanTree(root, SCOPE).files;
-    const tags = ctagsFunctions(root, files, path.join(cache, 'files.txt'));
+    const tags = ctagsFunctions(root, files, path.join(scratch, 'files.txt'));
     const idx = await indexScope(root, cache);
 
     const ours = new Map<string, number[]>();
@@ -114,7 +118,7 @@ async function checkTree(t: { diagnostic: (m: string) => void }, version: Kernel
     assert.ok(inetInit.annotations?.includes('__init'),
       `Linux ${version}: inet_init should carry the __init annotation, has ${JSON.stringify(inetInit.annotations ?? [])}`);
   } finally {
-    fs.rmSync(cache, { recursive: true, force: true });
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
