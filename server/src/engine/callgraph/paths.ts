@@ -208,27 +208,38 @@ function minPenalty(pkt: number): number {
   return pkt & PKT_PARAM || isOrigin(pkt) ? 0 : Math.min(NO_PACKET_YET, NOT_HANDED_ON);
 }
 
-/** Cost of a hop given the chain's state, with the reason when the ranking changed it. */
-function hopCost(search: Search, fam: Uint8Array, s: State, p: Pair): { cost: number; why?: string } {
+/**
+ * Cost of a hop given the chain's state. Called for every hop the search weighs, so it makes no
+ * objects and no strings; hopWhy says why, for the hops of a chain found.
+ */
+function hopCost(search: Search, fam: Uint8Array, s: State, p: Pair): number {
   const g = search.g;
   let cost = p.base;
-  let why: string | undefined;
   const pkt = g.nodes[p.to].pkt ?? 0;
   if (!s.carrying && !isOrigin(pkt)) cost += NO_PACKET_YET;
   else if (s.carrying && !(pkt & PKT_PARAM)) cost += NOT_HANDED_ON;
   if (adjacency(g).special[p.to]) cost += SPECIAL_TIE_BREAK;
-  if (g.edgeKind(p.edge) === 'direct') return { cost };
-  const candidates = g.edgeCandidates(p.edge);
+  if (g.edgeKind(p.edge) === 'direct') return cost;
   const cf = fam[p.to];
   if (!s.family && cf === 2 && siteFamilies(search, p.edge, fam) & (1 << 1)) cost += IPV6_TIE_BREAK;
+  if (s.family && cf && cf !== s.family && siteFamilies(search, p.edge, fam) & (1 << s.family)) cost += FAMILY_SWITCH;
+  return cost;
+}
+
+/** Why an indirect hop's candidate was taken (its share of the site, and the family reasoning). */
+function hopWhy(search: Search, fam: Uint8Array, s: State, p: Pair): string | undefined {
+  const g = search.g;
+  if (g.edgeKind(p.edge) === 'direct') return undefined;
+  const candidates = g.edgeCandidates(p.edge);
+  const cf = fam[p.to];
+  let why: string | undefined;
   if (s.family && cf && cf !== s.family && siteFamilies(search, p.edge, fam) & (1 << s.family)) {
-    cost += FAMILY_SWITCH;
     why = `leaves ${FAMILY_NAMES[s.family]} for ${FAMILY_NAMES[cf]} code at a shared field: no other chain found`;
   } else if (s.family && cf === s.family && candidates && candidates > 1) {
     why = `installed by ${FAMILY_NAMES[cf]} code, as the chain is`;
   }
   if (candidates && candidates > 1) why = why ? `1 of ${candidates} candidates; ${why}` : `1 of ${candidates} candidates`;
-  return why ? { cost, why } : { cost };
+  return why;
 }
 
 /** Families of the candidates at an edge's call site, as a bit set. */
@@ -310,7 +321,7 @@ function astar(search: Search, start: number, state: State, bannedNodes: Set<num
         const from = prevKey[c];
         edges.push(p.edge);
         costs.push(prevCost[c]);
-        why.push(hopCost(search, fam, { carrying: (from & 4) !== 0, family: (from & 3) as Family }, p).why);
+        why.push(hopWhy(search, fam, { carrying: (from & 4) !== 0, family: (from & 3) as Family }, p));
       }
       return { edges, costs, why };
     }
@@ -321,15 +332,15 @@ function astar(search: Search, start: number, state: State, bannedNodes: Set<num
       const p = adj[j];
       if (h[p.to] === Infinity || bannedNodes.has(p.to) || !allowed(p) || (bannedPairs.size && bannedPairs.has(pairKey(n, p.to))) || !inContext(g, came, p)) continue;
       const c = hopCost(search, fam, s, p);
-      const ns = enter(g, fam, s, p.to);
-      const nk = p.to * 8 + stateId(ns);
-      const ng = gk + c.cost;
+      // enter(), without making a state object: carrying once a packet appears; the callee's family.
+      const nk = p.to * 8 + ((s.carrying || isOrigin(g.nodes[p.to].pkt ?? 0) ? 4 : 0) | (fam[p.to] || s.family));
+      const ng = gk + c;
       if (ng < best[nk]) {
         if (best[nk] === Infinity) touched.push(nk);
         best[nk] = ng;
         prevKey[nk] = k;
         prevPair[nk] = j;
-        prevCost[nk] = c.cost;
+        prevCost[nk] = c;
         heap.push(nk, ng + h[p.to]);
       }
     }
