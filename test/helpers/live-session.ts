@@ -42,9 +42,9 @@ export function netpathInstances(): string[] {
   return fs.readdirSync(`${TRACEFS}/instances`).filter((n) => n.startsWith('netpath-'));
 }
 
-/** Live processes whose environment holds NETPATH_LIVE=<marker> (every child the script starts). */
-export function sessionProcesses(marker: string): number[] {
-  const needle = Buffer.from(`NETPATH_LIVE=${marker}\0`);
+/** Live processes whose environment holds NETPATH_LIVE=<marker> (every program the script runs); any session's without a marker. */
+export function sessionProcesses(marker?: string): number[] {
+  const needle = Buffer.from(marker ? `NETPATH_LIVE=${marker}\0` : 'NETPATH_LIVE=@@netpath-');
   const out: number[] = [];
   for (const e of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
@@ -89,7 +89,7 @@ function alive(pid: number): boolean {
  * netpath instance, no process carrying the marker and none of `known` (the script's shell and
  * the subshells seen while it ran) alive.
  */
-export async function hostRestored(marker: string, enableBefore: string, known: number[] = [], ms = 15_000): Promise<string> {
+export async function hostRestored(marker: string | undefined, enableBefore: string, known: number[] = [], ms = 15_000): Promise<string> {
   const end = Date.now() + ms;
   let state = '';
   while (Date.now() < end) {

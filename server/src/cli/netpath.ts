@@ -10,6 +10,7 @@ import { AnalysisHost, type Analysis, type GraphInfo } from '../engine/analysis/
 import { graphKey, loadGraphFile } from '../engine/callgraph/graph-store';
 import type { ResolutionStats } from '../engine/callgraph/types';
 import { runCounterSites, runExplain, runDrops } from './drops';
+import { LiveUsageError, checkLiveOptions, runLiveDrops } from '../live-drops/cli';
 import { runTrace } from './trace';
 import { CountersUsageError, runCounters } from '../counters/cli';
 import { kernelVersion } from '../engine/kernel-tree';
@@ -31,6 +32,7 @@ usage:
   netpath path <from> <to> [--max N] [--via F,..] [--avoid F,..] [--max-candidates N] [--kernel <dir>] [--json]
   netpath drops <function|file> [--kernel <dir>] [--json]
   netpath drops --path <from> <to> [--kernel <dir>] [--json]
+  netpath drops --live [--host H|local] [--sudo] [--duration S] [--interval S] [--ssh-config F] [--kernel <dir>] [--json]
   netpath counter-sites <name> [--kernel <dir>] [--json]
   netpath explain <counter> [--kernel <dir>] [--json]   (RcvbufErrors, Udp:RcvbufErrors, UdpRcvbufErrors, Udp6RcvbufErrors)
   netpath trace [file|-] [--kernel <dir>] [--json]
@@ -64,12 +66,16 @@ options:
   --interval S     counters: seconds between snapshots, 1 to 3600 (default 1)
   --count N        counters: stop after N snapshots
   --ssh-config F   counters: ssh_config file given to ssh with -F
+  --live           drops: watch skb:kfree_skb on the host as root (its own tracefs instance, restored on
+                   every exit) and attribute each freeing location to the tree's drop sites, per interval
+  --sudo           drops --live: run the host's script with sudo -n (when ssh does not log in as root)
+  --duration S     drops --live: stop after S seconds (default: until Ctrl-C)
   --json           machine-readable output on stdout
   --verbose        log skipped files and cache decisions to stderr
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates', 'debuginfo', 'stap-version', 'kprobes'] });
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path', 'live', 'sudo'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates', 'debuginfo', 'stap-version', 'kprobes', 'duration'] });
   const [cmd, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || cmd === 'help') {
     process.stdout.write(USAGE);
@@ -91,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
     case 'counters':
       return runCounters({ host: args.options.get('host'), interval: args.options.get('interval'), count: args.options.get('count'), sshConfig: args.options.get('ssh-config'), json: args.flags.has('json') });
     case 'drops':
+      if (args.flags.has('live')) return runLive(rest, args);
       return runDrops(rest, args, () => loadGraph(args));
     case 'counter-sites':
       return runCounterSites(rest, args, () => loadGraph(args));
@@ -255,6 +262,15 @@ async function loadGraph(args: ParsedArgs): Promise<{ idx: KernelIndex; graph: C
   return { idx, graph: await analysis.graph(), analysis };
 }
 
+/** `drops --live`: options checked first, then the index and graph loaded, then the host session. */
+async function runLive(rest: string[], args: ParsedArgs): Promise<number> {
+  if (rest.length) throw new UsageError('netpath drops --live takes no function or file: it watches every freeing location of the host');
+  const o = { host: args.options.get('host'), sudo: args.flags.has('sudo'), duration: args.options.get('duration'), interval: args.options.get('interval'), sshConfig: args.options.get('ssh-config'), json: args.flags.has('json') };
+  checkLiveOptions(o);
+  const { idx, graph, analysis } = await loadGraph(args);
+  return runLiveDrops(o, { engine: await analysis.drops(), graph, version: kernelVersion(idx.root) });
+}
+
 async function runCalls(cmd: 'callers' | 'callees', name: string, args: ParsedArgs): Promise<number> {
   const graph = await loadGraphOnly(args);
   const ids = graph.idsOf(name);
@@ -385,7 +401,7 @@ async function runPath(from: string, to: string, args: ParsedArgs): Promise<numb
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    if (e instanceof UsageError || e instanceof CountersUsageError) {
+    if (e instanceof UsageError || e instanceof CountersUsageError || e instanceof LiveUsageError) {
       process.stderr.write(`netpath: ${e.message}\n\n${USAGE}`);
       process.exit(2);
     }
