@@ -49,7 +49,11 @@ describe('live drop session on this machine (tracefs instance, as root)', () => 
       await r.until('1999 drops each at the UDP receive buffers', () => counted(r, 'udp_queue_rcv_one_skb', 'SOCKET_RCVBUFF') >= 1999 && counted(r, 'udpv6_queue_rcv_one_skb', 'SOCKET_RCVBUFF') >= 1999);
       assert.ok(r.intervals.every((i) => i.lost === 0 && i.capped === 0 && i.unreadable === 0));
     } finally {
+      // Stop closes stdin and nothing else: the host's watchdog must end the session well
+      // before the 10 s grace after which the transport would be killed.
+      const t0 = Date.now();
       await r.session.stop();
+      assert.ok(Date.now() - t0 < 5000, `stop took ${Date.now() - t0} ms: the stdin watchdog did not end the session`);
     }
     assert.ok(r.messages.some((m) => m.kind === 'stopped'), 'the script reports that it restored the host');
     assert.equal(r.closed?.error, undefined);
