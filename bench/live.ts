@@ -1,4 +1,4 @@
-// `npm run bench -- live [--seconds N] [--json]` (root): what a live drop session sustains and
+// `npm run bench -- live [--seconds N] [--source bpftrace|tracefs] [--json]` (root): what a live drop session sustains and
 // costs at a high drop rate. A UDP socket on 127.0.0.1 that is never read is flooded for N
 // seconds by a tight sender (python3: ~300k datagrams/s here, the rate users of similar tools
 // quote), first without a session, then with one. Reported: datagrams sent per second both
@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { parseArgs, UsageError } from '../server/src/cli/args';
 import { LiveDropSession } from '../server/src/live-drops/session';
 import type { SessionInterval, SessionMessage } from '../server/src/live-drops/session-frames';
+import { validateSource } from '../server/src/live-drops/session-script';
 
 const say = (s: string) => process.stderr.write(`bench live: ${s}\n`);
 const HZ = 100; // USER_HZ: /proc/<pid>/stat times are in 1/100 s on Linux
@@ -79,14 +80,15 @@ function cpu(pids: number[]): Map<number, number> {
 }
 
 export async function runLiveBench(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json'], options: ['seconds'] });
+  const args = parseArgs(argv, { flags: ['json'], options: ['seconds', 'source'] });
+  const source = validateSource(args.options.get('source') ?? 'auto');
   const secs = Number(args.options.get('seconds') ?? 5);
   if (!Number.isInteger(secs) || secs < 1 || secs > 60) throw new UsageError('--seconds must be 1 to 60');
   if (process.getuid?.() !== 0) throw new Error('prerequisite missing: root (the session enables skb:kfree_skb)');
   const without = await flood(secs);
   say(`without a session: ${(without / 1000).toFixed(0)}k datagrams/s sent (all dropped at the full receive buffer)`);
   const msgs: SessionMessage[] = [];
-  const session = new LiveDropSession({ intervalS: 1 }, { message: (m) => msgs.push(m), closed: () => undefined });
+  const session = new LiveDropSession({ intervalS: 1, source }, { message: (m) => msgs.push(m), closed: () => undefined });
   session.start();
   const until = async (what: string, pred: () => boolean, ms: number) => {
     const end = Date.now() + ms;
@@ -101,6 +103,7 @@ export async function runLiveBench(argv: string[]): Promise<number> {
     await until('the session', () => intervals().length >= 1, 20_000);
     const hello = msgs.find((m) => m.kind === 'hello');
     if (hello?.kind !== 'hello') throw new Error('no HELLO from the session');
+    say(`source: ${hello.source}`);
     const pids = tree(hello.pid);
     const before = cpu(pids);
     const seqBefore = intervals().length;
@@ -118,9 +121,9 @@ export async function runLiveBench(argv: string[]): Promise<number> {
     const capped = ivs.reduce((a, i) => a + i.capped, 0);
     const attributed = ivs.reduce((a, i) => a + i.rows.reduce((b, r) => b + r.count, 0), 0);
     const peak = Math.max(...ivs.map((i) => i.events + i.lost));
-    result = { seconds: secs, sentPerSWithout: without, sentPerSWith: withSession, events, eventsPerS: events / wall, peakIntervalEvents: peak, lost, capped, attributed, sessionCpuS: used, sessionCpuPctOfCore: (100 * used) / wall };
+    result = { source: hello.source, seconds: secs, sentPerSWithout: without, sentPerSWith: withSession, events, eventsPerS: events / wall, peakIntervalEvents: peak, lost, capped, attributed, sessionCpuS: used, sessionCpuPctOfCore: (100 * used) / wall };
     say(`with a session: ${(withSession / 1000).toFixed(0)}k datagrams/s sent (${((100 * withSession) / without).toFixed(0)}% of the rate without); the session read ${events} kfree_skb events in ${wall.toFixed(1)} s = ${(events / wall / 1000).toFixed(0)}k/s (busiest interval ${peak}), lost by the ring buffer ${lost}, over the cap ${capped} (1 in 16 attributed), attributed total ${attributed}`);
-    say(`host CPU of the session's own processes (sh, awk, ticker): ${used.toFixed(2)} s over ${wall.toFixed(1)} s = ${result.sessionCpuPctOfCore.toFixed(0)}% of one core; the tracepoint's own cost is inside the sender's rate drop above`);
+    say(`host CPU of the session's own processes (sh, awk, bpftrace or ticker): ${used.toFixed(2)} s over ${wall.toFixed(1)} s = ${result.sessionCpuPctOfCore.toFixed(0)}% of one core; the tracepoint's own cost is inside the sender's rate drop above`);
   } finally {
     await session.stop();
   }

@@ -38,8 +38,9 @@ export function globalEnable(): string {
   return fs.readFileSync(`${TRACEFS}/events/skb/kfree_skb/enable`, 'utf8').trim();
 }
 
+/** What a session makes and must remove: tracefs instances and bpftrace FIFO folders. */
 export function netpathInstances(): string[] {
-  return fs.readdirSync(`${TRACEFS}/instances`).filter((n) => n.startsWith('netpath-'));
+  return [...fs.readdirSync(`${TRACEFS}/instances`).filter((n) => n.startsWith('netpath-')), ...fs.readdirSync('/tmp').filter((n) => n.startsWith('netpath-live-')).map((n) => `/tmp/${n}`)];
 }
 
 /** Live processes whose environment holds NETPATH_LIVE=<marker> (every program the script runs); any session's without a marker. */

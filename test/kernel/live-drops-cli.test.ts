@@ -126,9 +126,9 @@ describe('netpath drops --live (CLI, real kernel, real sshd)', () => {
   };
   const total = (run: CliRun, fn: string) => run.rows.filter((r) => r.fn === fn && r.reason === 'SOCKET_RCVBUFF').reduce((a, r) => a + r.count, 0);
 
-  for (const where of ['local', 'ssh'] as const) {
-    test(`${where}: drops on 127.0.0.1 and ::1 attributed to __udp_queue_rcv_skb / __udpv6_queue_rcv_skb; --duration ends it and the host is restored`, async () => {
-      const run = new CliRun([...base, '--duration', '20', ...(where === 'ssh' ? ['--host', HOST_ALIAS, '--ssh-config', sshd.sshConfig] : ['--host', 'local'])]);
+  for (const [where, source] of [['local', 'tracefs'], ['ssh', 'auto'], ['ssh', 'tracefs']] as const) {
+    test(`${where}, --source ${source}: drops on 127.0.0.1 and ::1 attributed to __udp_queue_rcv_skb / __udpv6_queue_rcv_skb; --duration ends it and the host is restored`, async () => {
+      const run = new CliRun([...base, '--duration', '20', '--source', source, ...(where === 'ssh' ? ['--host', HOST_ALIAS, '--ssh-config', sshd.sshConfig] : ['--host', 'local'])]);
       const known: number[] = [];
       try {
         await run.until('the session line', () => !!run.session);
@@ -141,14 +141,15 @@ describe('netpath drops --live (CLI, real kernel, real sshd)', () => {
         run.child.kill('SIGKILL');
       }
       checkAttributed(run);
+      assert.equal((run.session as unknown as { source: string }).source, source === 'auto' ? 'bpftrace' : source, 'auto picks bpftrace where it is installed');
       const first = run.objects.find((o) => o.rows)!;
       assert.equal(first.approximate, !run.session!.release.startsWith('6.12.'), 'the version guard');
       await hostRestored(undefined, before0, known);
     });
   }
 
-  test('kill -9 of sshd mid-session: the CLI reports the loss; on the host the event is off and nothing is left', async () => {
-    const run = new CliRun([...base, '--host', HOST_ALIAS, '--ssh-config', sshd.sshConfig]);
+  for (const source of ['bpftrace', 'tracefs'] as const) test(`kill -9 of sshd mid-session (${source}): the CLI reports the loss; on the host the event is off and nothing is left`, async () => {
+    const run = new CliRun([...base, '--source', source, '--host', HOST_ALIAS, '--ssh-config', sshd.sshConfig]);
     const known: number[] = [];
     try {
       await run.until('the first interval', () => !!run.session && run.objects.some((o) => o.rows));
@@ -165,14 +166,14 @@ describe('netpath drops --live (CLI, real kernel, real sshd)', () => {
     await sshd.restart();
   });
 
-  for (const where of ['local', 'ssh'] as const) {
-    test(`kill -9 of the client (${where}): stdin closes, the host's watchdog ends the session and restores the event`, async () => {
-      const run = new CliRun([...base, ...(where === 'ssh' ? ['--host', HOST_ALIAS, '--ssh-config', sshd.sshConfig] : [])]);
+  for (const [where, source] of [['local', 'tracefs'], ['ssh', 'bpftrace'], ['ssh', 'tracefs']] as const) {
+    test(`kill -9 of the client (${where}, ${source}): the host ends the session and restores the event`, async () => {
+      const run = new CliRun([...base, '--source', source, ...(where === 'ssh' ? ['--host', HOST_ALIAS, '--ssh-config', sshd.sshConfig] : [])]);
       const known: number[] = [];
       try {
         await run.until('the first interval', () => !!run.session && run.objects.some((o) => o.rows));
         known.push(...processTree(run.child.pid!), ...processTree(run.session!.pid));
-        assert.equal(fs.readFileSync(`${TRACEFS}/instances/${run.session!.instance}/events/skb/kfree_skb/enable`, 'utf8').trim(), '1');
+        if (source === 'tracefs') assert.equal(fs.readFileSync(`${run.session!.instance}/events/skb/kfree_skb/enable`, 'utf8').trim(), '1');
         run.child.kill('SIGKILL');
         await run.exit(10_000);
       } finally {

@@ -21,21 +21,30 @@ function counted(r: Recorded, fn: string, reason: string): number {
   return r.intervals.flatMap((i) => i.rows).filter((x) => x.location.fn === fn && x.reason === reason).reduce((a, x) => a + x.count, 0);
 }
 
-describe('live drop session on this machine (tracefs instance, as root)', () => {
+/** `fn+0xoff/0xsize` of the SOCKET_RCVBUFF rows, sorted. */
+function locations(r: Recorded): string[] {
+  const rows = r.intervals.flatMap((i) => i.rows).filter((x) => x.reason === 'SOCKET_RCVBUFF' && x.location.fn?.includes('queue_rcv_one_skb'));
+  return [...new Set(rows.map((x) => `${x.location.fn}+0x${x.location.offset?.toString(16)}/0x${x.location.size?.toString(16)}`))].sort();
+}
+
+let tracefsLocations: string[] = [];
+
+describe('live drop session on this machine (as root)', () => {
   test('UDP overflow on 127.0.0.1 and ::1: SOCKET_RCVBUFF at udp_queue_rcv_one_skb / udpv6_queue_rcv_one_skb; stop restores the host', async () => {
     requireRoot();
     const before = globalEnable();
-    const r = new Recorded({ intervalS: 1 });
+    const r = new Recorded({ intervalS: 1, source: 'tracefs' });
     r.session.start();
     const known: number[] = [];
     try {
       await r.until('HELLO', () => r.messages.some((m) => m.kind === 'hello'));
       const hello = r.messages.find((m) => m.kind === 'hello')!;
       assert.ok(hello.kind === 'hello');
+      assert.equal(hello.source, 'tracefs');
       assert.equal(hello.globalEnable, before);
       assert.ok(r.messages.some((m) => m.kind === 'reasons' && [...m.reasons.values()].includes('SOCKET_RCVBUFF')), 'the host reason table');
       await r.until('the first interval (the event is on)', () => r.intervals.length >= 1);
-      assert.equal(fs.readFileSync(`${TRACEFS}/instances/${hello.instance}/events/skb/kfree_skb/enable`, 'utf8').trim(), '1');
+      assert.equal(fs.readFileSync(`${hello.instance}/events/skb/kfree_skb/enable`, 'utf8').trim(), '1');
       assert.equal(globalEnable(), before, 'the global enable is never written');
       known.push(...processTree(hello.pid));
       for (const family of ['udp4', 'udp6'] as const) {
@@ -48,6 +57,7 @@ describe('live drop session on this machine (tracefs instance, as root)', () => 
       }
       await r.until('1999 drops each at the UDP receive buffers', () => counted(r, 'udp_queue_rcv_one_skb', 'SOCKET_RCVBUFF') >= 1999 && counted(r, 'udpv6_queue_rcv_one_skb', 'SOCKET_RCVBUFF') >= 1999);
       assert.ok(r.intervals.every((i) => i.lost === 0 && i.capped === 0 && i.unreadable === 0));
+      tracefsLocations = locations(r);
     } finally {
       // Stop closes stdin and nothing else: the host's watchdog must end the session well
       // before the 10 s grace after which the transport would be killed.
@@ -60,10 +70,40 @@ describe('live drop session on this machine (tracefs instance, as root)', () => 
     await hostRestored(r.session.marker, before, known);
   });
 
+  test('bpftrace (counted in the kernel, addresses symbolized from /proc/kallsyms): the same locations as tracefs prints; stop ends bpftrace and removes its FIFO folder', async () => {
+    requireRoot();
+    const before = globalEnable();
+    const r = new Recorded({ intervalS: 1, source: 'bpftrace' });
+    r.session.start();
+    const known: number[] = [];
+    try {
+      await r.until('the first interval (bpftrace attached)', () => r.intervals.length >= 1, 60_000);
+      const hello = r.messages.find((m) => m.kind === 'hello');
+      assert.ok(hello?.kind === 'hello' && hello.source === 'bpftrace', JSON.stringify(hello));
+      assert.ok(fs.existsSync(`${hello.instance}/p`), 'its FIFO');
+      known.push(...processTree(hello.pid));
+      for (const family of ['udp4', 'udp6'] as const) {
+        const sock = await UnreadUdpSocket.open(family);
+        try {
+          await sock.flood(2000, 512);
+        } finally {
+          sock.close();
+        }
+      }
+      await r.until('1999 drops each', () => counted(r, 'udp_queue_rcv_one_skb', 'SOCKET_RCVBUFF') >= 1999 && counted(r, 'udpv6_queue_rcv_one_skb', 'SOCKET_RCVBUFF') >= 1999);
+      assert.equal(globalEnable(), before);
+    } finally {
+      await r.session.stop();
+    }
+    assert.equal(tracefsLocations.length, 2, 'the tracefs test ran first and saw both');
+    assert.deepEqual(locations(r), tracefsLocations, 'symbol+offset/size from kallsyms equals what the kernel prints with %pS');
+    await hostRestored(r.session.marker, before, known);
+  });
+
   test('a flood over the per-interval cap is sampled (1 in 16, weighted) and counted, never silently dropped', async () => {
     requireRoot();
     const before = globalEnable();
-    const r = new Recorded({ intervalS: 2, cap: 100 });
+    const r = new Recorded({ intervalS: 2, cap: 100, source: 'tracefs' });
     r.session.start();
     try {
       await r.until('the first interval', () => r.intervals.length >= 1);

@@ -71,7 +71,7 @@ describe('kfree_skb trace lines', () => {
 describe('session frames', () => {
   const M = '@@netpath-0123456789abcdef';
   const session = [
-    `${M} HELLO 3904 6.18.44-fc-v595 /sys/kernel/tracing netpath-3904 0 0`,
+    `${M} HELLO 3904 6.18.44-fc-v595 /sys/kernel/tracing /sys/kernel/tracing/instances/netpath-3904 0 0 tracefs`,
     `${M} FORMAT`,
     'print fmt: "skbaddr=%p rx_sk=%p protocol=%u location=%pS reason: %s", REC->skbaddr, REC->rx_sk, REC->protocol, REC->location, __print_symbolic(REC->reason, { 2, "NOT_SPECIFIED" }, { 6, "SOCKET_RCVBUFF" })',
     `${M} FORMATEND`,
@@ -79,6 +79,8 @@ describe('session frames', () => {
     'C 499 udpv6_queue_rcv_one_skb+0x46e/0x530 SOCKET_RCVBUFF',
     'C 1 udp_destruct_common+0xb9/0xf0 NOT_SPECIFIED',
     'C 3 0xffffffff81a2b3c4 -',
+    'C 7 udp_queue_rcv_one_skb+0x437/0x4c0 #6',
+    'C 1 udp_queue_rcv_one_skb+0x437/0x4c0 #99',
     `${M} STATS 503 0 0 16`,
     `${M} END 1`,
     `${M} STOPPED signal`,
@@ -92,7 +94,9 @@ describe('session frames', () => {
     assert.equal(reasons?.get(6), 'SOCKET_RCVBUFF');
     const iv = msgs[2];
     assert.ok(iv.kind === 'interval');
-    assert.equal(iv.rows.length, 3);
+    assert.equal(iv.rows.length, 5);
+    assert.equal(iv.rows[3].reason, 'SOCKET_RCVBUFF', 'bpftrace rows name the reason through the host table');
+    assert.equal(iv.rows[4].reason, '99', 'a number the table lacks stays a number');
     assert.deepEqual(iv.rows[0], { location: { fn: 'udpv6_queue_rcv_one_skb', offset: 0x46e, size: 0x530 }, count: 499, reason: 'SOCKET_RCVBUFF' });
     assert.equal(iv.rows[2].reason, undefined);
     assert.equal(iv.events, 503);

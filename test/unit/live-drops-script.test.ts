@@ -22,7 +22,8 @@ test('only validated values: interval, cap and marker are checked', () => {
   assert.throws(() => sessionScript(1.5, EXAMPLE), /interval/);
   assert.throws(() => sessionScript(1, "@@netpath-0123456789abcdef'; reboot; '"), /marker/);
   assert.throws(() => sessionScript(1, EXAMPLE, 10), /cap/);
-  assert.match(sessionScript(7, EXAMPLE, 1000), /\nI=7\nCAP=1000\n/);
+  assert.throws(() => sessionScript(1, EXAMPLE, 1000, 'bpftrace; reboot' as 'auto'), /source/);
+  assert.match(sessionScript(7, EXAMPLE, 1000, 'tracefs'), /\nI=7\nCAP=1000\nS=16\nSRC=tracefs\n/);
 });
 
 test('dash and bash parse it', () => {

@@ -32,7 +32,7 @@ usage:
   netpath path <from> <to> [--max N] [--via F,..] [--avoid F,..] [--max-candidates N] [--kernel <dir>] [--json]
   netpath drops <function|file> [--kernel <dir>] [--json]
   netpath drops --path <from> <to> [--kernel <dir>] [--json]
-  netpath drops --live [--host H|local] [--sudo] [--duration S] [--interval S] [--ssh-config F] [--kernel <dir>] [--json]
+  netpath drops --live [--host H|local] [--sudo] [--source auto|bpftrace|tracefs] [--duration S] [--interval S] [--ssh-config F] [--kernel <dir>] [--json]
   netpath counter-sites <name> [--kernel <dir>] [--json]
   netpath explain <counter> [--kernel <dir>] [--json]   (RcvbufErrors, Udp:RcvbufErrors, UdpRcvbufErrors, Udp6RcvbufErrors)
   netpath trace [file|-] [--kernel <dir>] [--json]
@@ -70,12 +70,13 @@ options:
                    every exit) and attribute each freeing location to the tree's drop sites, per interval
   --sudo           drops --live: run the host's script with sudo -n (when ssh does not log in as root)
   --duration S     drops --live: stop after S seconds (default: until Ctrl-C)
+  --source S       drops --live: auto (bpftrace when the host has it, else tracefs), bpftrace or tracefs
   --json           machine-readable output on stdout
   --verbose        log skipped files and cache decisions to stderr
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path', 'live', 'sudo'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates', 'debuginfo', 'stap-version', 'kprobes', 'duration'] });
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path', 'live', 'sudo'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates', 'debuginfo', 'stap-version', 'kprobes', 'duration', 'source'] });
   const [cmd, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || cmd === 'help') {
     process.stdout.write(USAGE);
@@ -265,7 +266,7 @@ async function loadGraph(args: ParsedArgs): Promise<{ idx: KernelIndex; graph: C
 /** `drops --live`: options checked first, then the index and graph loaded, then the host session. */
 async function runLive(rest: string[], args: ParsedArgs): Promise<number> {
   if (rest.length) throw new UsageError('netpath drops --live takes no function or file: it watches every freeing location of the host');
-  const o = { host: args.options.get('host'), sudo: args.flags.has('sudo'), duration: args.options.get('duration'), interval: args.options.get('interval'), sshConfig: args.options.get('ssh-config'), json: args.flags.has('json') };
+  const o = { host: args.options.get('host'), sudo: args.flags.has('sudo'), duration: args.options.get('duration'), interval: args.options.get('interval'), sshConfig: args.options.get('ssh-config'), source: args.options.get('source'), json: args.flags.has('json') };
   checkLiveOptions(o);
   const { idx, graph, analysis } = await loadGraph(args);
   return runLiveDrops(o, { engine: await analysis.drops(), graph, version: kernelVersion(idx.root) });

@@ -1,4 +1,4 @@
-// `netpath drops --live [--host H] [--sudo] [--duration S] [--interval S] [--ssh-config F] [--json]
+// `netpath drops --live [--host H] [--sudo] [--source S] [--duration S] [--interval S] [--ssh-config F] [--json]
 // [--kernel DIR]`: a live drop session on a host (this machine without --host or with --host
 // local), each interval attributed to the tree's drop sites and printed sorted by rate.
 import { validateInterval } from '../counters/remote-script';
@@ -8,6 +8,7 @@ import type { DropEngine } from '../engine/drops/engine';
 import { DropAttributor, versionGuard, type VersionGuard } from './attribution';
 import { reportJson, reportText } from './output';
 import { LiveDropSession } from './session';
+import { validateSource, type LiveSource } from './session-script';
 
 export interface LiveCliOptions {
   host?: string;
@@ -15,13 +16,14 @@ export interface LiveCliOptions {
   duration?: string;
   interval?: string;
   sshConfig?: string;
+  source?: string;
   json: boolean;
 }
 
 export class LiveUsageError extends Error {}
 
 /** Validated options, or a LiveUsageError naming the bad one (before anything is loaded or run). */
-export function checkLiveOptions(o: LiveCliOptions): { host?: string; intervalS: number; durationS?: number } {
+export function checkLiveOptions(o: LiveCliOptions): { host?: string; intervalS: number; durationS?: number; source: LiveSource } {
   try {
     const host = o.host === undefined || o.host === 'local' ? undefined : validateHost(o.host);
     const intervalS = o.interval === undefined ? 1 : validateInterval(o.interval);
@@ -30,7 +32,8 @@ export function checkLiveOptions(o: LiveCliOptions): { host?: string; intervalS:
       durationS = /^\d{1,6}$/.test(o.duration) ? Number(o.duration) : NaN;
       if (!(durationS >= 1 && durationS <= 86400)) throw new Error(`--duration must be a whole number of seconds from 1 to 86400, not ${JSON.stringify(o.duration)}`);
     }
-    return { ...(host ? { host } : {}), intervalS, ...(durationS ? { durationS } : {}) };
+    const source = validateSource(o.source ?? 'auto');
+    return { ...(host ? { host } : {}), intervalS, ...(durationS ? { durationS } : {}), source };
   } catch (e) {
     throw new LiveUsageError((e as Error).message);
   }
@@ -38,7 +41,7 @@ export function checkLiveOptions(o: LiveCliOptions): { host?: string; intervalS:
 
 export async function runLiveDrops(o: LiveCliOptions, tree: { engine: DropEngine; graph: CallGraph; version?: string },
   out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
-  const { host, intervalS, durationS } = checkLiveOptions(o);
+  const { host, intervalS, durationS, source } = checkLiveOptions(o);
   const name = host ?? 'local';
   const attributor = new DropAttributor(tree.engine, tree.graph);
   let guard: VersionGuard = versionGuard(tree.version, undefined);
@@ -57,13 +60,13 @@ export async function runLiveDrops(o: LiveCliOptions, tree: { engine: DropEngine
       void session.stop().then(() => queue).then(() => resolve(c));
     };
     const onSignal = () => finish(130);
-    const session = new LiveDropSession({ host, intervalS, sudo: o.sudo, sshConfig: o.sshConfig }, {
+    const session = new LiveDropSession({ host, intervalS, sudo: o.sudo, sshConfig: o.sshConfig, source }, {
       message(m) {
         if (m.kind === 'hello') {
           release = m.release;
           guard = versionGuard(tree.version, m.release);
-          if (o.json) out.write(JSON.stringify({ session: { host: name, release: m.release, instance: m.instance, pid: m.pid, tracefs: m.tracefs, approximate: guard.approximate, ...(guard.why ? { approximateWhy: guard.why } : {}) } }) + '\n');
-          else out.write(`netpath: watching skb:kfree_skb on ${name} (${m.release}) in tracefs instance ${m.instance}; the host is restored on stop\n${guard.why ? `netpath: ${guard.why}\n` : ''}`);
+          if (o.json) out.write(JSON.stringify({ session: { host: name, release: m.release, instance: m.instance, pid: m.pid, tracefs: m.tracefs, source: m.source, approximate: guard.approximate, ...(guard.why ? { approximateWhy: guard.why } : {}) } }) + '\n');
+          else out.write(`netpath: watching skb:kfree_skb on ${name} (${m.release}) with ${m.source === 'bpftrace' ? `bpftrace (FIFO in ${m.instance})` : `tracefs instance ${m.instance}`}; the host is restored on stop\n${guard.why ? `netpath: ${guard.why}\n` : ''}`);
           if (durationS) timer = setTimeout(() => finish(0), durationS * 1000);
         } else if (m.kind === 'error') {
           err.write(`netpath: drops --live on ${name}: ${m.message}\n`);

@@ -10,13 +10,16 @@ export interface SessionHello {
   pid: number;
   /** The host's `uname -r`. */
   release: string;
-  /** The tracefs mount used, and the instance made for this session under it. */
+  /** The tracefs mount used. */
   tracefs: string;
+  /** What the session made and removes at the end: its tracefs instance, or bpftrace's FIFO folder. */
   instance: string;
   /** The global `events/skb/kfree_skb/enable` as found (the session never writes it). */
   globalEnable: string;
   /** Whether the session mounted tracefs itself (and unmounts it at the end). */
   mounted: boolean;
+  /** bpftrace (counted in the kernel) or tracefs (the event's text through trace_pipe). */
+  source: 'bpftrace' | 'tracefs';
 }
 
 export interface IntervalRow { location: FreeLocation; reason?: string; count: number }
@@ -51,6 +54,8 @@ export class SessionFrames {
   private rest = '';
   private open: SessionInterval | undefined;
   private format: string[] | undefined;
+  /** The host's reason table, once sent: bpftrace rows carry the number (`#6`). */
+  private reasons: Map<number, string> | undefined;
   /** Lines outside any frame that were not the script's: counted (stderr noise, garbage). */
   stray = 0;
   /** Intervals thrown away (no END, a second BEGIN). */
@@ -79,11 +84,18 @@ export class SessionFrames {
     this.open = undefined;
   }
 
+  /** `SOCKET_RCVBUFF` as it is, `#6` through the host's table (the number itself when the table lacks it). */
+  private reasonName(r: string): string {
+    const n = /^#(\d{1,5})$/.exec(r);
+    return n ? (this.reasons?.get(Number(n[1])) ?? n[1]) : r;
+  }
+
   private line(line: string): SessionMessage | undefined {
     if (this.format) {
       if (line === `${this.marker} FORMATEND`) {
         const reasons = parseReasonFormat(this.format.join('\n'));
         this.format = undefined;
+        this.reasons = reasons;
         return reasons ? { kind: 'reasons', reasons } : undefined;
       }
       if (this.format.length < 64) this.format.push(line);
@@ -93,7 +105,7 @@ export class SessionFrames {
       const m = /^C (\d{1,15}) (\S+) (\S+)$/.exec(line);
       const location = m ? parseLocation(m[2]) : undefined;
       if (!m || !location || this.open.rows.length >= MAX_ROWS) this.open.unreadable++;
-      else this.open.rows.push({ location, count: Number(m[1]), ...(m[3] !== '-' ? { reason: m[3] } : {}) });
+      else this.open.rows.push({ location, count: Number(m[1]), ...(m[3] !== '-' ? { reason: this.reasonName(m[3]) } : {}) });
       return undefined;
     }
     if (!line.startsWith(`${this.marker} `)) {
@@ -103,8 +115,8 @@ export class SessionFrames {
     const w = line.slice(this.marker.length + 1).split(' ');
     switch (w[0]) {
       case 'HELLO': {
-        if (w.length !== 7 || !/^\d+$/.test(w[1])) break;
-        return { kind: 'hello', pid: Number(w[1]), release: w[2], tracefs: w[3], instance: w[4], globalEnable: w[5], mounted: w[6] === '1' };
+        if (w.length !== 8 || !/^\d+$/.test(w[1]) || (w[7] !== 'bpftrace' && w[7] !== 'tracefs')) break;
+        return { kind: 'hello', pid: Number(w[1]), release: w[2], tracefs: w[3], instance: w[4], globalEnable: w[5], mounted: w[6] === '1', source: w[7] };
       }
       case 'FORMAT':
         this.format = [];

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { validateHost } from '../counters/ssh-host';
 import { fatalSshError } from '../counters/ssh-feed';
-import { newSessionMarker, sessionScript, DEFAULT_CAP } from './session-script';
+import { newSessionMarker, sessionScript, DEFAULT_CAP, type LiveSource } from './session-script';
 import { SessionFrames, type SessionMessage } from './session-frames';
 
 export interface LiveSessionOptions {
@@ -18,6 +18,8 @@ export interface LiveSessionOptions {
   /** ssh_config file passed with -F (tests use their own). */
   sshConfig?: string;
   cap?: number;
+  /** auto (bpftrace when the host has it, else tracefs), or one of them. */
+  source?: LiveSource;
 }
 
 export interface LiveSessionListener {
@@ -65,7 +67,7 @@ export class LiveDropSession {
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (s: string) => (this.stderr = (this.stderr + s).slice(-8192)));
     child.stdin!.on('error', () => undefined);
-    child.stdin!.write(sessionScript(this.o.intervalS, this.marker, this.o.cap ?? DEFAULT_CAP));
+    child.stdin!.write(sessionScript(this.o.intervalS, this.marker, this.o.cap ?? DEFAULT_CAP, this.o.source ?? 'auto'));
     this.closedP = new Promise((resolve) => {
       child.on('error', (e) => (this.stderr += `\n${e.message}`));
       child.on('close', (code) => {
