@@ -15,6 +15,7 @@ import { registerProbeCommands } from './probe-commands';
 import { registerDropSites } from './drop-view';
 import { registerStackTrace } from './stack-trace-view';
 import { registerCountersPanel } from './counters-panel';
+import { registerLiveDrops } from './live-drops-watch';
 
 let client: LanguageClient | undefined;
 /** Cancelled on deactivation, so pending requests stop waiting for a server that is going away. */
@@ -53,6 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('netpath.reindex', () => reindex()),
   );
   registerCountersPanel(context, () => client, output);
+  registerLiveDrops(context, () => client, output);
   registerDropSites(context, () => client, () => shutdown!.token);
   registerStackTrace(context, () => client, () => shutdown!.token);
   const paths = new ReceivePathTree();
