@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { kernelTree, sharedCache } from '../helpers/kernels';
 import { HOST_ALIAS, TestSshd } from '../helpers/sshd';
 import { UnreadUdpSocket } from '../helpers/udp-drops';
-import { TRACEFS, globalEnable, hostRestored, processTree } from '../helpers/live-session';
+import { TRACEFS, globalEnable, hostRestored, processTree, sessionProcesses } from '../helpers/live-session';
 
 const CLI = path.resolve('dist/netpath.js');
 
@@ -147,6 +147,21 @@ describe('netpath drops --live (CLI, real kernel, real sshd)', () => {
       await hostRestored(undefined, before0, known);
     });
   }
+
+  test('a changed host key: refused by OpenSSH, a clear message, nothing runs on the host', async () => {
+    const before = globalEnable();
+    await sshd.changeHostKey();
+    try {
+      const run = new CliRun([...base, '--host', HOST_ALIAS, '--ssh-config', sshd.sshConfig, '--duration', '5']);
+      assert.equal(await run.exit(30_000), 1);
+      assert.match(run.err, /the host key of netpath-test is not the one in known_hosts/);
+      assert.equal(run.session, undefined, 'no session started');
+      assert.equal(globalEnable(), before);
+      assert.deepEqual(sessionProcesses(), []);
+    } finally {
+      sshd.trustHostKey();
+    }
+  });
 
   for (const source of ['bpftrace', 'tracefs'] as const) test(`kill -9 of sshd mid-session (${source}): the CLI reports the loss; on the host the event is off and nothing is left`, async () => {
     const run = new CliRun([...base, '--source', source, '--host', HOST_ALIAS, '--ssh-config', sshd.sshConfig]);
