@@ -4,7 +4,7 @@
 // a flood over the per-interval cap is sampled and says so; without root nothing changes.
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { UnreadUdpSocket } from '../helpers/udp-drops';
 import { Recorded, TRACEFS, globalEnable, hostRestored, netpathInstances, processTree } from '../helpers/live-session';
@@ -122,6 +122,38 @@ describe('live drop session on this machine (as root)', () => {
       assert.equal(attributed, 100 + Math.floor(iv.capped / 16) * 16);
     } finally {
       await r.session.stop();
+    }
+    await hostRestored(r.session.marker, before);
+  });
+
+  test('leftovers of a session whose shell was SIGKILLed are removed by the next one; folders of other users are not touched', async () => {
+    requireRoot();
+    const before = globalEnable();
+    // Pids of processes that have exited: a SIGKILLed session's shell.
+    const dead = () => {
+      const r = spawnSync('true');
+      return r.pid;
+    };
+    const staleInstance = `${TRACEFS}/instances/netpath-${dead()}`;
+    const staleFifo = `/tmp/netpath-live-${dead()}`;
+    const foreign = `/tmp/netpath-live-${dead()}`;
+    fs.mkdirSync(staleInstance);
+    fs.writeFileSync(`${staleInstance}/events/skb/kfree_skb/enable`, '1');
+    fs.mkdirSync(staleFifo);
+    fs.mkdirSync(foreign);
+    fs.chownSync(foreign, 65534, 65534);
+    const r = new Recorded({ intervalS: 1, source: 'tracefs' });
+    try {
+      r.session.start();
+      await r.until('the first interval', () => r.intervals.length >= 1);
+      assert.equal(fs.existsSync(staleInstance), false, 'the stale instance is disabled and removed');
+      assert.equal(fs.existsSync(staleFifo), false, 'the stale FIFO folder is removed');
+      assert.equal(fs.existsSync(foreign), true, "another user's folder stays");
+    } finally {
+      await r.session.stop();
+      fs.rmSync(foreign, { recursive: true, force: true });
+      if (fs.existsSync(staleInstance)) fs.rmdirSync(staleInstance);
+      fs.rmSync(staleFifo, { recursive: true, force: true });
     }
     await hostRestored(r.session.marker, before);
   });

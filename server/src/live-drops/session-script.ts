@@ -91,7 +91,7 @@ if [ -n "$E" ]; then
   exit 0
 fi
 for o in "$T"/instances/netpath-* /tmp/netpath-live-*; do
-  [ -d "$o" ] || continue
+  [ -d "$o" ] && [ ! -L "$o" ] && [ -O "$o" ] || continue
   p=\${o##*-}
   case $p in *[!0-9]*|'') continue ;; esac
   kill -0 "$p" 2>/dev/null && continue
