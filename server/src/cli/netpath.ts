@@ -32,7 +32,7 @@ usage:
   netpath path <from> <to> [--max N] [--via F,..] [--avoid F,..] [--max-candidates N] [--kernel <dir>] [--json]
   netpath drops <function|file> [--kernel <dir>] [--json]
   netpath drops --path <from> <to> [--kernel <dir>] [--json]
-  netpath drops --live [--host H|local] [--sudo] [--source auto|bpftrace|tracefs] [--duration S] [--interval S] [--ssh-config F] [--kernel <dir>] [--json]
+  netpath drops --live [--host H|local] [--sudo] [--source auto|bpftrace|tracefs] [--debuginfo F] [--duration S] [--interval S] [--ssh-config F] [--kernel <dir>] [--json]
   netpath counter-sites <name> [--kernel <dir>] [--json]
   netpath explain <counter> [--kernel <dir>] [--json]   (RcvbufErrors, Udp:RcvbufErrors, UdpRcvbufErrors, Udp6RcvbufErrors)
   netpath trace [file|-] [--kernel <dir>] [--json]
@@ -59,7 +59,8 @@ options:
   --kprobes yes|no probe, bpftrace: whether the target can attach kprobes (default: this machine's tracefs)
   --kallsyms F     probe: flag probed functions missing from the target's /proc/kallsyms (a copy, or the file)
   --debuginfo DIR  probe: the target's debug build (unpacked linux-image-*-dbg, or a folder with vmlinux and .ko
-                   files): statement probes go on lines its line table has records for
+                   files): statement probes go on lines its line table has records for;
+                   drops --live: the host kernel's vmlinux (or that folder) turns each location into its exact line
   --stap-version V probe: the SystemTap the script is for (default: this machine's stap -V); on 6.12+
                    trees kernel.trace() is left out below 5.1
   --host H         counters: an ssh host (a Host of ~/.ssh/config, or [user@]name); default: this machine
@@ -266,7 +267,7 @@ async function loadGraph(args: ParsedArgs): Promise<{ idx: KernelIndex; graph: C
 /** `drops --live`: options checked first, then the index and graph loaded, then the host session. */
 async function runLive(rest: string[], args: ParsedArgs): Promise<number> {
   if (rest.length) throw new UsageError('netpath drops --live takes no function or file: it watches every freeing location of the host');
-  const o = { host: args.options.get('host'), sudo: args.flags.has('sudo'), duration: args.options.get('duration'), interval: args.options.get('interval'), sshConfig: args.options.get('ssh-config'), source: args.options.get('source'), json: args.flags.has('json') };
+  const o = { host: args.options.get('host'), sudo: args.flags.has('sudo'), duration: args.options.get('duration'), interval: args.options.get('interval'), sshConfig: args.options.get('ssh-config'), source: args.options.get('source'), debuginfo: args.options.get('debuginfo'), json: args.flags.has('json') };
   checkLiveOptions(o);
   const { idx, graph, analysis } = await loadGraph(args);
   return runLiveDrops(o, { engine: await analysis.drops(), graph, version: kernelVersion(idx.root) });

@@ -11,6 +11,7 @@ import type { DropEngine } from '../engine/drops/engine';
 import type { DropSite } from '../engine/drops/types';
 import { FN_INLINE } from '../engine/types';
 import { locationKey } from './trace-line';
+import { treeRelative, type DebugInfo } from './debuginfo';
 import type { IntervalRow, SessionInterval } from './session-frames';
 import knowledge from './live-knowledge.json';
 
@@ -31,6 +32,17 @@ export interface SiteRef {
   inlinedInto?: string;
   /** The reason is also a call's run-time result there: any reason may reach it. */
   computedReason?: boolean;
+  /** goto: the line of the label whose code frees the packet. */
+  labelLine?: number;
+}
+
+/** The free's own line, from the host kernel's debuginfo. */
+export interface ExactSource {
+  file: string;
+  line: number;
+  function: string;
+  /** The functions it is inlined into, innermost first. */
+  inlinedInto: string[];
 }
 
 export interface LiveDropRow {
@@ -45,6 +57,9 @@ export interface LiveDropRow {
   sites: SiteRef[];
   /** Why the verdict: "one of 2 sites", "generic freeing helper", "no site with this reason in the tree". */
   note: string;
+  /** With debuginfo: the exact line of the free, or why it could not be had. */
+  exact?: ExactSource;
+  debuginfo?: string;
 }
 
 export interface LiveDropReport {
@@ -70,7 +85,7 @@ export function versionGuard(treeVersion: string | undefined, hostRelease: strin
 export class DropAttributor {
   private readonly memo = new Map<string, Promise<{ sites: SiteRef[]; known: boolean }>>();
 
-  constructor(private readonly engine: DropEngine, private readonly graph: CallGraph) {}
+  constructor(private readonly engine: DropEngine, private readonly graph: CallGraph, private readonly debug?: DebugInfo) {}
 
   /** Every candidate site of a kernel symbol, before the reason filter; `known`: the tree defines it. */
   candidates(symbol: string): Promise<{ sites: SiteRef[]; known: boolean }> {
@@ -115,6 +130,7 @@ export class DropAttributor {
           reasons: (s.reason ? [s.reason] : (s.reasons?.values ?? [])).map((r) => r.replace(REASON_PREFIX, '')),
           ...(name !== fn ? { inlinedInto: absorbed.get(name) } : {}),
           ...(s.reasons?.computed?.length ? { computedReason: true } : {}),
+          ...(s.labelLine !== undefined ? { labelLine: s.labelLine } : {}),
         });
       }
     }
@@ -133,12 +149,35 @@ export class DropAttributor {
     const fits = sites.filter((s) => (s.reasons.length ? s.reasons.includes(reason) : unspecified) || s.computedReason);
     if (fits.length) {
       const note = fits.length === 1 ? 'the only site with this reason' : `one of ${fits.length} sites with this reason`;
-      return { ...base, verdict: 'drop', sites: fits, note };
+      const row: LiveDropRow = { ...base, verdict: 'drop', sites: fits, note };
+      return this.debug && r.location.offset !== undefined ? this.narrow(row, r.location.fn, r.location.offset, r.location.size) : row;
     }
     if (unspecified) {
       return { ...base, verdict: 'freed', sites: [], note: `freed, probably not a drop: NOT_SPECIFIED and ${known ? `no site of ${fn} frees without a reason` : `${fn} is not in the indexed tree`}` };
     }
     return { ...base, verdict: 'unmapped', sites: [], note: known ? `no site of ${fn} (or what it inlines) has reason ${reason} in the indexed tree` : `${fn} is not in the indexed tree (outside the scope, or another version)` };
+  }
+
+  /**
+   * With debuginfo, the free's own line picks among the candidates: a free site on that very line,
+   * or the gotos (with the event's reason) to a label above it in the function the line is in.
+   */
+  private async narrow(row: LiveDropRow, fn: string, offset: number, size?: number): Promise<LiveDropRow> {
+    let at;
+    try {
+      at = await this.debug!.locate(fn, offset, size);
+    } catch (e) {
+      return { ...row, debuginfo: (e as Error).message };
+    }
+    if ('problem' in at) return { ...row, debuginfo: at.problem };
+    const inner = at.frames[0];
+    const rel = treeRelative(inner.file, (x) => this.engine.index.files.has(x));
+    const exact: ExactSource = { file: rel ?? inner.file, line: inner.line, function: inner.function, inlinedInto: at.frames.slice(1).map((f) => f.function) };
+    const here = row.sites.filter((s) => s.file === rel && (s.kind === 'free' ? s.line === inner.line : s.function === inner.function && (s.labelLine ?? Infinity) <= inner.line));
+    const where = `${exact.file}:${exact.line}${exact.inlinedInto.length ? ` (${inner.function} inlined into ${exact.inlinedInto.join(' <- ')})` : ''}`;
+    if (!here.length) return { ...row, exact, debuginfo: `debuginfo puts the free at ${where}, where no candidate site is` };
+    const note = here.length === 1 ? `exact line from debuginfo: ${where}` : `debuginfo: the free at ${where}; one of ${here.length} gotos with this reason`;
+    return { ...row, sites: here, note, exact, debuginfo: 'used' };
   }
 
   /** One interval, rows sorted by rate (drops first, then frees that are probably not drops). */

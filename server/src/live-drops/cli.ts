@@ -5,7 +5,10 @@ import { validateInterval } from '../counters/remote-script';
 import { validateHost } from '../counters/ssh-host';
 import type { CallGraph } from '../engine/callgraph/graph';
 import type { DropEngine } from '../engine/drops/engine';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DropAttributor, versionGuard, type VersionGuard } from './attribution';
+import { DebugInfo } from './debuginfo';
 import { reportJson, reportText } from './output';
 import { LiveDropSession } from './session';
 import { validateSource, type LiveSource } from './session-script';
@@ -17,13 +20,27 @@ export interface LiveCliOptions {
   interval?: string;
   sshConfig?: string;
   source?: string;
+  /** The host kernel's vmlinux with DWARF, or an unpacked linux-image-*-dbg folder. */
+  debuginfo?: string;
   json: boolean;
+}
+
+/** `--debuginfo`: a vmlinux file, or a folder holding usr/lib/debug/boot/vmlinux-<release> (or vmlinux). */
+export function findVmlinux(p: string): string {
+  const st = fs.statSync(p, { throwIfNoEntry: false });
+  if (!st) throw new Error(`--debuginfo ${p}: no such file or folder`);
+  if (st.isFile()) return p;
+  const boot = path.join(p, 'usr/lib/debug/boot');
+  const inBoot = fs.existsSync(boot) ? fs.readdirSync(boot).filter((f) => f.startsWith('vmlinux-')).map((f) => path.join(boot, f)) : [];
+  const found = [...inBoot, ...[path.join(p, 'vmlinux')].filter((f) => fs.existsSync(f))];
+  if (found.length !== 1) throw new Error(`--debuginfo ${p}: ${found.length ? `several vmlinux files (${found.join(', ')}): give one` : 'no vmlinux in it (usr/lib/debug/boot/vmlinux-<release> or vmlinux)'}`);
+  return found[0];
 }
 
 export class LiveUsageError extends Error {}
 
 /** Validated options, or a LiveUsageError naming the bad one (before anything is loaded or run). */
-export function checkLiveOptions(o: LiveCliOptions): { host?: string; intervalS: number; durationS?: number; source: LiveSource } {
+export function checkLiveOptions(o: LiveCliOptions): { host?: string; intervalS: number; durationS?: number; source: LiveSource; vmlinux?: string } {
   try {
     const host = o.host === undefined || o.host === 'local' ? undefined : validateHost(o.host);
     const intervalS = o.interval === undefined ? 1 : validateInterval(o.interval);
@@ -33,7 +50,8 @@ export function checkLiveOptions(o: LiveCliOptions): { host?: string; intervalS:
       if (!(durationS >= 1 && durationS <= 86400)) throw new Error(`--duration must be a whole number of seconds from 1 to 86400, not ${JSON.stringify(o.duration)}`);
     }
     const source = validateSource(o.source ?? 'auto');
-    return { ...(host ? { host } : {}), intervalS, ...(durationS ? { durationS } : {}), source };
+    const vmlinux = o.debuginfo === undefined ? undefined : findVmlinux(o.debuginfo);
+    return { ...(host ? { host } : {}), intervalS, ...(durationS ? { durationS } : {}), source, ...(vmlinux ? { vmlinux } : {}) };
   } catch (e) {
     throw new LiveUsageError((e as Error).message);
   }
@@ -41,9 +59,9 @@ export function checkLiveOptions(o: LiveCliOptions): { host?: string; intervalS:
 
 export async function runLiveDrops(o: LiveCliOptions, tree: { engine: DropEngine; graph: CallGraph; version?: string },
   out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
-  const { host, intervalS, durationS, source } = checkLiveOptions(o);
+  const { host, intervalS, durationS, source, vmlinux } = checkLiveOptions(o);
   const name = host ?? 'local';
-  const attributor = new DropAttributor(tree.engine, tree.graph);
+  const attributor = new DropAttributor(tree.engine, tree.graph, vmlinux ? new DebugInfo(vmlinux) : undefined);
   let guard: VersionGuard = versionGuard(tree.version, undefined);
   let release = '?';
   let lastUptime: number | undefined;

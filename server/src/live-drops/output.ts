@@ -5,12 +5,13 @@ import type { LiveDropReport, LiveDropRow, VersionGuard } from './attribution';
 export interface ReportContext { host: string; release: string; guard: VersionGuard }
 
 function where(r: LiveDropRow, approximate: boolean): string {
-  if (!r.sites.length) return r.note;
+  if (!r.sites.length) return r.debuginfo && r.debuginfo !== 'used' ? `${r.note}  [${r.debuginfo}]` : r.note;
   const mark = approximate ? ' (approximate)' : '';
   // Three sites are enough to act on; --json lists them all.
   const first = r.sites.slice(0, 3).map((s) => `${s.file}:${s.line} ${s.function}${s.inlinedInto ? ` (inlined into ${s.inlinedInto})` : ''}`);
   const more = r.sites.length > 3 ? `; and ${r.sites.length - 3} more` : '';
-  return `${first.join('; ')}${more}${mark}${r.sites.length > 1 ? `  [${r.note}]` : ''}`;
+  const debug = r.debuginfo && r.debuginfo !== 'used' ? `  [${r.debuginfo}]` : '';
+  return `${first.join('; ')}${more}${mark}${r.sites.length > 1 || r.exact ? `  [${r.note}]` : ''}${debug}`;
 }
 
 function rate(r: LiveDropRow): string {
