@@ -17,6 +17,7 @@ import { defaultWorkers, indexInPool } from '../server/src/engine/pool';
 import { scanTree } from '../server/src/engine/scan';
 import { haveGnuTime, median, runTimed } from './measure';
 import { runCountersBench } from './counters';
+import { runLiveBench } from './live';
 import { runTracesBench } from './traces';
 import { formatWarmQueries, measureWarmQueries, QUERY_GOAL_SECONDS, runQueriesBench } from './queries';
 import { checkTools, freshDir, TOOLS } from './tools';
@@ -54,6 +55,7 @@ const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--parse-floor') return parseFloorChild(argv.slice(1));
   if (argv[0] === 'counters') return runCountersBench(argv.slice(1));
+  if (argv[0] === 'live') return runLiveBench(argv.slice(1));
   if (argv[0] === 'traces') return runTracesBench(argv.slice(1));
   if (!process.env.NETPATH_BENCH_SNAPSHOT) return runFromSnapshot(argv);
   if (argv[0] === 'queries') return runQueriesBench(argv.slice(1), path.join(__dirname, 'netpath.js'));

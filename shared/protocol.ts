@@ -385,6 +385,54 @@ export type PathMapFromWebview =
   | { type: 'open'; target: number }
   | { type: 'export' };
 
+// ---- Live drops -----------------------------------------------------------------------------
+
+/** One aggregated kfree_skb location of an interval, as the host's session reported it. */
+export interface LiveDropInputRow {
+  fn?: string;
+  offset?: number;
+  size?: number;
+  address?: string;
+  reason?: string;
+  count: number;
+}
+
+export interface LiveDropsAttributeParams extends WorkDoneProgressParams {
+  /** The host's `uname -r`, for the version guard. */
+  release: string;
+  /** Seconds the interval covered (host uptime). */
+  seconds: number;
+  seq: number;
+  rows: LiveDropInputRow[];
+  events: number;
+  lost: number;
+  capped: number;
+  sampleEvery: number;
+}
+
+export interface LiveDropSiteView { file: string; line: number; function: string; uri: string; reasons: string[]; inlinedInto?: string }
+
+export interface LiveDropRowView {
+  location: string;
+  fn?: string;
+  reason?: string;
+  count: number;
+  ratePerS: number;
+  /** drop: at the listed sites; freed: probably not a drop; unmapped: no site of the tree fits. */
+  verdict: 'drop' | 'freed' | 'unmapped';
+  note: string;
+  sites: LiveDropSiteView[];
+}
+
+export interface LiveDropsAttributeResult {
+  approximate: boolean;
+  approximateWhy?: string;
+  rows: LiveDropRowView[];
+}
+
+/** Client → server: one interval of a live drop session (run by the client) attributed to the tree's drop sites. */
+export const LiveDropsAttributeRequest = new RequestType<LiveDropsAttributeParams, LiveDropsAttributeResult, void>('netpath/liveDropsAttribute');
+
 // ---- Settings -----------------------------------------------------------------------------
 
 export type TraceLevel = 'off' | 'messages' | 'verbose';

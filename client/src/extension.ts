@@ -18,6 +18,7 @@ import { registerDropSites } from './drop-view';
 import { registerStackTrace } from './stack-trace-view';
 import { registerCountersPanel } from './counters-panel';
 import { PathMapPanel, SHOW_PATH_MAP_COMMAND } from './path-map-panel';
+import { registerLiveDrops } from './live-drops-watch';
 
 let client: LanguageClient | undefined;
 /** Cancelled on deactivation, so pending requests stop waiting for a server that is going away. */
@@ -61,6 +62,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('netpath.reindex', () => reindex()),
   );
   registerCountersPanel(context, () => client, output);
+  registerLiveDrops(context, () => client, output);
   registerDropSites(context, () => client, () => shutdown!.token);
   registerStackTrace(context, () => client, () => shutdown!.token);
   const paths = new ReceivePathTree();

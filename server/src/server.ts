@@ -6,6 +6,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { normaliseSettings } from '../../shared/protocol';
 import { CallHierarchyFeature } from './features/call-hierarchy';
 import { CounterSitesFeature } from './features/counter-sites';
+import { LiveDropsFeature } from './features/live-drops';
 import { DefinitionFeature } from './features/definition';
 import { DocumentSymbolsFeature } from './features/document-symbols';
 import { DocumentSyncFeature } from './features/document-sync';
@@ -54,6 +55,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     new ExplainCounterFeature(session, log),
     new DropLensFeature(session, log, [probeLens.source]),
     new CounterSitesFeature(session, log),
+    new LiveDropsFeature(session, log),
     new ProbeScriptsFeature(session, log),
     probeLens,
   ];

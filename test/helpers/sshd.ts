@@ -141,7 +141,8 @@ export class TestSshd {
     const proc = this.proc;
     if (!proc?.pid) return;
     this.proc = undefined;
-    const closed = proc.exitCode === null ? new Promise((r) => proc.once('close', r)) : Promise.resolve();
+    // A process killed from outside (a test's kill -9) has a signalCode and no exitCode: it has closed.
+    const closed = proc.exitCode === null && proc.signalCode === null ? new Promise((r) => proc.once('close', r)) : Promise.resolve();
     for (const pid of [proc.pid, ...descendants(proc.pid)]) {
       try {
         process.kill(pid, 'SIGKILL');

@@ -11,6 +11,7 @@ import { AnalysisHost, type Analysis, type GraphInfo } from '../engine/analysis/
 import { graphKey, loadGraphFile } from '../engine/callgraph/graph-store';
 import type { ResolutionStats } from '../engine/callgraph/types';
 import { runCounterSites, runExplain, runDrops } from './drops';
+import { LiveUsageError, checkLiveOptions, runLiveDrops } from '../live-drops/cli';
 import { runTrace } from './trace';
 import { CountersUsageError, runCounters } from '../counters/cli';
 import { kernelVersion } from '../engine/kernel-tree';
@@ -37,6 +38,7 @@ usage:
   netpath path <from> <to> [--max N] [--via F,..] [--avoid F,..] [--max-candidates N] [--format text|dot|svg] [--kernel <dir>] [--json]
   netpath drops <function|file> [--kernel <dir>] [--json]
   netpath drops --path <from> <to> [--kernel <dir>] [--json]
+  netpath drops --live [--host H|local] [--sudo] [--source auto|bpftrace|tracefs] [--debuginfo F] [--duration S] [--interval S] [--ssh-config F] [--kernel <dir>] [--json]
   netpath counter-sites <name> [--driver D] [--kernel <dir>] [--json]   (--driver: a device counter's driver, e.g. virtio_net, loopback, veth)
   netpath explain <counter> [--kernel <dir>] [--json]   (RcvbufErrors, Udp:RcvbufErrors, UdpRcvbufErrors, Udp6RcvbufErrors)
   netpath trace [file|-] [--kernel <dir>] [--json]
@@ -64,7 +66,8 @@ options:
   --kprobes yes|no probe, bpftrace: whether the target can attach kprobes (default: this machine's tracefs)
   --kallsyms F     probe: flag probed functions missing from the target's /proc/kallsyms (a copy, or the file)
   --debuginfo DIR  probe: the target's debug build (unpacked linux-image-*-dbg, or a folder with vmlinux and .ko
-                   files): statement probes go on lines its line table has records for
+                   files): statement probes go on lines its line table has records for;
+                   drops --live: the host kernel's vmlinux (or that folder) turns each location into its exact line
   --stap-version V probe: the SystemTap the script is for (default: this machine's stap -V); on 6.12+
                    trees kernel.trace() is left out below 5.1
   --host H         probe: fit the script to host H (ssh, read-only, no root; or local): its kallsyms, modules,
@@ -73,12 +76,17 @@ options:
   --interval S     counters: seconds between snapshots, 1 to 3600 (default 1)
   --count N        counters: stop after N snapshots
   --ssh-config F   counters: ssh_config file given to ssh with -F
+  --live           drops: watch skb:kfree_skb on the host as root (its own tracefs instance, restored on
+                   every exit) and attribute each freeing location to the tree's drop sites, per interval
+  --sudo           drops --live: run the host's script with sudo -n (when ssh does not log in as root)
+  --duration S     drops --live: stop after S seconds (default: until Ctrl-C)
+  --source S       drops --live: auto (bpftrace when the host has it, else tracefs), bpftrace or tracefs
   --json           machine-readable output on stdout
   --verbose        log skipped files and cache decisions to stderr
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path', 'refresh-host'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates', 'debuginfo', 'stap-version', 'kprobes', 'driver'] });
+  const args = parseArgs(argv, { flags: ['json', 'rebuild', 'verbose', 'help', 'quiet', 'no-graph', 'drops', 'path', 'refresh-host', 'live', 'sudo'], options: ['kernel', 'scope', 'workers', 'cache', 'max', 'line', 'file', 'format', 'kallsyms', 'host', 'interval', 'count', 'ssh-config', 'via', 'avoid', 'max-candidates', 'debuginfo', 'stap-version', 'kprobes', 'driver', 'source', 'duration'] });
   const [cmd, ...rest] = args.positional;
   if (!cmd || args.flags.has('help') || cmd === 'help') {
     process.stdout.write(USAGE);
@@ -100,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
     case 'counters':
       return runCounters({ host: args.options.get('host'), interval: args.options.get('interval'), count: args.options.get('count'), sshConfig: args.options.get('ssh-config'), json: args.flags.has('json') });
     case 'drops':
+      if (args.flags.has('live')) return runLive(rest, args);
       return runDrops(rest, args, () => loadGraph(args));
     case 'counter-sites':
       return runCounterSites(rest, args, () => loadGraph(args));
@@ -266,6 +275,15 @@ async function loadGraph(args: ParsedArgs): Promise<{ idx: KernelIndex; graph: C
   const idx = await openIndex(args.options.get('kernel') ?? '.', args, 'loading index');
   const analysis = analysisOf(idx, args);
   return { idx, graph: await analysis.graph(), analysis };
+}
+
+/** `drops --live`: options checked first, then the index and graph loaded, then the host session. */
+async function runLive(rest: string[], args: ParsedArgs): Promise<number> {
+  if (rest.length) throw new UsageError('netpath drops --live takes no function or file: it watches every freeing location of the host');
+  const o = { host: args.options.get('host'), sudo: args.flags.has('sudo'), duration: args.options.get('duration'), interval: args.options.get('interval'), sshConfig: args.options.get('ssh-config'), source: args.options.get('source'), debuginfo: args.options.get('debuginfo'), json: args.flags.has('json') };
+  checkLiveOptions(o);
+  const { idx, graph, analysis } = await loadGraph(args);
+  return runLiveDrops(o, { engine: await analysis.drops(), graph, version: kernelVersion(idx.root) });
 }
 
 async function runCalls(cmd: 'callers' | 'callees', name: string, args: ParsedArgs): Promise<number> {
@@ -441,7 +459,7 @@ async function runPath(from: string, to: string, args: ParsedArgs): Promise<numb
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    if (e instanceof UsageError || e instanceof CountersUsageError) {
+    if (e instanceof UsageError || e instanceof CountersUsageError || e instanceof LiveUsageError) {
       process.stderr.write(`netpath: ${e.message}\n\n${USAGE}`);
       process.exit(2);
     }

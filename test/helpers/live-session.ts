@@ -1,0 +1,105 @@
+// Drives a live drop session in a test: gathers its messages, waits for them with a bound, and
+// reads what the session may have left on this host (the kfree_skb enable files, netpath tracefs
+// instances, processes carrying the session's NETPATH_LIVE marker in their environment).
+import * as fs from 'node:fs';
+import { LiveDropSession, type LiveSessionOptions } from '../../server/src/live-drops/session';
+import type { SessionInterval, SessionMessage } from '../../server/src/live-drops/session-frames';
+
+export const TRACEFS = '/sys/kernel/tracing';
+
+export class Recorded {
+  readonly messages: SessionMessage[] = [];
+  closed: { code: number | null; error?: string } | undefined;
+  readonly session: LiveDropSession;
+
+  constructor(o: LiveSessionOptions) {
+    this.session = new LiveDropSession(o, {
+      message: (m) => this.messages.push(m),
+      closed: (c) => (this.closed = c),
+    });
+  }
+
+  get intervals(): SessionInterval[] {
+    return this.messages.filter((m): m is SessionInterval => m.kind === 'interval');
+  }
+
+  /** Resolves when `pred` holds; rejects after `ms` with what was seen. */
+  async until(what: string, pred: () => boolean, ms = 20_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!pred()) {
+      if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}; closed=${JSON.stringify(this.closed)} messages=${JSON.stringify(this.messages.map((m) => m.kind))}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** The global enable as it reads now. */
+export function globalEnable(): string {
+  return fs.readFileSync(`${TRACEFS}/events/skb/kfree_skb/enable`, 'utf8').trim();
+}
+
+/** What a session makes and must remove: tracefs instances and bpftrace FIFO folders. */
+export function netpathInstances(): string[] {
+  return [...fs.readdirSync(`${TRACEFS}/instances`).filter((n) => n.startsWith('netpath-')), ...fs.readdirSync('/tmp').filter((n) => n.startsWith('netpath-live-')).map((n) => `/tmp/${n}`)];
+}
+
+/** Live processes whose environment holds NETPATH_LIVE=<marker> (every program the script runs); any session's without a marker. */
+export function sessionProcesses(marker?: string): number[] {
+  const needle = Buffer.from(marker ? `NETPATH_LIVE=${marker}\0` : 'NETPATH_LIVE=@@netpath-');
+  const out: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${e}/environ`).includes(needle)) out.push(Number(e));
+    } catch {
+      // gone, or a kernel thread
+    }
+  }
+  return out;
+}
+
+/** `pid` and every process below it now (taken while the session runs: its subshells carry no marker). */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]) ?? []));
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    // A zombie is gone for our purpose: it holds nothing.
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits (bounded) until the host is as the session found it: the global enable as before, no
+ * netpath instance, no process carrying the marker and none of `known` (the script's shell and
+ * the subshells seen while it ran) alive.
+ */
+export async function hostRestored(marker: string | undefined, enableBefore: string, known: number[] = [], ms = 15_000): Promise<string> {
+  const end = Date.now() + ms;
+  let state = '';
+  while (Date.now() < end) {
+    const procs = [...new Set([...sessionProcesses(marker), ...known.filter(alive)])];
+    const inst = netpathInstances();
+    const en = globalEnable();
+    state = `global enable ${en} (was ${enableBefore}), instances [${inst.join(', ')}], session processes [${procs.join(', ')}]`;
+    if (!procs.length && !inst.length && en === enableBefore) return state;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the host was not restored within ${ms} ms: ${state}`);
+}
