@@ -430,4 +430,55 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await preview.locator('code', { hasText: '__udp_queue_rcv_skb' }).first().waitFor({ timeout: STEP_MS });
     await vs.screenshot('08-explain-counter');
   }));
+  test('9. a header gets the same service: include/net/dst.h has hover and a lens on dst_input', () => step(vs, '09', async () => {
+    await reset(vs.page);
+    const line = lineOf(root, 'include/net/dst.h', /^static inline int dst_input\(struct sk_buff \*skb\)/);
+    await runCommand(vs.page, 'Go to File...');
+    await vs.page.locator('.quick-input-widget input.input').fill('include/net/dst.h');
+    await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: 'dst.h' }).first().click();
+    await vs.page.locator('.tabs-container .tab.active', { hasText: 'dst.h' }).waitFor({ timeout: STEP_MS });
+    await runCommand(vs.page, 'Go to Line/Column...');
+    await vs.page.keyboard.type(String(line));
+    await vs.page.keyboard.press('Enter');
+    await waitForEditorAt(vs.page, 'dst.h', line);
+    // A lens above dst_input (VS Code gave the header the language id cpp).
+    const lens = vs.page.locator('.codelens-decoration a', { hasText: /^Probe/ }).first();
+    await lens.waitFor({ timeout: 2 * STEP_MS }).catch(() => assert.fail('no netpath lens in include/net/dst.h'));
+    await vs.page.locator('.view-line', { hasText: 'static inline int dst_input(' }).first().locator('span', { hasText: 'dst_input' }).first().hover();
+    await vs.page.locator('.monaco-hover', { hasText: 'dst_input' }).first().waitFor({ timeout: STEP_MS }).catch(() => assert.fail('no hover on dst_input'));
+    await vs.screenshot('09-header-hover-lens');
+    await reset(vs.page);
+  }));
+
+  test('10. live drops at the source line: while a UDP socket overflows, the drop line shows its rate and SOCKET_RCVBUFF', () => step(vs, '10', async () => {
+    await reset(vs.page);
+    await openWorkspaceSymbol(vs, '__udp_queue_rcv_skb');
+    await waitForEditorAt(vs.page, 'udp.c', lineOf(root, 'net/ipv4/udp.c', /^static int __udp_queue_rcv_skb\(/));
+    await runCommand(vs.page, 'netpath: Watch drops on host…');
+    await quickPickRow(vs.page, 'local').click();
+    await quickPickRow(vs.page, 'As this user').click();
+    const status = vs.page.locator('.statusbar-item[id$="netpath.liveDrops"]');
+    await status.waitFor({ timeout: STEP_MS });
+    const drops = induceUdpDrops(10000);
+    try {
+      // The session's first intervals with drops reach the status bar, then the line's decoration.
+      await status.filter({ hasText: /drops local: [1-9]/ }).waitFor({ timeout: 2 * STEP_MS })
+        .catch(async () => assert.fail(`no drop rate in the status bar: ${await status.innerText()}`));
+      // An `after` decoration's text lives in a CSS rule the editor adds for it: wait for that rule.
+      // (A string, run in the page: this file is compiled without the DOM's types.)
+      await vs.page.waitForFunction(`[...document.styleSheets].some((sheet) => {
+        try {
+          return [...sheet.cssRules].some((r) => r.cssText.includes('SOCKET_RCVBUFF') && r.cssText.includes('/s'));
+        } catch {
+          return false;
+        }
+      })`, undefined, { timeout: 2 * STEP_MS }).catch(() => assert.fail('no decoration with a rate and SOCKET_RCVBUFF'));
+      await vs.page.locator('.view-line', { hasText: /drop_reason\)/ }).first().scrollIntoViewIfNeeded();
+      await vs.screenshot('10-live-drops-decoration');
+    } finally {
+      await drops;
+    }
+    await status.click(); // stops the session
+    await status.waitFor({ state: 'hidden', timeout: STEP_MS });
+  }));
 });
