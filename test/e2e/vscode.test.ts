@@ -481,4 +481,27 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await status.click(); // stops the session
     await status.waitFor({ state: 'hidden', timeout: STEP_MS });
   }));
+  test('11. an unsaved edit moves the drop sites: two lines inserted above tap_handle_frame shift its labelled sites by two', () => step(vs, '11', async () => {
+    await reset(vs.page);
+    const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
+    const text = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n');
+    const end = text.findIndex((l, i) => i >= def && l === '}');
+    const firstGoto = def + 1 + text.slice(def, end).findIndex((l) => /\bgoto drop;/.test(l));
+    await openWorkspaceSymbol(vs, 'tap_handle_frame');
+    await waitForEditorAt(vs.page, 'tap.c', def);
+    await vs.page.keyboard.press('Home');
+    await vs.page.keyboard.press('Enter');
+    await vs.page.keyboard.press('Enter');
+    await waitForEditorAt(vs.page, 'tap.c', def + 2);
+    // The lens follows the buffer, not the file on disk.
+    const lens = vs.page.locator('.codelens-decoration a', { hasText: /^\d+ drop sites?$/ }).first();
+    await lens.waitFor({ timeout: 2 * STEP_MS });
+    await lens.click();
+    await quickPickRow(vs.page, `${firstGoto + 2}  goto drop`).waitFor({ timeout: 2 * STEP_MS })
+      .catch(async () => assert.fail(`the first goto is not listed at ${firstGoto + 2} after the edit: ${await vs.page.locator('.quick-input-list').innerText()}`));
+    await vs.screenshot('11-unsaved-edit-moves-sites');
+    await vs.page.keyboard.press('Escape');
+    await runCommand(vs.page, 'File: Revert File');
+    await vs.page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached', timeout: STEP_MS });
+  }));
 });
