@@ -133,7 +133,8 @@ export function findChannelLog(userDataDir: string): string | undefined {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p, depth + 1);
-      else if (/netpath.*\.log$/.test(e.name) && !/code-server/.test(e.name)) found.push(p);
+      // The netpath channel, not the client's LSP message trace ("netpath LSP messages").
+      else if (/netpath.*\.log$/.test(e.name) && !/code-server|LSP messages/.test(e.name)) found.push(p);
     }
   };
   walk(logs, 0);
