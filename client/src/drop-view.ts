@@ -1,5 +1,6 @@
 // VS Code glue for drop sites: the "Drop sites" tree view (nodes from drop-sites-tree.ts), its
 // filter commands, the "N drop sites" lens command and "netpath: Explain counter…".
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CounterMapRequest, DropSitesRequest, ExplainCounterRequest, type CounterInfo, type DropSiteInfo, type DropSitesParams } from '../../shared/protocol';
@@ -75,7 +76,7 @@ export function registerDropSites(context: vscode.ExtensionContext, getClient: (
       const at = new vscode.Position(pick.line - 1, 0);
       await vscode.window.showTextDocument(target, { selection: new vscode.Range(at, at) });
     }),
-    vscode.commands.registerCommand(DROP_SITES_COMMANDS.explainCounter, (name?: unknown) => explainCounter(running, token, name)),
+    vscode.commands.registerCommand(DROP_SITES_COMMANDS.explainCounter, (name?: unknown) => explainCounter(running, token, context.globalStorageUri, name)),
   );
 }
 
@@ -85,7 +86,7 @@ export function registerDropSites(context: vscode.ExtensionContext, getClient: (
  * names first), then read its explanation (shared/counter-explanation.ts) as a Markdown page whose
  * file:line links open the tree.
  */
-async function explainCounter(running: () => LanguageClient | undefined, token: () => vscode.CancellationToken, name?: unknown): Promise<void> {
+async function explainCounter(running: () => LanguageClient | undefined, token: () => vscode.CancellationToken, storage: vscode.Uri, name?: unknown): Promise<void> {
   const c = running();
   if (!c) return;
   try {
@@ -94,9 +95,14 @@ async function explainCounter(running: () => LanguageClient | undefined, token: 
     if (!key) return;
     const x = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `netpath: explaining ${key}` }, () => c.sendRequest(ExplainCounterRequest, { counter: key }, token()));
     const root = vscode.Uri.parse(x.rootUri);
-    const link = (file: string, line: number) => `[${file}:${line}](${vscode.Uri.joinPath(root, file).with({ fragment: `L${line}` }).toString()})`;
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: explanationMarkdown(x, link) });
-    await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
+    // The page is a file in the extension's storage, its links relative paths to the tree: the
+    // Markdown preview opens those (at `#L<line>`), but refuses `file:` URLs in an untitled page.
+    const dir = vscode.Uri.joinPath(storage, 'explain');
+    const page = vscode.Uri.joinPath(dir, `${x.key.replace(/[^A-Za-z0-9_.-]+/g, '_')}.md`);
+    const link = (file: string, line: number) => `[${file}:${line}](${encodeURI(path.posix.relative(dir.path, vscode.Uri.joinPath(root, file).path))}#L${line})`;
+    await vscode.workspace.fs.createDirectory(dir);
+    await vscode.workspace.fs.writeFile(page, Buffer.from(explanationMarkdown(x, link), 'utf8'));
+    await vscode.commands.executeCommand('markdown.showPreview', page);
   } catch (e) {
     void vscode.window.showErrorMessage(`netpath: explain counter failed: ${(e as Error).message}`);
   }

@@ -34,7 +34,8 @@ async function cursorLine(page: Page): Promise<number> {
 
 /** Waits until the active editor is `file` with the cursor on `line`. */
 async function waitForEditorAt(page: Page, file: string, line: number): Promise<void> {
-  const tab = page.locator('.tabs-container .tab.active');
+  // The active group's tab: a step that opened a preview or a map to the side leaves two groups.
+  const tab = page.locator('.editor-group-container.active .tabs-container .tab.active');
   await tab.filter({ hasText: file }).waitFor({ timeout: STEP_MS });
   await page.locator('[id="status.editor.selection"]', { hasText: `Ln ${line},` }).waitFor({ timeout: STEP_MS })
     .catch(async () => assert.fail(`expected ${file}:${line}, the cursor is on line ${await cursorLine(page)}`));
@@ -428,6 +429,9 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await preview.locator('h1', { hasText: 'IPv4 UDP RcvbufErrors' }).waitFor({ timeout: 2 * STEP_MS });
     await preview.locator('code', { hasText: 'SKB_DROP_REASON_SOCKET_RCVBUFF' }).first().waitFor({ timeout: STEP_MS });
     await preview.locator('code', { hasText: '__udp_queue_rcv_skb' }).first().waitFor({ timeout: STEP_MS });
+    // Its file:line references are links (relative to the page, so the preview opens them).
+    await preview.locator('a', { hasText: /^net\/ipv4\/udp\.c:\d+$/ }).first().waitFor({ timeout: STEP_MS })
+      .catch(() => assert.fail('the increment sites are not links'));
     await vs.screenshot('08-explain-counter');
   }));
   test('9. a header gets the same service: include/net/dst.h has hover and a lens on dst_input', () => step(vs, '09', async () => {
@@ -436,13 +440,13 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await runCommand(vs.page, 'Go to File...');
     await vs.page.locator('.quick-input-widget input.input').fill('include/net/dst.h');
     await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: 'dst.h' }).first().click();
-    await vs.page.locator('.tabs-container .tab.active', { hasText: 'dst.h' }).waitFor({ timeout: STEP_MS });
+    await vs.page.locator('.editor-group-container.active .tabs-container .tab.active', { hasText: 'dst.h' }).waitFor({ timeout: STEP_MS });
     await runCommand(vs.page, 'Go to Line/Column...');
     await vs.page.keyboard.type(String(line));
     await vs.page.keyboard.press('Enter');
     await waitForEditorAt(vs.page, 'dst.h', line);
     // A lens above dst_input (VS Code gave the header the language id cpp).
-    const lens = vs.page.locator('.codelens-decoration a', { hasText: /^Probe/ }).first();
+    const lens = vs.page.locator('.editor-group-container.active .codelens-decoration a', { hasText: /^Probe/ }).first();
     await lens.waitFor({ timeout: 2 * STEP_MS }).catch(() => assert.fail('no netpath lens in include/net/dst.h'));
     await vs.page.locator('.view-line', { hasText: 'static inline int dst_input(' }).first().locator('span', { hasText: 'dst_input' }).first().hover();
     await vs.page.locator('.monaco-hover', { hasText: 'dst_input' }).first().waitFor({ timeout: STEP_MS }).catch(() => assert.fail('no hover on dst_input'));
@@ -494,7 +498,7 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await vs.page.keyboard.press('Enter');
     await waitForEditorAt(vs.page, 'tap.c', def + 2);
     // The lens follows the buffer, not the file on disk.
-    const lens = vs.page.locator('.codelens-decoration a', { hasText: /^\d+ drop sites?$/ }).first();
+    const lens = vs.page.locator('.editor-group-container.active .codelens-decoration a', { hasText: /^\d+ drop sites?$/ }).first();
     await lens.waitFor({ timeout: 2 * STEP_MS });
     await lens.click();
     await quickPickRow(vs.page, `${firstGoto + 2}  goto drop`).waitFor({ timeout: 2 * STEP_MS })
