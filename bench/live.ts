@@ -11,6 +11,7 @@ import { parseArgs, UsageError } from '../server/src/cli/args';
 import { LiveDropSession } from '../server/src/live-drops/session';
 import type { SessionInterval, SessionMessage } from '../server/src/live-drops/session-frames';
 import { validateSource } from '../server/src/live-drops/session-script';
+import { processTree } from '../test/helpers/process-tree';
 
 const say = (s: string) => process.stderr.write(`bench live: ${s}\n`);
 const HZ = 100; // USER_HZ: /proc/<pid>/stat times are in 1/100 s on Linux
@@ -46,23 +47,6 @@ async function flood(secs: number): Promise<number> {
   clearTimeout(t);
   if (code !== 0) throw new Error(`prerequisite missing or failed: python3 (the sender) exited ${code}`);
   return Number(out.trim()) / secs;
-}
-
-function tree(pid: number): number[] {
-  const kids = new Map<number, number[]>();
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const st = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
-      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(e)]);
-    } catch {
-      // gone
-    }
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) out.push(...(kids.get(out[i]) ?? []));
-  return out;
 }
 
 /** utime+stime of each process, in seconds. */
@@ -104,7 +88,7 @@ export async function runLiveBench(argv: string[]): Promise<number> {
     const hello = msgs.find((m) => m.kind === 'hello');
     if (hello?.kind !== 'hello') throw new Error('no HELLO from the session');
     say(`source: ${hello.source}`);
-    const pids = tree(hello.pid);
+    const pids = processTree(hello.pid);
     const before = cpu(pids);
     const seqBefore = intervals().length;
     const t0 = Date.now();

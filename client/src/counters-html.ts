@@ -17,7 +17,8 @@ export function countersCsp(cspSource: string, nonce: string): string {
   return [`default-src 'none'`, `style-src ${cspSource}`, `img-src ${cspSource} data:`, `font-src ${cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
 }
 
-const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+/** A value for a double-quoted HTML attribute (shared by the webviews' pages). */
+export const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 export function countersHtml(a: CountersAssets, nonce: string): string {
   return `<!DOCTYPE html>

@@ -1,6 +1,6 @@
 // The receive-path map webview's HTML, free of `vscode`: the counters panel's strict CSP (no
 // inline script or style, the script only with this page's nonce, assets only from media).
-import { countersCsp } from './counters-html';
+import { attr, countersCsp } from './counters-html';
 
 export interface PathMapAssets {
   /** webview.cspSource */
@@ -8,8 +8,6 @@ export interface PathMapAssets {
   script: string;
   style: string;
 }
-
-const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 export function pathMapHtml(a: PathMapAssets, nonce: string): string {
   return `<!DOCTYPE html>

@@ -32,6 +32,14 @@ async function cursorLine(page: Page): Promise<number> {
   return Number(m[1]);
 }
 
+/** tap_handle_frame's definition line and its `goto drop;` lines, read from the tree. */
+function tapHandleFrame(root: string): { def: number; gotoDrops: number[] } {
+  const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
+  const text = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n');
+  const end = text.findIndex((l, i) => i >= def && l === '}');
+  return { def, gotoDrops: text.slice(def, end).flatMap((l, i) => (/\bgoto drop;/.test(l) ? [def + 1 + i] : [])) };
+}
+
 /** Waits until the active editor is `file` with the cursor on `line`. */
 async function waitForEditorAt(page: Page, file: string, line: number): Promise<void> {
   // The active group's tab: a step that opened a preview or a map to the side leaves two groups.
@@ -146,10 +154,7 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
 
   test('2. a code lens above tap_handle_frame; "Probe N drop sites" opens a SystemTap script naming module("tap") and the goto-drop lines', () => step(vs, '02', async () => {
     await reset(vs.page);
-    const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
-    const text = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n');
-    const end = text.findIndex((l, i) => i >= def && l === '}');
-    const gotoDrops = text.slice(def, end).flatMap((l, i) => (/\bgoto drop;/.test(l) ? [def + 1 + i] : []));
+    const { def, gotoDrops } = tapHandleFrame(root);
     assert.ok(gotoDrops.length >= 2, `goto drop lines in tap_handle_frame: ${gotoDrops}`);
     await openWorkspaceSymbol(vs, 'tap_handle_frame');
     await waitForEditorAt(vs.page, 'tap.c', def);
@@ -182,10 +187,7 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
 
   test('2b. the "N drop sites" lens lists each site labelled with its line, kind and reason; choosing one opens it', () => step(vs, '02b', async () => {
     await reset(vs.page);
-    const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
-    const text = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n');
-    const end = text.findIndex((l, i) => i >= def && l === '}');
-    const gotoDrops = text.slice(def, end).flatMap((l, i) => (/\bgoto drop;/.test(l) ? [def + 1 + i] : []));
+    const { def, gotoDrops } = tapHandleFrame(root);
     await openWorkspaceSymbol(vs, 'tap_handle_frame');
     await waitForEditorAt(vs.page, 'tap.c', def);
     const lens = vs.page.locator('.codelens-decoration a', { hasText: /^\d+ drop sites?$/ }).first();
@@ -205,10 +207,7 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
 
   test('3. the Drop sites view lists tap_handle_frame\'s drops; clicking one jumps to its line', () => step(vs, '03', async () => {
     await reset(vs.page);
-    const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
-    const text = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n');
-    const end = text.findIndex((l, i) => i >= def && l === '}');
-    const gotoDrops = text.slice(def, end).flatMap((l, i) => (/\bgoto drop;/.test(l) ? [def + 1 + i] : []));
+    const { def, gotoDrops } = tapHandleFrame(root);
     await openWorkspaceSymbol(vs, 'tap_handle_frame');
     await waitForEditorAt(vs.page, 'tap.c', def);
     await foldFileTree(vs.page, root);
@@ -489,10 +488,7 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
   }));
   test('11. an unsaved edit moves the drop sites: two lines inserted above tap_handle_frame shift its labelled sites by two', () => step(vs, '11', async () => {
     await reset(vs.page);
-    const def = lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/);
-    const text = fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n');
-    const end = text.findIndex((l, i) => i >= def && l === '}');
-    const firstGoto = def + 1 + text.slice(def, end).findIndex((l) => /\bgoto drop;/.test(l));
+    const { def, gotoDrops: [firstGoto] } = tapHandleFrame(root);
     await openWorkspaceSymbol(vs, 'tap_handle_frame');
     await waitForEditorAt(vs.page, 'tap.c', def);
     await vs.page.keyboard.press('Home');

@@ -58,23 +58,7 @@ export function sessionProcesses(marker?: string): number[] {
   return out;
 }
 
-/** `pid` and every process below it now (taken while the session runs: its subshells carry no marker). */
-export function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]) ?? []));
-  return out;
-}
+export { processTree } from './process-tree';
 
 function alive(pid: number): boolean {
   try {
