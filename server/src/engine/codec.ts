@@ -132,6 +132,19 @@ for (const k of [...PACKED, 'enums', 'structs'] as const) {
 const countsOf = new WeakMap<FileFacts, PackedCounts>();
 
 /**
+ * Binds facts loaded from the cache to their stored record as it is now. A lazy FileFacts reads
+ * its path's record on first access; once the file is re-indexed or removed, that would be the
+ * new record (or none) under the old header. The index pins the old facts before it replaces
+ * them, so an analysis of an earlier version keeps reading that version.
+ */
+export function pinStored(f: FileFacts): void {
+  const load = stored.get(f);
+  if (!load) return;
+  const s = load();
+  stored.set(f, () => s);
+}
+
+/**
  * False when list `k` of `f` certainly does not contain `needle`: checked on the stored
  * text without decoding it. Lets a whole-index scan decode only the files that matter.
  */

@@ -15,7 +15,7 @@ import { CacheBusyError, lockCache, type LockOwner } from './cache-lock';
 import { indexBuffer, indexFile, makeFileIndexContext, type FileIndexContext, type FileResult } from './file-indexer';
 import type { FileFacts, SkippedFile } from './types';
 import { SymbolTable } from './symbols';
-import { countOf, headerOf, lazyFacts } from './codec';
+import { countOf, headerOf, lazyFacts, pinStored } from './codec';
 import type { WorkerResult } from './index-worker';
 
 /** Bump when extract.ts output changes meaning; part of the cache fingerprint. */
@@ -93,6 +93,9 @@ export class KernelIndex {
   private hadManifest = false;
   private local: FileIndexContext | undefined;
   private table: SymbolTable | undefined;
+  private tableP: Promise<SymbolTable> | undefined;
+  /** Files changed while the table is built in slices, applied to it when it is done. */
+  private tableChanges: Set<string> | undefined;
   private lastStats: IndexStats | undefined;
   private readonly cache: IndexCache;
   private fingerprintMemo: { version: number; value: string | undefined } | undefined;
@@ -224,9 +227,51 @@ export class KernelIndex {
     return this.lastStats!;
   }
 
+  /** The symbol table, built now in one go if there is none yet (the CLI; tests). */
   symbols(): SymbolTable {
     this.table ??= new SymbolTable(this.files);
     return this.table;
+  }
+
+  /**
+   * The symbol table, built in slices that yield to the event loop (the language server: seconds
+   * of decoding on a large scope must not stall other requests). Files changed while it is built
+   * are applied to it when it is done.
+   */
+  symbolsReady(sliceMs = 8): Promise<SymbolTable> {
+    if (this.table) return Promise.resolve(this.table);
+    if (!this.tableP) {
+      this.tableChanges = new Set();
+      const p = SymbolTable.build(this.files, sliceMs).then((t) => {
+        if (this.tableP === p && !this.table) {
+          for (const rel of this.tableChanges ?? []) t.update(rel, this.files.get(rel));
+          this.table = t;
+        }
+        this.tableP = undefined;
+        this.tableChanges = undefined;
+        return this.table!;
+      });
+      this.tableP = p;
+    }
+    return this.tableP;
+  }
+
+  /** Earlier versions (analyses, a table being built) keep reading the facts they had. */
+  private pinOld(rel: string): void {
+    const old = this.files.get(rel);
+    if (!old) return;
+    try {
+      pinStored(old);
+    } catch (e) {
+      // A shard that cannot be read: nothing to keep; readers of the old version will say so.
+      this.log('warn', `could not keep the previous facts of ${rel}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Keeps the symbol table (built, or being built) in step with one file's change. */
+  private symbolsChanged(rel: string, facts: FileFacts | undefined): void {
+    if (this.table) this.table.update(rel, facts);
+    else this.tableChanges?.add(rel);
   }
 
   /** Relative, forward-slash path of an absolute path inside the tree, or undefined. */
@@ -279,10 +324,11 @@ export class KernelIndex {
     let gone = 0;
     for (const rel of removed) {
       this.buffers.delete(rel);
+      this.pinOld(rel);
       if (!this.files.delete(rel)) continue;
       gone++;
       this.cache.remove(rel);
-      this.table?.update(rel, undefined);
+      this.symbolsChanged(rel, undefined);
     }
     if (results.length || gone) {
       this.version++;
@@ -293,6 +339,7 @@ export class KernelIndex {
 
   /** One file's new result, in memory and in the pending cache (persisted by the caller). */
   private apply(rel: string, r: FileResult): void {
+    this.pinOld(rel);
     if (r.ok) {
       this.files.set(rel, r.facts);
       this.cache.put(rel, r.facts);
@@ -303,15 +350,16 @@ export class KernelIndex {
       this.skipped = [...this.skipped.filter((s) => s.path !== rel), r.skip];
       this.log('warn', `skipped ${rel}: ${r.skip.reason}`);
     }
-    this.table?.update(rel, r.ok ? r.facts : undefined);
+    this.symbolsChanged(rel, r.ok ? r.facts : undefined);
   }
 
   async removeFile(rel: string): Promise<void> {
     this.buffers.delete(rel);
+    this.pinOld(rel);
     if (!this.files.delete(rel)) return;
     this.version++;
     this.cache.remove(rel);
-    this.table?.update(rel, undefined);
+    this.symbolsChanged(rel, undefined);
     await this.persistLocked();
   }
 

@@ -19,19 +19,41 @@ export interface ReferenceLocation { file: string; line: number; col: number; ki
 
 export class SymbolTable {
   private readonly byName = new Map<string, SymbolLocation[]>();
+  /** The names each file defines, so an edit touches only its own names, not every list. */
+  private readonly namesOf = new Map<string, string[]>();
 
-  constructor(private readonly files: Map<string, FileFacts>) {
-    for (const f of files.values()) this.add(f);
+  constructor(private readonly files: Map<string, FileFacts>, empty = false) {
+    if (!empty) for (const f of files.values()) this.add(f);
+  }
+
+  /**
+   * The same table built in slices of about `sliceMs`, yielding to the event loop between them:
+   * decoding every file's definitions takes seconds on a large scope, and the language server
+   * must keep answering meanwhile. The files are those of `files` when the build starts; the
+   * caller applies changes made during the build (KernelIndex.symbolsReady does).
+   */
+  static async build(files: Map<string, FileFacts>, sliceMs = 8): Promise<SymbolTable> {
+    const t = new SymbolTable(files, true);
+    let sliceStart = performance.now();
+    for (const f of [...files.values()]) {
+      t.add(f);
+      if (performance.now() - sliceStart >= sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+    return t;
   }
 
   update(rel: string, facts: FileFacts | undefined): void {
-    for (const [name, list] of this.byName) {
+    for (const name of this.namesOf.get(rel) ?? []) {
+      const list = this.byName.get(name);
+      if (!list) continue;
       const kept = list.filter((l) => l.file !== rel);
-      if (kept.length !== list.length) {
-        if (kept.length) this.byName.set(name, kept);
-        else this.byName.delete(name);
-      }
+      if (kept.length) this.byName.set(name, kept);
+      else this.byName.delete(name);
     }
+    this.namesOf.delete(rel);
     if (facts) this.add(facts);
   }
 
@@ -47,9 +69,7 @@ export class SymbolTable {
   }
 
   fileSymbols(rel: string): SymbolLocation[] {
-    const f = this.files.get(rel);
-    if (!f) return [];
-    return locationsOf(f).sort((a, b) => a.line - b.line);
+    return fileSymbols(this.files, rel);
   }
 
   /**
@@ -70,11 +90,14 @@ export class SymbolTable {
   }
 
   private add(f: FileFacts): void {
+    const names = new Set<string>();
     for (const loc of locationsOf(f)) {
+      names.add(loc.name);
       const list = this.byName.get(loc.name);
       if (list) list.push(loc);
       else this.byName.set(loc.name, [loc]);
     }
+    this.namesOf.set(f.path, [...names]);
   }
 }
 
@@ -117,6 +140,13 @@ export function findDefinitions(files: Map<string, FileFacts>, name: string): Sy
     for (const loc of locationsOf(f)) if (loc.name === name) out.push(loc);
   }
   return out.sort((a, b) => rank(a.kind) - rank(b.kind) || a.file.localeCompare(b.file) || a.line - b.line);
+}
+
+/** One file's definitions in line order: needs no table. */
+export function fileSymbols(files: Map<string, FileFacts>, rel: string): SymbolLocation[] {
+  const f = files.get(rel);
+  if (!f) return [];
+  return locationsOf(f).sort((a, b) => a.line - b.line);
 }
 
 function locationsOf(f: FileFacts): SymbolLocation[] {

@@ -23,7 +23,7 @@ export class DefinitionFeature {
       throwIfCancelled(token);
       // The kind the use asks for first (`struct udp_table` the type, `&udp_table` the variable),
       // and only that kind when there is one: a macro or prototype of the same name is rarely the target.
-      const defs = forUse(idx.symbols().definitions(symbol.name), symbol.typeUse);
+      const defs = forUse((await idx.symbolsReady()).definitions(symbol.name), symbol.typeUse);
       const first = defs[0]?.kind;
       const chosen = defs.filter((d) => d.kind === first || (isType(d.kind) && first !== undefined && isType(first))).slice(0, MAX_DEFINITIONS);
       return chosen.map((d): Location => ({ uri: this.session.toUri(d.file), range: rangeAt(d.line, d.col, d.name.length) }));

@@ -5,6 +5,7 @@ import { guarded, throwIfCancelled } from './guard';
 import type { IndexSession } from './index-session';
 import type { Logger } from './logger';
 import { rangeAt, sourceLines, symbolKind } from './lsp-convert';
+import { fileSymbols } from '../engine/symbols';
 
 export class DocumentSymbolsFeature {
   constructor(private readonly session: IndexSession, private readonly documents: TextDocuments<TextDocument>, private readonly log: Logger) {}
@@ -16,7 +17,7 @@ export class DocumentSymbolsFeature {
       if (!idx || !rel) return [];
       const lines = sourceLines(this.documents, params.textDocument.uri, this.session.absolute(rel));
       const out: DocumentSymbol[] = [];
-      for (const s of idx.symbols().fileSymbols(rel)) {
+      for (const s of fileSymbols(idx.files, rel)) {
         if (out.length % 500 === 0) throwIfCancelled(token);
         const selectionRange = rangeAt(s.line, s.col, s.name.length);
         // The index knows where a definition's name is and the line it ends on: span whole lines.

@@ -27,7 +27,7 @@ export class HoverFeature {
       const dropsOnly = drops ? { contents: { kind: MarkupKind.Markdown, value: drops } } : null;
       const symbol = symbolAtCursor(this.session, this.documents, params.textDocument.uri, params.position);
       if (!symbol) return dropsOnly;
-      const defs = idx.symbols().definitions(symbol.name);
+      const defs = (await idx.symbolsReady()).definitions(symbol.name);
       if (defs.length === 0) return dropsOnly;
       const here = this.session.toRelative(params.textDocument.uri);
       // A static function in this file shadows same-named ones elsewhere.

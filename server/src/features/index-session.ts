@@ -237,6 +237,8 @@ export class IndexSession {
       this.log.info(`index ready: ${summary.files} files, ${summary.functions} functions in ${summary.seconds.toFixed(1)} s (${summary.indexed} parsed, ${summary.fromCache} from cache); cache ${idx.cacheDir}`);
       this.setStatus({ state: 'ready', summary, fileUpdates: 0 });
       this.afterOpen();
+      // Name lookups are the first thing an editor asks for: build their table now, in slices.
+      void idx.symbolsReady().catch((e: Error) => this.log.warn(`symbol table: ${e.message}`));
       void this.connection.sendNotification(IndexReadyNotification, summary);
       return summary;
     } catch (e) {

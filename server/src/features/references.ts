@@ -16,7 +16,7 @@ export class ReferencesFeature {
       if (!idx) return [];
       const symbol = symbolAtCursor(this.session, this.documents, params.textDocument.uri, params.position);
       if (!symbol) return [];
-      const table = idx.symbols();
+      const table = await idx.symbolsReady();
       const out: Location[] = [];
       if (params.context.includeDeclaration) {
         for (const d of table.definitions(symbol.name)) out.push({ uri: this.session.toUri(d.file), range: rangeAt(d.line, d.col, d.name.length) });

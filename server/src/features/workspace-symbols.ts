@@ -15,7 +15,7 @@ export class WorkspaceSymbolsFeature {
     connection.onWorkspaceSymbol(guarded(this.log, 'workspaceSymbol', async (params: WorkspaceSymbolParams, token) => {
       const idx = await this.session.current(token);
       if (!idx || !params.query.trim()) return [];
-      const found = idx.symbols().search(params.query.trim(), MAX_RESULTS);
+      const found = (await idx.symbolsReady()).search(params.query.trim(), MAX_RESULTS);
       throwIfCancelled(token);
       return found.map((s): SymbolInformation => ({
         name: s.name,
