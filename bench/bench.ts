@@ -18,12 +18,14 @@ import { scanTree } from '../server/src/engine/scan';
 import { haveGnuTime, median, runTimed } from './measure';
 import { runCountersBench } from './counters';
 import { runLiveBench } from './live';
+import { runEditorBench } from './editor';
 import { runTracesBench } from './traces';
 import { formatWarmQueries, measureWarmQueries, QUERY_GOAL_SECONDS, runQueriesBench } from './queries';
 import { checkTools, freshDir, TOOLS } from './tools';
 
 const USAGE = `usage: npm run bench -- <kernel-dir> [--scope S] [--rounds N] [--workers N] [--whole-tree] [--json] [--strict]
        npm run bench -- queries <kernel-dir> [--scope S] [--cache C] [--json]   (warm graph queries only)
+       npm run bench -- editor <kernel-dir> [--cache C] [--rounds N] [--json]   (server responsiveness while the graph builds)
 
   --scope S      folders to index (default: the net scope, net,drivers/net,include)
   --rounds N     cold rounds of every indexer, interleaved; medians reported (default 2)
@@ -59,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'traces') return runTracesBench(argv.slice(1));
   if (!process.env.NETPATH_BENCH_SNAPSHOT) return runFromSnapshot(argv);
   if (argv[0] === 'queries') return runQueriesBench(argv.slice(1), path.join(__dirname, 'netpath.js'));
+  if (argv[0] === 'editor') return runEditorBench(argv.slice(1), path.join(__dirname, 'server.js'));
   const args = parseArgs(argv, { flags: ['whole-tree', 'json', 'strict', 'help'], options: ['scope', 'rounds', 'workers'] });
   if (args.flags.has('help')) {
     process.stdout.write(USAGE);

@@ -58,6 +58,22 @@ export const IndexStatusRequest = new RequestType0<IndexStatus, void>('netpath/i
  */
 export const ReindexRequest = new RequestType0<IndexSummary | null, void>('netpath/reindex');
 
+/** How the server's own thread is doing: its event loop's delays and its memory. */
+export interface ServerHealth {
+  /** Event loop delay since the server started or since the last reset, in ms (10 ms resolution). */
+  eventLoop: { maxMs: number; p99Ms: number; meanMs: number; sinceMs: number };
+  /** The longest stalls seen (over 50 ms), newest last, with what the server was doing. */
+  stalls: Array<{ ms: number; at: number; during: string }>;
+  rssMB: number;
+  heapUsedMB: number;
+}
+
+/**
+ * Client → server: the server's health. `reset` starts a new measuring window. Used by the
+ * responsiveness benchmark (npm run bench -- editor) and shown by *netpath: Show server health*.
+ */
+export const ServerHealthRequest = new RequestType<{ reset?: boolean }, ServerHealth, void>('netpath/serverHealth');
+
 // ---- Receive path -------------------------------------------------------------------------
 
 /** How a call site reaches its callee (mirrors the engine's EdgeKind). */

@@ -23,6 +23,7 @@ import { ProbeScriptsFeature } from './features/probe-scripts';
 import { ProbeLensFeature } from './features/probe-lens';
 import { ReferencesFeature } from './features/references';
 import { WorkspaceSymbolsFeature } from './features/workspace-symbols';
+import { ServerHealthFeature } from './features/server-health';
 
 const connection = createConnection(ProposedFeatures.all);
 const log = new Logger(connection);
@@ -58,6 +59,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     new LiveDropsFeature(session, log),
     new ProbeScriptsFeature(session, log),
     probeLens,
+    new ServerHealthFeature(),
   ];
   for (const f of features) f.register(connection);
   return {

@@ -2,6 +2,7 @@
 // and turns an exception into a logged error response instead of a dead server.
 import { CancellationToken, ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import type { Logger } from './logger';
+import { eventLoop } from './event-loop-watch';
 
 export class RequestCancelled extends Error {
   constructor() {
@@ -38,6 +39,7 @@ export function guarded<P, R>(
     try {
       await yieldToIo();
       if (token.isCancellationRequested) return cancelled();
+      eventLoop.note(name);
       const result = await handler(params, token);
       return token.isCancellationRequested ? cancelled() : result;
     } catch (e) {

@@ -10,6 +10,7 @@ import { checkKernelTree, NotAKernelTreeError } from '../engine/kernel-tree';
 import { IndexReadyNotification, IndexStatusNotification, type IndexStatus, type IndexSummary, type NetpathSettings } from '../../../shared/protocol';
 import { throwIfCancelled, untilCancelled } from './guard';
 import type { Logger } from './logger';
+import { eventLoop } from './event-loop-watch';
 
 /** Progress notifications to the client at most this often; $/progress only on whole percents. */
 const STATUS_INTERVAL_MS = 250;
@@ -32,6 +33,7 @@ export class IndexSession {
       worker: true,
       log: (level, message) => this.log.log(level, message),
       onProgress: (p) => {
+        if (p.message) eventLoop.note(p.message);
         for (const l of this.progressListeners) l(p);
       },
     });
