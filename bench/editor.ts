@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { parseArgs, UsageError } from '../server/src/cli/args';
 import { checkKernelTree } from '../server/src/engine/kernel-tree';
-import { IndexStatusRequest, ServerHealthRequest, type ServerHealth } from '../shared/protocol';
+import { ServerHealthRequest, type ServerHealth } from '../shared/protocol';
 import { median } from './measure';
 
 export const EDITOR_GOALS = { definitionMs: 200, stallMs: 50 };
