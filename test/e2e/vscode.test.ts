@@ -1,6 +1,9 @@
 // netpath in a real VS Code: code-server with the extension installed from the VSIX that
-// `npm run package` builds, opened on the Debian 6.1 tree, driven in headless Chromium. The index
-// cache is a fresh temp folder (netpath.cacheDirectory), so the run indexes the tree for real.
+// `npm run package` builds, opened on the Debian 6.1 tree, driven in headless Chromium, with a
+// fresh profile. The index cache is a private temp folder (netpath.cacheDirectory). In `npm test`
+// it starts with a copy of the index the kernel tests left in the shared test cache (the default
+// scope, checked by the server like any cache), so the run spends its time on the features, not
+// on parsing the tree a third time; run alone, or with NETPATH_E2E_COLD=1, it indexes cold.
 // Each step leaves a screenshot in test-artifacts/e2e/. Run by scripts/run-tests.mjs after the
 // other tests, or alone: npm run test:e2e.
 import { after, before, describe, test } from 'node:test';
@@ -8,7 +11,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { kernelTree } from '../helpers/kernels';
+import { kernelTree, sharedCache } from '../helpers/kernels';
+import { IndexStore } from '../../server/src/engine/store';
+import { parseScope } from '../../server/src/engine/kernel-tree';
+import { baseKnowledge } from '../../server/src/engine/knowledge';
 import { induceUdpDrops, udpRcvbufErrors } from './udp-drops';
 import { findChannelLog, openVsCode, packageVsix, quickPickRow, runCommand, statusItem, widenSideBar, type VsCode } from '../helpers/code-server';
 
@@ -102,7 +108,9 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
   before(async () => {
     root = kernelTree('6.1');
     const vsix = packageVsix();
-    vs = await openVsCode(root, vsix);
+    const shared = new IndexStore(root, parseScope(undefined, baseKnowledge().defaultScope), sharedCache()).dir;
+    const seed = !process.env.NETPATH_E2E_COLD && fs.existsSync(path.join(shared, 'manifest.json')) ? shared : undefined;
+    vs = await openVsCode(root, vsix, seed ? { seedIndex: seed } : {});
   });
   after(async () => {
     await vs?.stop();

@@ -33,17 +33,22 @@ export interface VsCode {
   stop(): Promise<void>;
 }
 
-/** Launches code-server on `folder` with the VSIX installed, and a browser page on it. */
-export async function openVsCode(folder: string, vsix: string): Promise<VsCode> {
+/**
+ * Launches code-server on `folder` with the VSIX installed, and a browser page on it. `seedIndex`:
+ * an index folder (<cache>/index/<key>) copied into the private cache first, so the extension
+ * opens that index warm instead of parsing the tree again.
+ */
+export async function openVsCode(folder: string, vsix: string, opts: { seedIndex?: string } = {}): Promise<VsCode> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`prerequisite missing: ${CHROMIUM} (Debian package chromium); run "bash scripts/setup-system.sh" as root`);
   const entry = ensureCodeServer();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'netpath-e2e-'));
   const userDataDir = path.join(scratch, 'user-data');
   const extensionsDir = path.join(scratch, 'extensions');
   // NETPATH_E2E_CACHE keeps the index between runs while working on the suite itself; by
-  // default every run indexes the tree from scratch, as a new user would.
+  // default every run has a private cache (seeded or empty).
   const cacheDir = process.env.NETPATH_E2E_CACHE ?? path.join(scratch, 'index-cache');
   fs.mkdirSync(cacheDir, { recursive: true });
+  if (opts.seedIndex) fs.cpSync(opts.seedIndex, path.join(cacheDir, 'index', path.basename(opts.seedIndex)), { recursive: true });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   installVsix(entry, vsix, userDataDir, extensionsDir);
   writeUserSettings(userDataDir, {

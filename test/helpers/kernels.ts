@@ -3,8 +3,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { baseKnowledge } from '../../server/src/engine/knowledge';
 
 export const KERNEL_VERSIONS = ['6.1', '6.12'] as const;
+/**
+ * The scope of every kernel test: the default scope a user meets (net, drivers/net, include),
+ * so the test files share one cached index per tree (sharedCache) instead of indexing each a
+ * scope of its own.
+ */
+export const TEST_SCOPE: string[] = [...baseKnowledge().defaultScope];
 export type KernelVersion = (typeof KERNEL_VERSIONS)[number];
 
 export function kernelCacheDir(): string {

@@ -11,13 +11,11 @@ import { CounterSitesRequest, type CounterSitesResult } from '../../shared/proto
 import { readLocalSnapshot } from '../../server/src/counters/local-feed';
 import { CounterModel } from '../../server/src/counters/model';
 import { sitesName } from '../../server/src/counters/site-names';
-import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
+import { KERNEL_VERSIONS, TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 
-// Narrow, so that a cold index stays short on a busy machine: net/ipv4 and net/ipv6 hold udp.c and
-// proc.c (the MIB tables), net/core softnet_stat and the device statistics, include/net the
-// *_INC_STATS macros, include/uapi the MIB enums.
-const SCOPE = ['net/core', 'net/ipv4', 'net/ipv6', 'include/net', 'include/uapi'];
+/** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
+const SCOPE = TEST_SCOPE;
 
 /** 1-based lines of `rel` whose text matches `re`. */
 function linesMatching(root: string, rel: string, re: RegExp): number[] {

@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { scanTree } from '../../server/src/engine/scan';
-import { KERNEL_VERSIONS, kernelTree, sharedCache, tempCache, type KernelVersion } from '../helpers/kernels';
+import { KERNEL_VERSIONS, kernelTree, sharedCache, tempCache, TEST_SCOPE, type KernelVersion } from '../helpers/kernels';
 
-const SCOPE = ['net', 'drivers/net', 'include'];
+/** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
+const SCOPE = TEST_SCOPE;
 const MIN_RECALL = 0.995;
 const REPO = path.resolve(__dirname, '..', '..');
 

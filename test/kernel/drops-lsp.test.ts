@@ -8,12 +8,11 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { CounterMapRequest, DropSitesRequest, ExplainCounterRequest, SHOW_DROP_SITES_COMMAND } from '../../shared/protocol';
-import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
+import { KERNEL_VERSIONS, TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 
-// drivers/net for tap.c and macvtap.c; include for the drop reasons and struct types;
-// net/core, net/ipv4 and net/ipv6 for the receive path and the counter map.
-const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4', 'net/ipv6'];
+/** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
+const SCOPE = TEST_SCOPE;
 const TAP = 'drivers/net/tap.c';
 
 /** 1-based lines of `rel` matching `re` inside function `fn`. */

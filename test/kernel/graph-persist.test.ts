@@ -1,19 +1,21 @@
 // The call graph saved with the index, on the real Debian 6.1 and 6.12 trees: `netpath index`
 // writes it, a warm `netpath path` / `callers` loads it (never builds it) and answers exactly as a
 // graph built fresh from the index. Timing is the benchmark's business (npm run bench), not here.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KERNEL_VERSIONS, kernelTree, tempCache } from '../helpers/kernels';
+import { KERNEL_VERSIONS, TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
 import { GRAPH_FILE } from '../../server/src/engine/callgraph/graph-store';
+import { IndexStore } from '../../server/src/engine/store';
+import { parseScope } from '../../server/src/engine/kernel-tree';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
-/** Enough of the tree for the chain ixgbe_poll -> ... -> udp_rcv -> ... -> __udp_queue_rcv_skb. */
-const SCOPE = ['drivers/net/ethernet/intel', 'include', 'net/core', 'net/ipv4'];
+/** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
+const SCOPE = TEST_SCOPE;
 
 function netpath(args: string[]): { status: number | null; stdout: string; stderr: string } {
   assert.ok(fs.existsSync(CLI), `prerequisite missing: ${CLI}; run "npm run build"`);
@@ -26,11 +28,12 @@ for (const version of KERNEL_VERSIONS) {
     let cache = '';
     before(() => {
       root = kernelTree(version);
-      cache = tempCache(`graph-${version}`);
+      cache = sharedCache();
     });
-    after(() => fs.rmSync(cache, { recursive: true, force: true }));
 
     test('netpath index saves the graph; a warm path and callers load it and answer as a fresh build', async () => {
+      // The shared index stays; only its graph goes, so `index` must build and save it again.
+      fs.rmSync(path.join(new IndexStore(root, parseScope(SCOPE, []), cache).dir, GRAPH_FILE), { force: true });
       const common = ['--kernel', root, '--cache', cache, '--scope', SCOPE.join(','), '--json'];
       const indexed = netpath(['index', root, '--cache', cache, '--scope', SCOPE.join(','), '--json', '--quiet']);
       assert.equal(indexed.status, 0, indexed.stderr);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { IndexStatusRequest } from '../../shared/protocol';
+import { IndexStatusRequest, type IndexSummary } from '../../shared/protocol';
 import { FILE_EVENTS_REOPEN_LIMIT } from '../../server/src/features/document-sync';
 import { kernelTree, tempCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
@@ -64,6 +64,7 @@ describe('a git checkout between two commits of real kernel text, under an open 
   const young = kernelTree('6.12');
   let commitOld = '';
   let commitYoung = '';
+  let summary: IndexSummary;
   const uriOf = (rel: string) => pathToFileURL(path.join(dir, rel)).toString();
   const symbols = (query: string) => lsp.connection.sendRequest<Sym[]>('workspace/symbol', { query });
 
@@ -85,7 +86,7 @@ describe('a git checkout between two commits of real kernel text, under an open 
     commitYoung = git(dir, 'rev-parse', 'HEAD').trim();
     git(dir, 'checkout', '-q', commitOld);
     lsp = await LspServer.start(dir, { scope: SCOPE, cacheDirectory: cache });
-    await lsp.ready();
+    summary = await lsp.ready();
   });
   after(async () => {
     const code = await lsp?.stop();
@@ -128,7 +129,14 @@ describe('a git checkout between two commits of real kernel text, under an open 
     assert.equal(items[0].range.start.line, def);
   }
 
-  test('before the switch, answers come from the 6.1 commit', async () => {
+  test('a cold index with workDoneProgress, then answers from the 6.1 commit', async () => {
+    assert.ok(lsp.pushed.some((p) => p.method === 'window/workDoneProgress/create'));
+    const kinds = lsp.pushed.filter((p) => p.method === '$/progress').map((p) => (p.params as { value: { kind: string; percentage?: number } }).value);
+    assert.equal(kinds[0]?.kind, 'begin');
+    assert.ok(kinds.some((k) => k.kind === 'report' && typeof k.percentage === 'number' && k.percentage > 0), JSON.stringify(kinds));
+    assert.equal(kinds.at(-1)?.kind, 'end');
+    assert.equal(summary.indexed, summary.files, 'every file parsed: the cache was empty');
+    assert.ok(fs.readdirSync(path.join(cache, 'index')).length > 0, 'the cache went to the configured folder');
     await agreesWith(old, young);
   });
 

@@ -9,12 +9,12 @@ import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
 import { DropSitesRequest, IndexStatusRequest, PROBE_COMMANDS, SHOW_DROP_SITES_COMMAND } from '../../shared/protocol';
 import { FILE_EVENTS_REOPEN_LIMIT } from '../../server/src/features/document-sync';
-import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
+import { KERNEL_VERSIONS, TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 import { shardOf } from '../../server/src/engine/store';
 
-// The same scope as drops-lsp.test.ts, so the two share one cached index per tree.
-const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4', 'net/ipv6'];
+/** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
+const SCOPE = TEST_SCOPE;
 const DST = 'include/net/dst.h';
 const UDP_H = 'include/net/udp.h';
 

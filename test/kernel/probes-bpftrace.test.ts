@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { kernelTree, sharedCache } from '../helpers/kernels';
+import { TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { UnreadUdpSocket } from '../helpers/udp-drops';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
@@ -19,8 +19,8 @@ import { generateProbe, type ProbeRequest, type ProbeSources } from '../../serve
 import { localTraceFacts, type TraceFacts } from '../../server/src/engine/probes/host-facts';
 import { ProbeError, type GeneratedProbe } from '../../server/src/engine/probes/types';
 
-/** The scope of probes.test.ts, so all share the index in sharedCache(). */
-const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4'];
+/** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
+const SCOPE = TEST_SCOPE;
 const DROP_FUNCTIONS = ['tap_handle_frame', 'enqueue_to_backlog', '__netif_receive_skb_core', '__udp_queue_rcv_skb', 'net_rx_action'];
 const TRACEFS = '/sys/kernel/tracing';
 

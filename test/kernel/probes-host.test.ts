@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { kernelTree, sharedCache } from '../helpers/kernels';
+import { TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { debugBuild, type DebugBuild } from '../helpers/debug-build';
 import { pass2Problems, requireStap, stapPass2 } from '../helpers/stap-pass2';
 import { KernelIndex } from '../../server/src/engine/indexer';
@@ -23,8 +23,8 @@ import { targetFromHost, type TargetFacts } from '../../server/src/engine/probes
 import { localStapVersion } from '../../server/src/engine/probes/tool-versions';
 import { ProbeError, type GeneratedProbe, type ProbeFormat } from '../../server/src/engine/probes/types';
 
-/** The scope of probes.test.ts, so all share the index in sharedCache(). */
-const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4'];
+/** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
+const SCOPE = TEST_SCOPE;
 const TAP_DROPS: ProbeRequest = { mode: 'drops', function: 'tap_handle_frame' };
 const PATH: ProbeRequest = { mode: 'path', from: 'ixgbe_poll', to: '__udp_queue_rcv_skb' };
 

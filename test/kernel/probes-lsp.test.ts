@@ -8,10 +8,11 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { BPFTRACE_PROBE_COMMANDS, GenerateProbeRequest, PROBE_COMMANDS, SOCKET_ENQUEUE_FUNCTIONS, type GenerateProbeParams, type GenerateProbeResult } from '../../shared/protocol';
-import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
+import { KERNEL_VERSIONS, TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 
-const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4'];
+/** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
+const SCOPE = TEST_SCOPE;
 /** LSP InvalidParams: the answer to a probe request with nothing to probe. */
 const INVALID_PARAMS = -32602;
 

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { kernelTree, sharedCache } from '../helpers/kernels';
+import { TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { debugBuild, type DebugBuild } from '../helpers/debug-build';
 import { pass2Problems, probeStatements, requireStap, stapPass2 } from '../helpers/stap-pass2';
 import { KernelIndex } from '../../server/src/engine/indexer';
@@ -20,8 +20,8 @@ import { pickFunction } from '../../server/src/engine/probes/resolve';
 import { localStapVersion } from '../../server/src/engine/probes/tool-versions';
 import type { GeneratedProbe } from '../../server/src/engine/probes/types';
 
-/** The scope of probes.test.ts, so both share the index in sharedCache(). */
-const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4'];
+/** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
+const SCOPE = TEST_SCOPE;
 const DROP_FUNCTIONS = ['tap_handle_frame', 'enqueue_to_backlog', '__netif_receive_skb_core', '__udp_queue_rcv_skb', 'net_rx_action'];
 const TAP = 'drivers/net/tap.c';
 const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KERNEL_VERSIONS, kernelTree, sharedCache, type KernelVersion } from '../helpers/kernels';
+import { KERNEL_VERSIONS, type KernelVersion, TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
 import { kernelVersion } from '../../server/src/engine/kernel-tree';
@@ -16,8 +16,8 @@ import { calleeFunction, dropReasons, functionAt } from '../../server/src/engine
 import { ProbeError, type GeneratedProbe } from '../../server/src/engine/probes/types';
 import { DropEngine } from '../../server/src/engine/drops/engine';
 
-/** Enough of the tree for the receive path: ixgbe, tap, net/core, IPv4 and the headers. */
-const SCOPE = ['drivers/net', 'include', 'net/core', 'net/ipv4'];
+/** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
+const SCOPE = TEST_SCOPE;
 const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
 /** The canonical receive path, as segments joined end to end through the call graph. */
 const CANONICAL = ['ixgbe_poll', 'ixgbe_clean_rx_irq', 'napi_gro_receive', 'ip_rcv', 'udp_rcv', '__udp_queue_rcv_skb'];
