@@ -422,7 +422,12 @@ export interface LiveDropRowView {
   verdict: 'drop' | 'freed' | 'unmapped';
   note: string;
   sites: LiveDropSiteView[];
+  /** freed: the callers on the indexed receive path that call the freeing function (call-site file:line). */
+  callers?: LiveDropCallerView[];
 }
+
+/** A caller of a generic freeing helper, at its call: "called from udp_destruct_sock (net/ipv4/udp.c:1669)". */
+export interface LiveDropCallerView { function: string; file: string; line: number; uri: string; via: string[] }
 
 export interface LiveDropsAttributeResult {
   approximate: boolean;
