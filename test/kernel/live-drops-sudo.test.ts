@@ -114,7 +114,7 @@ describe('live drops with --sudo over ssh (sudo -n sh -s, real sudoers)', () => 
     assert.ok(r.messages.some((m) => m.kind === 'stopped'), 'the script reports that it restored the host');
     await hostRestored(r.session.marker, before, known);
     assert.equal(globalEnable(), before, 'the global enable reads as before');
-    assert.equal(instance && fs.existsSync(instance), false, 'the session\'s instance (and its enable) is gone');
+    assert.ok(instance && !fs.existsSync(instance), 'the session\'s instance (and its enable) is gone');
     const rows = (await Promise.all(r.intervals.map((iv) => attributor.report(iv, 1)))).flatMap((x) => x.rows).filter((x) => x.reason === 'SOCKET_RCVBUFF' && x.fn === 'udp_queue_rcv_one_skb');
     assert.ok(rows.length >= 1);
     for (const x of rows) assert.deepEqual([x.verdict, ...x.sites.map((s) => `${s.file}:${s.line}`)], ['drop', `net/ipv4/udp.c:${v4}`]);
