@@ -505,7 +505,12 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await quickPickRow(vs.page, 'As this user').click();
     const status = vs.page.locator('.statusbar-item[id$="netpath.liveDrops"]');
     await status.waitFor({ timeout: STEP_MS });
-    const drops = induceUdpDrops(15000);
+    // Drops in 5 s bursts until the step has seen what it waits for (bounded: 4 minutes). Run
+    // alone, the step may wait for the call graph to be built before anything is attributed.
+    let flooding = true;
+    const drops = (async () => {
+      for (const end = Date.now() + 240_000; flooding && Date.now() < end;) await induceUdpDrops(5000);
+    })();
     try {
       // The row of __udp_queue_rcv_skb's free: location, line, rate, reason.
       const row = panel.locator('#by-location-table tr.openable', { has: panel.locator('td.where', { hasText: `net/ipv4/udp.c:${dropLine}` }) }).first();
@@ -536,6 +541,7 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
       await row.click();
       await waitForEditorAt(vs.page, 'udp.c', dropLine);
     } finally {
+      flooding = false;
       await drops;
     }
     assert.ok(incLine > fnLine && dropLine > incLine, `udp.c: increment ${incLine}, drop ${dropLine}`);
