@@ -544,7 +544,13 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
       await vs.page.keyboard.press('Enter');
       await waitForEditorAt(vs.page, 'udp.c', incLine);
       // The editor wide enough for the text at the end of its lines; the panel keeps the rest.
-      for (let i = 0; i < 4; i++) await runCommand(vs.page, 'View: Increase Editor Width');
+      // (The sash between the two editor groups, dragged 160 px to the right, as a user would.)
+      const sash = (await vs.page.locator('.part.editor .monaco-sash.vertical:visible').first().boundingBox())!;
+      await vs.page.mouse.move(sash.x + sash.width / 2, sash.y + sash.height / 2);
+      await vs.page.mouse.down();
+      await vs.page.mouse.move(sash.x + sash.width / 2 + 160, sash.y + sash.height / 2, { steps: 8 });
+      await vs.page.mouse.up();
+      await vs.page.mouse.move(sash.x - 300, sash.y + sash.height - 40); // off the sash: no hover highlight
       await vs.page.locator('.view-line', { hasText: 'UDP_MIB_RCVBUFERRORS' }).first().waitFor({ timeout: STEP_MS });
       await vs.screenshot('10b-drops-by-location');
       // A click opens the line in the editor beside the panel.
@@ -558,8 +564,11 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await status.click(); // stops the session: the section goes
     await status.waitFor({ state: 'hidden', timeout: STEP_MS });
     await panel.locator('#by-location').waitFor({ state: 'hidden', timeout: STEP_MS });
-    await vs.page.locator('.tabs-container .tab', { hasText: 'Counters: local' }).first().click();
-    await runCommand(vs.page, 'View: Close Editor');
+    // Closed by its tab's close button (the command palette cannot take keys while the webview has focus).
+    const tab = vs.page.locator('.tabs-container .tab', { hasText: 'Counters: local' }).first();
+    await tab.hover();
+    await tab.locator('.codicon-close').click();
+    await tab.waitFor({ state: 'detached', timeout: STEP_MS });
   }));
   test('11. an unsaved edit moves the drop sites: two lines inserted above tap_handle_frame shift its labelled sites by two', () => step(vs, '11', async () => {
     await reset(vs.page);
