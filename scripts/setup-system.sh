@@ -8,7 +8,9 @@ packages=(linux-source-6.1 linux-source-6.12 universal-ctags global cscope util-
   # live counters tests: a real sshd on loopback, ssh, ethtool -S, ip netns
   openssh-server openssh-client ethtool iproute2
   # bpftrace output: `bpftrace -d` checks every generated script, and the live drop test runs one
-  bpftrace)
+  bpftrace
+  # live drops with --sudo: the test runs the session through `sudo -n sh -s` as a test user
+  sudo)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

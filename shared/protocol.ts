@@ -379,7 +379,37 @@ export type CountersToWebview =
     /** Every drop or error counter rising now, fastest first: the panel's "Now dropping" section. */
     dropping: DroppingRowView[];
   }
-  | { type: 'sites'; key: string; result?: CounterSitesResult; error?: string };
+  | { type: 'sites'; key: string; result?: CounterSitesResult; error?: string }
+  /** The live drop session on the panel's host (its "Drops by location" section); none: the section hides. */
+  | { type: 'liveDrops'; session?: LiveLocationsView };
+
+/** "Drops by location": the latest interval of a live drop session, rows sorted by rate. */
+export interface LiveLocationsView {
+  host: string;
+  seq: number;
+  /** Why the lines are approximate (the indexed tree is not the host's kernel). */
+  approximate?: string;
+  /** Drops at the tree's sites, and locations no site fits. */
+  rows: LiveLocationRowView[];
+  /** Frees that are probably not drops, apart. */
+  freed: LiveLocationRowView[];
+  /** Events the kernel lost or the session sampled, said in the section's title. */
+  lost: number;
+  capped: number;
+}
+
+export interface LiveLocationRowView {
+  /** `udp_queue_rcv_one_skb+0x437` */
+  location: string;
+  reason: string;
+  ratePerS: number;
+  /** `net/ipv4/udp.c:2153`, `one of 3 sites`, `no site of this reason`, `called from …`. */
+  where: string;
+  /** Longer words for the tooltip (the attribution's note). */
+  note: string;
+  /** Where a click goes: the site (the first of several), or a free's first caller. */
+  open?: { uri: string; line: number };
+}
 
 /** Counters webview → extension. */
 export type CountersFromWebview =
@@ -438,7 +468,12 @@ export interface LiveDropRowView {
   verdict: 'drop' | 'freed' | 'unmapped';
   note: string;
   sites: LiveDropSiteView[];
+  /** freed: the callers on the indexed receive path that call the freeing function (call-site file:line). */
+  callers?: LiveDropCallerView[];
 }
+
+/** A caller of a generic freeing helper, at its call: "called from udp_destruct_sock (net/ipv4/udp.c:1669)". */
+export interface LiveDropCallerView { function: string; file: string; line: number; uri: string; via: string[] }
 
 export interface LiveDropsAttributeResult {
   approximate: boolean;

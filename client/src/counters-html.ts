@@ -32,6 +32,7 @@ ${a.styles.map((s) => `<link rel="stylesheet" href="${attr(s)}">`).join('\n')}
 </head>
 <body>
 <div id="bar"><div id="header">connecting…</div><button id="pick-host">Host…</button></div>
+<section id="by-location" hidden><h3 id="by-location-title">Drops by location</h3><table class="locations" id="by-location-table"></table><details id="freed-box" hidden><summary id="freed-title" class="muted">freed, probably not a drop</summary><table class="locations" id="freed-table"></table></details></section>
 <section id="dropping"><h3 id="dropping-title">Now dropping</h3><p class="muted" id="dropping-none">nothing is dropping now</p><table class="counters" id="dropping-table"></table></section>
 <div id="cpus"></div>
 <div id="sources"></div>

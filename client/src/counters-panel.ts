@@ -1,7 +1,10 @@
 // The live counters panel in VS Code: picks a host, runs its feed (ssh or local), feeds the model
 // and the pure view state (counters-state.ts) and posts typed messages to the webview; a status bar
 // item shows the host and its total drop rate. A click on a counter asks the language server for
-// the kernel lines that increment it and opens them.
+// the kernel lines that increment it and opens them. While the panel streams, increment lines show
+// their counter's rate (counter-line-decorations.ts); while a live drop session runs on the
+// panel's host, "Drops by location" leads the page (a session on another host is not mixed in:
+// the counters below would not be the ones dropping).
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CounterSitesRequest, IndexStatusRequest, type CountersFromWebview, type CountersToWebview } from '../../shared/protocol';
@@ -13,21 +16,24 @@ import { SshFeed } from '../../server/src/counters/ssh-feed';
 import { pickHost } from './host-picker';
 import { countersHtml, newNonce } from './counters-html';
 import { countersStatusText, CountersViewState } from './counters-state';
+import { CounterLineDecorations } from './counter-line-decorations';
+import type { LiveDropsBus } from './live-drops-watch';
 
 export const SHOW_COUNTERS_COMMAND = 'netpath.showCounters';
 const LOCAL = 'local';
 const INTERVAL_S = 1;
 
-export function registerCountersPanel(context: vscode.ExtensionContext, getClient: () => LanguageClient | undefined, output: vscode.LogOutputChannel): void {
+export function registerCountersPanel(context: vscode.ExtensionContext, getClient: () => LanguageClient | undefined, output: vscode.LogOutputChannel, live: LiveDropsBus): void {
+  const lines = new CounterLineDecorations(getClient);
   const status = vscode.window.createStatusBarItem('netpath.counters', vscode.StatusBarAlignment.Left, 9);
   status.name = 'netpath counters';
   status.command = SHOW_COUNTERS_COMMAND;
   let panel: CountersPanel | undefined;
-  context.subscriptions.push(status, vscode.commands.registerCommand(SHOW_COUNTERS_COMMAND, async () => {
+  context.subscriptions.push(status, lines, vscode.commands.registerCommand(SHOW_COUNTERS_COMMAND, async () => {
     if (panel) return panel.reveal();
     const host = await pickCountersHost();
     if (!host) return;
-    panel = new CountersPanel(context, getClient, output, status, host, () => (panel = undefined));
+    panel = new CountersPanel(context, getClient, output, status, host, lines, live, () => (panel = undefined));
   }), { dispose: () => panel?.dispose() });
 }
 
@@ -51,6 +57,8 @@ class CountersPanel {
     private readonly output: vscode.LogOutputChannel,
     private readonly status: vscode.StatusBarItem,
     host: string,
+    private readonly lines: CounterLineDecorations,
+    private readonly live: LiveDropsBus,
     private readonly onDispose: () => void,
   ) {
     this.host = host;
@@ -63,8 +71,18 @@ class CountersPanel {
     w.html = countersHtml({ cspSource: w.cspSource, script: asset('panel.js'), styles: [asset('uPlot.min.css'), asset('panel.css')] }, newNonce());
     w.onDidReceiveMessage((m: CountersFromWebview) => void this.onMessage(m), undefined, context.subscriptions);
     this.panel.onDidDispose(() => this.dispose());
+    this.liveSubscription = live.onDidChange(() => this.postLive());
     void this.loadIndexedVersion();
     this.start(host);
+  }
+
+  private readonly liveSubscription: vscode.Disposable;
+
+  /** "Drops by location": the live session's latest interval when it runs on this panel's host. */
+  private postLive(): void {
+    const state = this.live.current();
+    const session = state && state.host === this.host ? state.locations() : undefined;
+    this.post({ type: 'liveDrops', ...(session ? { session } : {}) });
   }
 
   reveal(): void {
@@ -107,6 +125,7 @@ class CountersPanel {
     this.view = new CountersViewState();
     this.warned = false;
     this.panel.title = `Counters: ${host}`;
+    this.postLive();
     const listener: FeedListener = {
       snapshot: (raw) => {
         if (this.disposed) return;
@@ -114,6 +133,7 @@ class CountersPanel {
         void this.loadIndexedVersion();
         const msg = this.view.apply(host, this.model.update(raw), this.indexedVersion);
         this.post(msg);
+        this.lines.sample(host, msg.sources.flatMap((x) => x.rows));
         this.showStatus('streaming', msg.totalDropRate);
         if (msg.versionWarning && !this.warned) {
           this.warned = true;
@@ -149,6 +169,7 @@ class CountersPanel {
   private async onMessage(m: CountersFromWebview): Promise<void> {
     switch (m.type) {
       case 'ready':
+        this.postLive();
         return;
       case 'pickHost': {
         const host = await pickCountersHost();
@@ -188,6 +209,8 @@ class CountersPanel {
     this.disposed = true;
     void this.feed?.stop();
     this.feed = undefined;
+    this.liveSubscription.dispose();
+    this.lines.clear();
     this.status.hide();
     this.onDispose();
     this.panel.dispose();

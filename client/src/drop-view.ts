@@ -1,5 +1,7 @@
 // VS Code glue for drop sites: the "Drop sites" tree view (nodes from drop-sites-tree.ts), its
-// filter commands, the "N drop sites" lens command and "netpath: Explain counter…".
+// filter commands, the "N drop sites" lens command and "netpath: Explain counter…". While a live
+// drop session runs, its rates lead the rows' descriptions and the view's badge counts the sites
+// dropping now (drop-sites-live.ts).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -10,11 +12,14 @@ import {
   buildDropTree, counterChoices, siteDescription, siteLabel, DROP_SITES_COMMANDS, DROP_SITES_VIEW, dropTreeMessage, filterSites, reasonChoices,
   type DropFilter, type DropTreeNode,
 } from './drop-sites-tree';
+import { liveBadge, sitesInView, withLiveRates } from './drop-sites-live';
+import type { LiveDropsBus } from './live-drops-watch';
 
-export function registerDropSites(context: vscode.ExtensionContext, getClient: () => LanguageClient | undefined, token: () => vscode.CancellationToken): void {
-  const tree = new DropSitesTree();
+export function registerDropSites(context: vscode.ExtensionContext, getClient: () => LanguageClient | undefined, token: () => vscode.CancellationToken, live: LiveDropsBus): void {
+  const tree = new DropSitesTree(live);
   const view = vscode.window.createTreeView(DROP_SITES_VIEW, { treeDataProvider: tree, showCollapseAll: true });
   tree.view = view;
+  context.subscriptions.push(live.onDidChange(() => tree.refresh()));
   const running = (): LanguageClient | undefined => {
     const c = getClient();
     if (c?.isRunning()) return c;
@@ -146,6 +151,8 @@ class DropSitesTree implements vscode.TreeDataProvider<DropTreeNode> {
   private readonly changed = new vscode.EventEmitter<DropTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
+  constructor(private readonly live: LiveDropsBus) {}
+
   show(scope: string, sites: DropSiteInfo[], filesLeftOut: number): void {
     this.scope = scope;
     this.sites = sites;
@@ -158,9 +165,15 @@ class DropSitesTree implements vscode.TreeDataProvider<DropTreeNode> {
     this.refresh();
   }
 
-  private refresh(): void {
-    this.roots = buildDropTree(this.sites, this.filter);
-    if (this.view) this.view.message = dropTreeMessage(this.scope, this.sites.length, filterSites(this.sites, this.filter).length, this.filter, this.filesLeftOut);
+  refresh(): void {
+    const state = this.live.current();
+    const rates = state?.siteRates() ?? [];
+    const plain = buildDropTree(this.sites, this.filter);
+    this.roots = withLiveRates(plain, rates);
+    if (this.view) {
+      this.view.message = dropTreeMessage(this.scope, this.sites.length, filterSites(this.sites, this.filter).length, this.filter, this.filesLeftOut);
+      this.view.badge = state ? liveBadge(state.host, rates, sitesInView(plain, rates), state.dropRate()) : undefined;
+    }
     this.changed.fire(undefined);
   }
 

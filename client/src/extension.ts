@@ -61,9 +61,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('netpath.showLog', () => output.show(true)),
     vscode.commands.registerCommand('netpath.reindex', () => reindex()),
   );
-  registerCountersPanel(context, () => client, output);
-  registerLiveDrops(context, () => client, output);
-  registerDropSites(context, () => client, () => shutdown!.token);
+  const liveDrops = registerLiveDrops(context, () => client, output);
+  registerCountersPanel(context, () => client, output, liveDrops);
+  registerDropSites(context, () => client, () => shutdown!.token, liveDrops);
   registerStackTrace(context, () => client, () => shutdown!.token);
   const paths = new ReceivePathTree();
   const view = vscode.window.createTreeView(RECEIVE_PATH_VIEW, { treeDataProvider: paths, showCollapseAll: true });

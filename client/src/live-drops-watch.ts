@@ -3,6 +3,8 @@
 // interval to the language server for attribution, and shows the result at the drop-site lines
 // (decorations with rate, reason and host, a hover with the last intervals) and in a status bar
 // item whose click stops the session. Root is an explicit choice per session, never stored.
+// Other parts (the Drop sites view's badges, the counters panel's "Drops by location") follow
+// the session through the returned LiveDropsBus.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { LiveDropsAttributeRequest } from '../../shared/protocol';
@@ -15,7 +17,14 @@ export const WATCH_DROPS_COMMAND = 'netpath.watchDrops';
 export const STOP_DROPS_COMMAND = 'netpath.stopWatchingDrops';
 const LOCAL = 'local';
 
-export function registerLiveDrops(context: vscode.ExtensionContext, getClient: () => LanguageClient | undefined, output: vscode.LogOutputChannel): void {
+/** The running session's view state after each interval; undefined when no session runs. */
+export interface LiveDropsBus {
+  current(): LiveDropsViewState | undefined;
+  readonly onDidChange: vscode.Event<LiveDropsViewState | undefined>;
+}
+
+export function registerLiveDrops(context: vscode.ExtensionContext, getClient: () => LanguageClient | undefined, output: vscode.LogOutputChannel): LiveDropsBus {
+  const changed = new vscode.EventEmitter<LiveDropsViewState | undefined>();
   const status = vscode.window.createStatusBarItem('netpath.liveDrops', vscode.StatusBarAlignment.Left, 8);
   status.name = 'netpath live drops';
   status.command = STOP_DROPS_COMMAND;
@@ -29,16 +38,17 @@ export function registerLiveDrops(context: vscode.ExtensionContext, getClient: (
     watch = undefined;
     await w?.stop();
   };
-  context.subscriptions.push(status, decoration,
+  context.subscriptions.push(changed, status, decoration,
     vscode.commands.registerCommand(WATCH_DROPS_COMMAND, async () => {
       const target = await pickTarget();
       if (!target) return;
       await stop();
-      watch = new Watch(target.host, target.sudo, getClient, output, status, decoration);
+      watch = new Watch(target.host, target.sudo, getClient, output, status, decoration, (st) => changed.fire(st));
     }),
     vscode.commands.registerCommand(STOP_DROPS_COMMAND, stop),
     vscode.window.onDidChangeVisibleTextEditors(() => watch?.paint()),
     { dispose: () => void stop() });
+  return { current: () => watch?.live(), onDidChange: changed.event };
 }
 
 async function pickTarget(): Promise<{ host: string; sudo: boolean } | undefined> {
@@ -82,7 +92,8 @@ class Watch {
   private stopped = false;
 
   constructor(readonly host: string, sudo: boolean, private readonly getClient: () => LanguageClient | undefined, private readonly output: vscode.LogOutputChannel,
-    private readonly status: vscode.StatusBarItem, private readonly decoration: vscode.TextEditorDecorationType) {
+    private readonly status: vscode.StatusBarItem, private readonly decoration: vscode.TextEditorDecorationType,
+    private readonly changed: (state: LiveDropsViewState | undefined) => void) {
     this.state = new LiveDropsViewState(host);
     this.showStatus();
     status.show();
@@ -118,6 +129,12 @@ class Watch {
     this.state.update(m.seq, result, m);
     this.showStatus();
     this.paint();
+    this.changed(this.state);
+  }
+
+  /** The state while the session runs. */
+  live(): LiveDropsViewState | undefined {
+    return this.stopped ? undefined : this.state;
   }
 
   private showStatus(): void {
@@ -142,6 +159,7 @@ class Watch {
     this.stopped = true;
     this.paint();
     this.status.hide();
+    this.changed(undefined);
   }
 
   async stop(): Promise<void> {

@@ -2,9 +2,11 @@
 // The counters webview: renders the extension's messages with DOM calls only (interface names and
 // IRQ actions come from the host and may hold markup; they are only ever set as text). Sparklines
 // are drawn by uPlot, bundled from npm into this script (no CDN). "Now dropping" leads the page;
-// a counter's increment sites open in a row right under it, so nothing moves out of view.
+// a counter's increment sites open in a row right under it, so nothing moves out of view. While a
+// live drop session runs on the panel's host, "Drops by location" comes first: where the kernel
+// frees packets now, by rate, each row opening its line.
 import uPlot from 'uplot';
-import type { CounterRowView, CounterSitesResult, CounterSourceView, CountersFromWebview, CountersToWebview, CpuRowView, DroppingRowView } from '../../shared/protocol';
+import type { CounterRowView, CounterSitesResult, CounterSourceView, CountersFromWebview, CountersToWebview, CpuRowView, DroppingRowView, LiveLocationRowView, LiveLocationsView } from '../../shared/protocol';
 
 declare function acquireVsCodeApi(): { postMessage(m: CountersFromWebview): void };
 const vscode = acquireVsCodeApi();
@@ -267,6 +269,79 @@ function renderHeader(host: string, line: string, warning?: string, hot = false,
   if (warning) header.append(el('div', 'warning', `⚠ ${warning}`));
 }
 
+// ---- Drops by location (live drop session) ----
+
+const byLocation = document.getElementById('by-location')!;
+const byLocationTitle = document.getElementById('by-location-title')!;
+const byLocationTable = document.getElementById('by-location-table') as HTMLTableElement;
+const freedBox = document.getElementById('freed-box') as HTMLDetailsElement;
+const freedTitle = document.getElementById('freed-title')!;
+const freedTable = document.getElementById('freed-table') as HTMLTableElement;
+
+/** Rows kept by location and reason, so a click is not lost to a re-render under the pointer. */
+function fillLocations(table: HTMLTableElement, list: LiveLocationRowView[]) {
+  const old = new Map<string, HTMLTableRowElement>();
+  for (const tr of Array.from(table.rows)) old.set(tr.dataset.key ?? '', tr);
+  const keep: HTMLTableRowElement[] = [];
+  for (const r of list) {
+    const key = `${r.location}|${r.reason}`;
+    let tr = old.get(key);
+    if (!tr) {
+      tr = el('tr');
+      tr.dataset.key = key;
+      tr.append(el('td', 'name'), el('td', 'where'), el('td', 'num'), el('td', 'label'));
+      tr.addEventListener('click', () => {
+        const at = tr!.dataset.uri;
+        if (at) post({ type: 'openSite', uri: at, line: Number(tr!.dataset.line) });
+      });
+    }
+    const [loc, where, rate, reason] = Array.from(tr.cells);
+    loc.textContent = r.location;
+    where.textContent = `→ ${r.where}`;
+    rate.textContent = `${fmtRate(r.ratePerS)}/s`;
+    reason.textContent = r.reason;
+    tr.title = r.note;
+    tr.classList.toggle('openable', !!r.open);
+    if (r.open) {
+      tr.dataset.uri = r.open.uri;
+      tr.dataset.line = String(r.open.line);
+    } else {
+      delete tr.dataset.uri;
+      delete tr.dataset.line;
+    }
+    keep.push(tr);
+  }
+  table.replaceChildren(...keep);
+}
+
+/**
+ * The section sits above everything: when it grows or shrinks while the user is scrolled below
+ * it, the page is scrolled by the same amount, so what they were reading stays where it was.
+ */
+function renderLocations(s: LiveLocationsView | undefined) {
+  const before = byLocation.offsetHeight;
+  const below = window.scrollY > byLocation.offsetTop;
+  byLocation.hidden = !s;
+  if (s) {
+    const extra = [s.lost ? `${s.lost} events lost` : '', s.capped ? `${s.capped} sampled` : '', s.approximate ? 'lines approximate' : ''].filter(Boolean);
+    byLocationTitle.textContent = `Drops by location · ${s.host} · interval ${s.seq}${extra.length ? ` · ${extra.join(' · ')}` : ''}`;
+    byLocationTitle.title = s.approximate ?? '';
+    fillLocations(byLocationTable, s.rows);
+    if (!s.rows.length) {
+      const td = el('td', 'muted', 'no drop at a site in the last interval');
+      td.colSpan = 4;
+      const tr = el('tr');
+      tr.append(td);
+      byLocationTable.replaceChildren(tr);
+    }
+    freedBox.hidden = !s.freed.length;
+    freedTitle.textContent = `freed, probably not a drop · ${s.freed.length} location${s.freed.length === 1 ? '' : 's'}`;
+    fillLocations(freedTable, s.freed);
+  }
+  const delta = byLocation.offsetHeight - before;
+  if (below && delta) window.scrollBy(0, delta);
+}
+
 // A webview that is hidden and shown again (its editor group showed a site) may come back
 // scrolled to the top: put it back where the user left it.
 let hiddenAt: number | undefined;
@@ -279,6 +354,10 @@ window.addEventListener('message', (ev: MessageEvent<CountersToWebview>) => {
   const m = ev.data;
   if (m.type === 'state') {
     if (m.state !== 'streaming') renderHeader(m.host, `${m.state}${m.message ? `: ${m.message}` : ''}`, undefined, m.state === 'failed');
+    return;
+  }
+  if (m.type === 'liveDrops') {
+    renderLocations(m.session);
     return;
   }
   if (m.type === 'sites') {

@@ -494,6 +494,90 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await status.click(); // stops the session
     await status.waitFor({ state: 'hidden', timeout: STEP_MS });
   }));
+  test('10b. with a counters panel open and a session on its host: Drops by location leads the panel, RcvbufErrors\' increment line shows its rate; a row opens its line', () => step(vs, '10b', async () => {
+    await reset(vs.page);
+    const fnLine = lineOf(root, 'net/ipv4/udp.c', /^static int __udp_queue_rcv_skb\(/);
+    const text = fs.readFileSync(path.join(root, 'net/ipv4/udp.c'), 'utf8').split('\n');
+    const after = (re: RegExp) => text.findIndex((l, i) => i >= fnLine && re.test(l)) + 1;
+    const dropLine = after(/kfree_skb_reason\(skb, drop_reason\)|sk_skb_reason_drop\(/);
+    const incLine = after(/UDP_MIB_RCVBUFERRORS/);
+    await openWorkspaceSymbol(vs, '__udp_queue_rcv_skb');
+    await waitForEditorAt(vs.page, 'udp.c', fnLine);
+    await runCommand(vs.page, 'netpath: Show live counters…');
+    await vs.page.locator('.quick-input-title', { hasText: 'live counters of' }).waitFor({ timeout: STEP_MS });
+    await quickPickRow(vs.page, 'local').click({ timeout: STEP_MS });
+    const panel = vs.page.locator('iframe.webview.ready').last().contentFrame().frameLocator('#active-frame');
+    await panel.locator('#sources td.name', { hasText: /^Udp\.RcvbufErrors$/ }).first().waitFor({ timeout: STEP_MS });
+    await runCommand(vs.page, 'netpath: Watch drops on host…');
+    await quickPickRow(vs.page, 'local').click();
+    await quickPickRow(vs.page, 'As this user').click();
+    const status = vs.page.locator('.statusbar-item[id$="netpath.liveDrops"]');
+    await status.waitFor({ timeout: STEP_MS });
+    // Drops in 5 s bursts until the step has seen what it waits for (bounded: 4 minutes). Run
+    // alone, the step may wait for the call graph to be built before anything is attributed.
+    let flooding = true;
+    const drops = (async () => {
+      for (const end = Date.now() + 240_000; flooding && Date.now() < end;) await induceUdpDrops(5000);
+    })();
+    try {
+      // The row of __udp_queue_rcv_skb's free: location, line, rate, reason.
+      const row = panel.locator('#by-location-table tr.openable', { has: panel.locator('td.where', { hasText: `net/ipv4/udp.c:${dropLine}` }) }).first();
+      await row.waitFor({ timeout: 2 * STEP_MS })
+        .catch(async () => assert.fail(`no Drops by location row at udp.c:${dropLine}: ${await panel.locator('body').innerText()}`));
+      const [loc, , rate, reason] = await row.locator('td').allInnerTexts();
+      assert.match(loc, /^udp_queue_rcv_one_skb\+0x[0-9a-f]+$/);
+      assert.match(rate, /^[\d.]+\/s$/);
+      assert.ok(Number(rate.replace('/s', '')) > 0, rate);
+      assert.equal(reason, 'SOCKET_RCVBUFF');
+      // First on the page, above Now dropping.
+      const section = (await panel.locator('#by-location').boundingBox())!;
+      const dropping = (await panel.locator('#dropping').boundingBox())!;
+      assert.ok(section.y < dropping.y, `Drops by location at y=${section.y}, Now dropping at y=${dropping.y}`);
+      const rates = (await panel.locator('#by-location-table tr td.num').allInnerTexts()).map((t) => Number(t.replace('/s', '')));
+      assert.deepEqual(rates, [...rates].sort((a, b) => b - a), `sorted by rate: ${rates}`);
+      // The increment line's decoration: the counter's rate from the counters stream (a CSS rule, as in step 10).
+      await vs.page.waitForFunction(`[...document.styleSheets].some((sheet) => {
+        try {
+          return [...sheet.cssRules].some((r) => r.cssText.includes('/s Udp:RcvbufErrors') && r.cssText.includes('+'));
+        } catch {
+          return false;
+        }
+      })`, undefined, { timeout: 2 * STEP_MS }).catch(() => assert.fail('no decoration with the RcvbufErrors rate'));
+      // The increment line and the drop line in view, the side bar closed (the Explorer's badge
+      // in the activity bar counts the sites dropping), then the picture.
+      await runCommand(vs.page, 'View: Close Primary Side Bar');
+      await vs.page.locator('.tabs-container .tab', { hasText: 'udp.c' }).first().click();
+      await runCommand(vs.page, 'Go to Line/Column...');
+      await vs.page.locator('.quick-input-widget input.input').fill(`:${incLine}`);
+      await vs.page.keyboard.press('Enter');
+      await waitForEditorAt(vs.page, 'udp.c', incLine);
+      // The editor wide enough for the text at the end of its lines; the panel keeps the rest.
+      // (The sash between the two editor groups, dragged 160 px to the right, as a user would.)
+      const sash = (await vs.page.locator('.part.editor .monaco-sash.vertical:visible').first().boundingBox())!;
+      await vs.page.mouse.move(sash.x + sash.width / 2, sash.y + sash.height / 2);
+      await vs.page.mouse.down();
+      await vs.page.mouse.move(sash.x + sash.width / 2 + 160, sash.y + sash.height / 2, { steps: 8 });
+      await vs.page.mouse.up();
+      await vs.page.mouse.move(sash.x - 300, sash.y + sash.height - 40); // off the sash: no hover highlight
+      await vs.page.locator('.view-line', { hasText: 'UDP_MIB_RCVBUFERRORS' }).first().waitFor({ timeout: STEP_MS });
+      await vs.screenshot('10b-drops-by-location');
+      // A click opens the line in the editor beside the panel.
+      await row.click();
+      await waitForEditorAt(vs.page, 'udp.c', dropLine);
+    } finally {
+      flooding = false;
+      await drops;
+    }
+    assert.ok(incLine > fnLine && dropLine > incLine, `udp.c: increment ${incLine}, drop ${dropLine}`);
+    await status.click(); // stops the session: the section goes
+    await status.waitFor({ state: 'hidden', timeout: STEP_MS });
+    await panel.locator('#by-location').waitFor({ state: 'hidden', timeout: STEP_MS });
+    // Closed by its tab's close button (the command palette cannot take keys while the webview has focus).
+    const tab = vs.page.locator('.tabs-container .tab', { hasText: 'Counters: local' }).first();
+    await tab.hover();
+    await tab.locator('.codicon-close').click();
+    await tab.waitFor({ state: 'detached', timeout: STEP_MS });
+  }));
   test('11. an unsaved edit moves the drop sites: two lines inserted above tap_handle_frame shift its labelled sites by two', () => step(vs, '11', async () => {
     await reset(vs.page);
     const { def, gotoDrops: [firstGoto] } = tapHandleFrame(root);

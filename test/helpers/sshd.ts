@@ -79,6 +79,16 @@ export class TestSshd {
     return d;
   }
 
+  /**
+   * Lets other local users log in with the same key (`user@netpath-test`): sshd reads the
+   * authorized keys with the user's own rights, so the folder must be searchable and that file
+   * readable by them; the private keys in it stay mode 600.
+   */
+  allowOtherUsers(): void {
+    fs.chmodSync(this.dir, 0o711);
+    fs.chmodSync(path.join(this.dir, 'authorized_keys'), 0o644);
+  }
+
   /** known_hosts holds the current host key (as a user who checked its fingerprint would). */
   trustHostKey(): void {
     const pub = fs.readFileSync(`${this.hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');

@@ -26,7 +26,7 @@ export class LiveDropsFeature {
       const loaded = await DropEngines.of(this.session).load(token, connection.languages.attachWorkDoneProgress(params));
       if (!loaded) return new ResponseError<void>(ErrorCodes.InvalidRequest, 'no kernel tree is indexed: open one to link live drops to code');
       let a = this.attributors.get(loaded.engine);
-      if (!a) this.attributors.set(loaded.engine, (a = new DropAttributor(loaded.engine, loaded.graph)));
+      if (!a) this.attributors.set(loaded.engine, (a = new DropAttributor(loaded.engine, loaded.graph, undefined, loaded.onReceivePath)));
       const rows: IntervalRow[] = params.rows.map((r) => ({
         location: r.fn ? { fn: r.fn, ...(r.offset !== undefined ? { offset: r.offset } : {}), ...(r.size !== undefined ? { size: r.size } : {}) } : { address: r.address ?? '?' },
         count: r.count, ...(r.reason ? { reason: r.reason } : {}),
@@ -38,6 +38,7 @@ export class LiveDropsFeature {
         rows: rep.rows.map((r) => ({
           location: r.location, ...(r.fn ? { fn: r.fn } : {}), ...(r.reason ? { reason: r.reason } : {}), count: r.count, ratePerS: r.ratePerS, verdict: r.verdict, note: r.note,
           sites: r.sites.map((s) => ({ file: s.file, line: s.line, function: s.function, uri: this.session.toUri(s.file), reasons: s.reasons, ...(s.inlinedInto ? { inlinedInto: s.inlinedInto } : {}) })),
+          ...(r.callers ? { callers: r.callers.map((c) => ({ ...c, uri: this.session.toUri(c.file) })) } : {}),
         })),
       };
     }));

@@ -3,7 +3,8 @@
 // candidates are the sites of that function and of the static and inline functions it calls
 // (what the compiler may have folded into it), kept when their reason can be the event's. More
 // than one left: "one of N sites". An event at a generic freeing helper, or NOT_SPECIFIED where no
-// site frees without a reason, is shown apart as "freed, probably not a drop". The offset cannot
+// site frees without a reason, is shown apart as "freed, probably not a drop", with the callers
+// on the indexed receive path that may have asked for that free (callers.ts). The offset cannot
 // pick a line without the host's debuginfo; and when the indexed tree is not the host's kernel
 // the lines are marked approximate.
 import type { CallGraph } from '../engine/callgraph/graph';
@@ -14,6 +15,8 @@ import { locationKey } from './trace-line';
 import { treeRelative, type DebugInfo } from './debuginfo';
 import type { IntervalRow, SessionInterval } from './session-frames';
 import knowledge from './live-knowledge.json';
+import { receivePathCallers, type CallerRef } from './callers';
+import { receivePathFunctions } from '../engine/analysis/snapshot';
 
 const REASON_PREFIX = 'SKB_DROP_REASON_';
 const GENERIC = new Set<string>(knowledge.genericFrees);
@@ -60,6 +63,8 @@ export interface LiveDropRow {
   /** With debuginfo: the exact line of the free, or why it could not be had. */
   exact?: ExactSource;
   debuginfo?: string;
+  /** freed: the nearest callers on the indexed receive path that call the freeing function (direct calls). */
+  callers?: CallerRef[];
 }
 
 export interface LiveDropReport {
@@ -84,8 +89,34 @@ export function versionGuard(treeVersion: string | undefined, hostRelease: strin
 
 export class DropAttributor {
   private readonly memo = new Map<string, Promise<{ sites: SiteRef[]; known: boolean }>>();
+  private readonly callerMemo = new Map<string, Promise<CallerRef[]>>();
+  private receiveP: Promise<Set<string>> | undefined;
 
-  constructor(private readonly engine: DropEngine, private readonly graph: CallGraph, private readonly debug?: DebugInfo) {}
+  /**
+   * `receivePath`: "file|function" of the receive path (the analysis has it computed once);
+   * without it the set is computed here from the graph on first need.
+   */
+  constructor(private readonly engine: DropEngine, private readonly graph: CallGraph, private readonly debug?: DebugInfo,
+    private readonly receivePath?: () => Promise<Set<string>>) {}
+
+  /** Who on the receive path calls `fn` (through generic helpers and freeing functions), memoised. */
+  callers(fn: string): Promise<CallerRef[]> {
+    let p = this.callerMemo.get(fn);
+    if (!p) {
+      this.receiveP ??= this.receivePath ? this.receivePath() : Promise.resolve(receivePathFunctions(this.graph, this.engine.index.knowledge.napiPoll));
+      // Up through other generic helpers only: through kfree_skb itself every drop site of the
+      // tree would be a "caller", and through consume_skb and friends, every transmit completion.
+      this.callerMemo.set(fn, (p = this.receiveP.then((onPath) => receivePathCallers(this.graph, fn, onPath, (name) => GENERIC.has(name)))));
+    }
+    return p;
+  }
+
+  /** A row that is probably not a drop, with the callers that may have asked for the free. */
+  private async freed(base: Omit<LiveDropRow, 'verdict' | 'sites' | 'note'>, fn: string, why: string): Promise<LiveDropRow> {
+    const callers = await this.callers(fn);
+    const from = callers.length ? `; called from ${callers.slice(0, 3).map((c) => `${c.function} (${c.file}:${c.line})`).join(', ')}${callers.length > 3 ? ` and ${callers.length - 3} more` : ''} on the receive path` : '';
+    return { ...base, verdict: 'freed', sites: [], note: `freed, probably not a drop: ${why}${from}`, ...(callers.length ? { callers } : {}) };
+  }
 
   /** Every candidate site of a kernel symbol, before the reason filter; `known`: the tree defines it. */
   candidates(symbol: string): Promise<{ sites: SiteRef[]; known: boolean }> {
@@ -142,7 +173,8 @@ export class DropAttributor {
       ...(r.reason ? { reason: r.reason } : {}), count: r.count, ratePerS: seconds > 0 ? r.count / seconds : r.count };
     if (!r.location.fn) return { ...base, verdict: 'unmapped', sites: [], note: 'a bare address: the host printed no symbol (kptr_restrict or an old kernel)' };
     const fn = r.location.fn.replace(CLONE, '');
-    if (GENERIC.has(fn)) return { ...base, verdict: 'freed', sites: [], note: `freed, probably not a drop: ${fn} is a generic freeing helper (teardown, purge, bulk free)` };
+    if (GENERIC.has(fn)) return this.freed(base, fn, `${fn} is a generic freeing helper (teardown, purge, bulk free)`);
+    if (this.engine.k.notDrops.has(fn)) return this.freed(base, fn, `the drop-site catalogue marks ${fn} as not a drop`);
     const { sites, known } = await this.candidates(fn);
     const reason = r.reason ?? 'NOT_SPECIFIED';
     const unspecified = reason === 'NOT_SPECIFIED';
@@ -153,7 +185,8 @@ export class DropAttributor {
       return this.debug && r.location.offset !== undefined ? this.narrow(row, r.location.fn, r.location.offset, r.location.size) : row;
     }
     if (unspecified) {
-      return { ...base, verdict: 'freed', sites: [], note: `freed, probably not a drop: NOT_SPECIFIED and ${known ? `no site of ${fn} frees without a reason` : `${fn} is not in the indexed tree`}` };
+      return known ? this.freed(base, fn, `NOT_SPECIFIED and no site of ${fn} frees without a reason`)
+        : { ...base, verdict: 'freed', sites: [], note: `freed, probably not a drop: NOT_SPECIFIED and ${fn} is not in the indexed tree` };
     }
     return { ...base, verdict: 'unmapped', sites: [], note: known ? `no site of ${fn} (or what it inlines) has reason ${reason} in the indexed tree` : `${fn} is not in the indexed tree (outside the scope, or another version)` };
   }
