@@ -194,7 +194,7 @@ function latin1Json(value: unknown): string {
 }
 
 /** CRC-32 where Node has it (20.15+), SHA-1 otherwise: this guards against torn or damaged files, not tampering. */
-class Checksum {
+export class Checksum {
   private static readonly crc32 = (zlib as unknown as { crc32?: (b: Buffer, prev?: number) => number }).crc32;
   private crc = 0;
   private readonly sha = Checksum.crc32 ? undefined : crypto.createHash('sha1');

@@ -2,6 +2,7 @@
 // Built once from the facts, then patched per file as files change.
 import type { FileFacts, SymbolKindName } from './types';
 import { mayContain } from './codec';
+import { sliced, type Steps } from './slices';
 
 export interface SymbolLocation {
   name: string;
@@ -32,15 +33,16 @@ export class SymbolTable {
    * must keep answering meanwhile. The files are those of `files` when the build starts; the
    * caller applies changes made during the build (KernelIndex.symbolsReady does).
    */
-  static async build(files: Map<string, FileFacts>, sliceMs = 8): Promise<SymbolTable> {
+  static build(files: Map<string, FileFacts>, sliceMs = 8): Promise<SymbolTable> {
+    return sliced(SymbolTable.steps(files), sliceMs);
+  }
+
+  /** The table's construction, pausing after each file (sliced() decides when to give way). */
+  static *steps(files: Map<string, FileFacts>): Steps<SymbolTable> {
     const t = new SymbolTable(files, true);
-    let sliceStart = performance.now();
     for (const f of [...files.values()]) {
       t.add(f);
-      if (performance.now() - sliceStart >= sliceMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      yield;
     }
     return t;
   }

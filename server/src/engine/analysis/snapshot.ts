@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SOCKET_ENQUEUE_FUNCTIONS } from '../../../../shared/protocol';
 import { CallGraph } from '../callgraph/graph';
-import { encodeGraph, GraphFileError, graphKey, loadGraphFile, restoreGraph, saveGraphFile, type LoadOutcome } from '../callgraph/graph-store';
+import { encodeGraph, GraphFileError, graphKey, loadGraphFile, loadGraphFileSliced, restoreGraphSliced, saveGraphFile, type LoadOutcome } from '../callgraph/graph-store';
 import { DropEngine } from '../drops/engine';
 import type { IndexView, KernelIndex, LogLevel } from '../indexer';
 import type { FromGraphWorker, GraphWorkerInit } from './graph-worker';
@@ -174,7 +174,8 @@ export class Analysis {
         problem = 'rebuild asked for';
       } else {
         progress('loading the call graph');
-        const loaded = loadGraphFile(this.view.cacheDir, this.graphKey, this.view.files);
+        // The server restores in slices: requests keep being answered while it reads ~30 MB.
+        const loaded = opts.worker ? await loadGraphFileSliced(this.view.cacheDir, this.graphKey, this.view.files) : loadGraphFile(this.view.cacheDir, this.graphKey, this.view.files);
         if ('graph' in loaded) return this.done(loaded.graph, { source: 'loaded', seconds: elapsed(), bytes: loaded.bytes });
         problem = loaded.problem;
       }
@@ -194,7 +195,10 @@ export class Analysis {
             if (out.note) this.host.log('warn', out.note);
             let again: LoadOutcome;
             try {
-              again = out.bytes ? { graph: restoreGraph(out.bytes, this.graphKey, this.view.files), seconds: 0, bytes: out.bytes.length } : loadGraphFile(this.view.cacheDir, this.graphKey, this.view.files);
+              progress('restoring the call graph');
+              again = out.bytes
+                ? { graph: await restoreGraphSliced(out.bytes, this.graphKey, this.view.files), seconds: 0, bytes: out.bytes.length }
+                : await loadGraphFileSliced(this.view.cacheDir, this.graphKey, this.view.files);
             } catch (e) {
               // A worker script of another version (dist/ replaced while the server runs).
               if (!(e instanceof GraphFileError)) throw e;

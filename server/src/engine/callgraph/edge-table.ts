@@ -6,6 +6,7 @@
 // questions (from, to, kind, candidates, line) as they are, and an Edge object is made only
 // for an edge a caller asks for (edge(i)), or for all when something needs the array.
 import type { Edge, EdgeKind } from './types';
+import { drain, due, type Steps } from '../slices';
 
 /** Column layout of one edge in the file: from, to, file (string id), line, col, candidates. */
 export const EDGE_COLS = 6;
@@ -82,12 +83,23 @@ export class Rows {
   ) {}
 
   static of(nodes: number, edges: number, key: (e: number) => number): Rows {
+    return drain(Rows.steps(nodes, edges, key));
+  }
+
+  /** Rows.of as steps that pause in its passes over the edges (slices.ts). */
+  static *steps(nodes: number, edges: number, key: (e: number) => number): Steps<Rows> {
     const start = new Uint32Array(nodes + 1);
-    for (let e = 0; e < edges; e++) start[key(e) + 1]++;
+    for (let e = 0; e < edges; e++) {
+      start[key(e) + 1]++;
+      if (due(e, 65536)) yield;
+    }
     for (let n = 0; n < nodes; n++) start[n + 1] += start[n];
     const fill = start.slice(0, nodes);
     const ids = new Uint32Array(edges);
-    for (let e = 0; e < edges; e++) ids[fill[key(e)]++] = e;
+    for (let e = 0; e < edges; e++) {
+      ids[fill[key(e)]++] = e;
+      if (due(e, 65536)) yield;
+    }
     return new Rows(start, ids);
   }
 

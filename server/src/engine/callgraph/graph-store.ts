@@ -16,7 +16,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
-import { atomicWrite, checksum } from '../store';
+import { atomicWrite, checksum, Checksum } from '../store';
+import { drain, due, sliced, type Steps } from '../slices';
 import type { FileFacts } from '../types';
 import { CallGraph, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
 import { fieldTypes } from './types-of';
@@ -149,11 +150,19 @@ export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: n
 
 export class GraphFileError extends Error {}
 
+/** Bytes checksummed between pauses of a sliced restore. */
+const CHECKSUM_SLICE = 1 << 22;
+
 /**
  * The parts of a graph file, checked: magic, format version, fingerprint, length and body
  * checksum. Throws GraphFileError saying what does not match.
  */
 export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { buildSeconds?: number } {
+  return drain(decodeSteps(buf, fingerprint));
+}
+
+/** decodeGraph as steps that pause in its long loops (see slices.ts). */
+function* decodeSteps(buf: Buffer, fingerprint: string): Steps<GraphParts & { buildSeconds?: number }> {
   if (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC)) throw new GraphFileError('not a netpath graph file');
   const version = buf.readUInt32LE(8);
   if (version !== GRAPH_FORMAT_VERSION) throw new GraphFileError(`graph format ${version} is not ${GRAPH_FORMAT_VERSION}`);
@@ -172,7 +181,12 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
   let body = buf.subarray(16 + headerLen);
   const sizes = [padded(h.stringBytes), h.nodes * NODE_COLS * 4, h.params * 4, h.edges * EDGE_COLS * 4, padded(h.edges), h.flows * FLOW_COLS * 4, padded(h.extraBytes)];
   if (sizes.some((n) => !Number.isInteger(n) || n < 0) || body.length !== sizes.reduce((a, b) => a + b, 0)) throw new GraphFileError('truncated or malformed body');
-  if (checksum(body) !== h.checksum) throw new GraphFileError('checksum mismatch');
+  const sum = new Checksum();
+  for (let at = 0; at < body.length; at += CHECKSUM_SLICE) {
+    sum.update(body.subarray(at, at + CHECKSUM_SLICE));
+    yield;
+  }
+  if (sum.digest() !== h.checksum) throw new GraphFileError('checksum mismatch');
   if (body.byteOffset % 4) body = Buffer.from(body);
   let at = 0;
   const take = (n: number) => {
@@ -215,12 +229,14 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
     }
     if (nodeCols[o + 7]) n.pkt = nodeCols[o + 7];
     nodes[i] = n;
+    if (due(i)) yield;
   }
   // Edges stay in their columns (EdgeTable): checked here, made into objects only on demand.
   const kindNames = h.kinds;
   for (let i = 0; i < h.edges; i++) {
     const o = i * EDGE_COLS;
     if (!kindNames[kinds[i]] || edgeCols[o] >= h.nodes || edgeCols[o + 1] >= h.nodes || edgeCols[o + 2] >= strings.length) throw new GraphFileError('edge out of range');
+    if (due(i, 32768)) yield;
   }
   const flows = new Map<string, Flow[]>();
   for (let i = 0; i < h.flows; i++) {
@@ -233,6 +249,7 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
     const list = flows.get(field);
     if (list) list.push(f);
     else flows.set(field, [f]);
+    if (due(i)) yield;
   }
   for (const [i, x] of extra.nodeExtras as Array<[number, object]>) {
     if (!nodes[i]) throw new GraphFileError('node extra out of range');
@@ -265,11 +282,39 @@ export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): 
 
 /** A graph from its file's bytes, typeOf reading `files` when first called. Throws GraphFileError. */
 export function restoreGraph(buf: Buffer, fingerprint: string, files: Map<string, FileFacts>): CallGraph {
-  const parts = decodeGraph(buf, fingerprint);
-  return CallGraph.restore(parts, () => typesFromFiles(parts.nodes, files));
+  return drain(restoreSteps(buf, fingerprint, files));
+}
+
+/** restoreGraph in slices that give the event loop back (the language server's thread). */
+export function restoreGraphSliced(buf: Buffer, fingerprint: string, files: Map<string, FileFacts>): Promise<CallGraph> {
+  return sliced(restoreSteps(buf, fingerprint, files));
+}
+
+function* restoreSteps(buf: Buffer, fingerprint: string, files: Map<string, FileFacts>): Steps<CallGraph> {
+  const parts = yield* decodeSteps(buf, fingerprint);
+  return yield* CallGraph.restoreSteps(parts, () => typesFromFiles(parts.nodes, files));
 }
 
 export type LoadOutcome = { graph: CallGraph; seconds: number; bytes: number } | { problem: string };
+
+/** loadGraphFile in slices (the language server); the file is read whole, then restored in slices. */
+export async function loadGraphFileSliced(cacheDir: string, fingerprint: string, files: Map<string, FileFacts>): Promise<LoadOutcome> {
+  const started = process.hrtime.bigint();
+  let buf: Buffer;
+  try {
+    buf = await fs.promises.readFile(graphPath(cacheDir));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { problem: code === 'ENOENT' ? 'no persisted graph' : `persisted graph unreadable (${code ?? (e as Error).message})` };
+  }
+  try {
+    const graph = await restoreGraphSliced(buf, fingerprint, files);
+    return { graph, seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes: buf.length };
+  } catch (e) {
+    if (e instanceof GraphFileError) return { problem: `persisted graph not used: ${e.message}` };
+    throw e;
+  }
+}
 
 /** Loads the persisted graph of `cacheDir` if it was built from this index state; else says why not. */
 export function loadGraphFile(cacheDir: string, fingerprint: string, files: Map<string, FileFacts>): LoadOutcome {

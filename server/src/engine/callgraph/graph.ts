@@ -7,6 +7,7 @@ import { fieldTypes, functionArgument, returnStruct, typeOfExpr, type FieldTypes
 import { summariseRegistrations } from './registrations';
 import { PKT_LOCAL, PKT_PARAM, rankedPaths, type PathOptions } from './paths';
 import { EdgeTable, Rows } from './edge-table';
+import { drain, due, type Steps } from '../slices';
 
 /** An invoker outside the indexed scope, and where the function is handed to it. */
 export interface ExternalCaller { via: string; file: string; line: number }
@@ -506,6 +507,11 @@ export class CallGraph {
 
   /** A graph from its persisted parts, with the same public API as a built one. */
   static restore(parts: GraphParts, types: () => GraphTypes): CallGraph {
+    return drain(CallGraph.restoreSteps(parts, types));
+  }
+
+  /** restore() as steps that pause in its loops over all nodes and edges (slices.ts). */
+  static *restoreSteps(parts: GraphParts, types: () => GraphTypes): Steps<CallGraph> {
     const g = new CallGraph();
     Object.assign(g, { nodes: parts.nodes, flows: parts.flows, external: parts.external, edgeArgs: parts.edgeArgs, stats: parts.stats });
     g.pendingTypes = types;
@@ -513,8 +519,8 @@ export class CallGraph {
       const t = parts.edges;
       g.table = t;
       g._edges = g._out = g._in = undefined;
-      g.outRows = Rows.of(g.nodes.length, t.length, (e) => t.from(e));
-      g.inRows = Rows.of(g.nodes.length, t.length, (e) => t.to(e));
+      g.outRows = yield* Rows.steps(g.nodes.length, t.length, (e) => t.from(e));
+      g.inRows = yield* Rows.steps(g.nodes.length, t.length, (e) => t.to(e));
     } else {
       const list = parts.edges;
       g._edges = list;
@@ -525,6 +531,7 @@ export class CallGraph {
       const list = g.byName.get(n.name);
       if (list) list.push(n.id);
       else g.byName.set(n.name, [n.id]);
+      if (due(n.id)) yield;
     }
     return g;
   }
