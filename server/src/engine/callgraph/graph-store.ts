@@ -18,7 +18,8 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { atomicWrite, checksum } from '../store';
 import type { FileFacts } from '../types';
-import { CallGraph, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
+import { forgetDecoded, notDecoded } from '../codec';
+import { CallGraph, releasing, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
 import { fieldTypes } from './types-of';
 import rawKnowledge from '../data/kernel-knowledge.json';
 import type { EdgeKind, FnNode, ResolutionStats } from './types';
@@ -78,7 +79,8 @@ export function graphPath(cacheDir: string): string {
   return path.join(cacheDir, GRAPH_FILE);
 }
 
-export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: number): Buffer {
+export function encodeGraph(graph: GraphParts | CallGraph, fingerprint: string, buildSeconds?: number): Buffer {
+  const g = graph instanceof CallGraph ? graph.parts() : graph;
   const strings = new Map<string, number>();
   const id = (s: string) => {
     let n = strings.get(s);
@@ -111,21 +113,41 @@ export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: n
     if (n > 255) throw new Error('more than 256 edge kinds or flow vias');
     return n;
   };
-  const edgeList = g.edges instanceof EdgeTable ? g.edges.all() : g.edges;
-  const edges = new Uint32Array(edgeList.length * EDGE_COLS);
-  const kinds = new Uint8Array(edgeList.length);
-  edgeList.forEach((e, i) => {
-    const x = extraProps(e, EDGE_CORE);
-    if (x) edgeExtras.push([i, x]);
-    const o = i * EDGE_COLS;
-    edges[o] = e.from;
-    edges[o + 1] = e.to;
-    edges[o + 2] = id(e.file);
-    edges[o + 3] = e.line;
-    edges[o + 4] = e.col;
-    edges[o + 5] = e.candidates ?? NONE;
-    kinds[i] = small(kindIds, e.kind);
-  });
+  let edges: Uint32Array;
+  let kinds: Uint8Array;
+  if (g.edges instanceof EdgeTable) {
+    // Columns already: copied with their string and kind ids mapped to this file's.
+    const t = g.edges.columns();
+    edges = t.cols.slice();
+    const fileIds = t.strings.map(id);
+    const kindMap = t.kindNames.map((k) => small(kindIds, k));
+    kinds = new Uint8Array(t.kindIds.length);
+    for (let i = 0; i < kinds.length; i++) {
+      edges[i * EDGE_COLS + 2] = fileIds[edges[i * EDGE_COLS + 2]];
+      kinds[i] = kindMap[t.kindIds[i]];
+    }
+    for (const [i, x] of t.extras) {
+      const kept = extraProps(x, EDGE_CORE);
+      if (kept) edgeExtras.push([i, kept]);
+    }
+    edgeExtras.sort((a, b) => a[0] - b[0]);
+  } else {
+    const edgeList = g.edges;
+    edges = new Uint32Array(edgeList.length * EDGE_COLS);
+    kinds = new Uint8Array(edgeList.length);
+    edgeList.forEach((e, i) => {
+      const x = extraProps(e, EDGE_CORE);
+      if (x) edgeExtras.push([i, x]);
+      const o = i * EDGE_COLS;
+      edges[o] = e.from;
+      edges[o + 1] = e.to;
+      edges[o + 2] = id(e.file);
+      edges[o + 3] = e.line;
+      edges[o + 4] = e.col;
+      edges[o + 5] = e.candidates ?? NONE;
+      kinds[i] = small(kindIds, e.kind);
+    });
+  }
   const flowRows: number[] = [];
   for (const [field, list] of g.flows) {
     for (const f of list) flowRows.push(id(field), f.fn, f.struct === undefined ? NONE : id(f.struct), small(viaIds, f.via));
@@ -136,7 +158,7 @@ export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: n
     pad(text), u32(nodes), u32(Uint32Array.from(params)), u32(edges), pad(Buffer.from(kinds.buffer)), u32(Uint32Array.from(flowRows)), pad(extra),
   ]);
   const header: Header = {
-    layout: LAYOUT, kinds: [...kindIds.keys()], vias: [...viaIds.keys()], fingerprint, checksum: checksum(body), nodes: g.nodes.length, edges: edgeList.length, flows: flowRows.length / FLOW_COLS,
+    layout: LAYOUT, kinds: [...kindIds.keys()], vias: [...viaIds.keys()], fingerprint, checksum: checksum(body), nodes: g.nodes.length, edges: kinds.length, flows: flowRows.length / FLOW_COLS,
     params: params.length, stringBytes: text.length, extraBytes: extra.length, stats: g.stats, ...(buildSeconds !== undefined ? { buildSeconds } : {}),
   };
   const json = pad(Buffer.from(JSON.stringify(header), 'utf8'));
@@ -251,6 +273,7 @@ export function decodeGraph(buf: Buffer, fingerprint: string): GraphParts & { bu
 
 /** What typeOf reads, from the index's facts (the same sources and order as CallGraph.build). */
 export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): GraphTypes {
+  const undecoded = new Map([...files.values()].map((f) => [f, notDecoded(f, ['functions'])]));
   const vars: GraphTypes['vars'] = new Array(nodes.length);
   const signatures: string[] = new Array(nodes.length);
   for (const n of nodes) {
@@ -260,7 +283,9 @@ export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): 
     signatures[n.id] = same ? fn.signature : '';
   }
   const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { vars, signatures, fields: fieldTypes(sorted) };
+  // What typeOf keeps (vars, signatures, field types) is held above: the decoded lists are not.
+  for (const [f, keys] of undecoded) forgetDecoded(f, keys);
+  return { vars, signatures, fields: fieldTypes(releasing(sorted, ['structs', 'defs'])) };
 }
 
 /** A graph from its file's bytes, typeOf reading `files` when first called. Throws GraphFileError. */

@@ -1,12 +1,14 @@
 // The receive call graph: direct calls plus indirect calls resolved to the functions that
 // flow into the field, variable or macro they go through. Pure: built from FileFacts.
 import type { AddressTaken, FileFacts } from '../types';
+import { forgetDecoded, notDecoded, type DecodedKey } from '../codec';
 import { baseKnowledge, type Knowledge } from '../knowledge';
 import type { Edge, EdgeKind, FnNode, Hop, ResolutionStats } from './types';
 import { fieldTypes, functionArgument, returnStruct, typeOfExpr, type FieldTypes } from './types-of';
 import { summariseRegistrations } from './registrations';
 import { PKT_LOCAL, PKT_PARAM, rankedPaths, type PathOptions } from './paths';
 import { EdgeTable, Rows } from './edge-table';
+import { EdgeColumns } from './edge-columns';
 
 /** An invoker outside the indexed scope, and where the function is handed to it. */
 export interface ExternalCaller { via: string; file: string; line: number }
@@ -18,12 +20,13 @@ export class CallGraph {
   readonly nodes: FnNode[] = [];
   readonly byName = new Map<string, number[]>();
   readonly flows = new Map<string, Flow[]>();
-  // A built graph holds its edges as objects and its adjacency as arrays; a restored one holds
-  // the file's columns (EdgeTable, Rows) and makes the arrays only if something asks for them.
+  // Edges live in columns (EdgeTable) and adjacency in compressed rows (Rows), built or restored
+  // alike; Edge objects and adjacency arrays are made only if something asks for all of them.
   // Searches read edges through edgeTo()/outOf() and friends, which serve both without copying.
-  private _edges: Edge[] | undefined = [];
-  private _out: number[][] | undefined = [];
-  private _in: number[][] | undefined = [];
+  // (A restored graph of an older file may hand over Edge objects: then the arrays are used.)
+  private _edges: Edge[] | undefined;
+  private _out: number[][] | undefined;
+  private _in: number[][] | undefined;
   private table: EdgeTable | undefined;
   private outRows: Rows | undefined;
   private inRows: Rows | undefined;
@@ -39,6 +42,9 @@ export class CallGraph {
   static build(files: Map<string, FileFacts>, knowledge: Knowledge): CallGraph {
     const g = new CallGraph();
     const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+    // The build leaves decoded what it found decoded (another reader's), and forgets what it decoded.
+    const mine = new Map(sorted.map((f) => [f, new Set(notDecoded(f, BUILD_LISTS))]));
+    const forget = (f: FileFacts, keys: DecodedKey[]) => forgetDecoded(f, keys.filter((k) => mine.get(f)!.has(k)));
     for (const f of sorted) {
       const ids: number[] = [];
       f.functions.forEach((fn, index) => {
@@ -53,21 +59,15 @@ export class CallGraph {
         else g.byName.set(fn.name, [id]);
       });
       g.fileIds.set(f.path, ids);
+      // Read once: what the graph keeps of them (params, vars, signature) it holds itself.
+      forget(f, ['functions']);
     }
-    g.fields = fieldTypes(sorted);
+    g.fields = fieldTypes(releasing(sorted, ['structs', 'defs']));
     g.collectFlows(sorted);
-    g.collectEdges(sorted, knowledge);
-    const out = g._out!;
-    const inn = g._in!;
-    for (let i = 0; i < g.nodes.length; i++) {
-      out.push([]);
-      inn.push([]);
-    }
-    g.edges.forEach((e, i) => {
-      out[e.from].push(i);
-      inn[e.to].push(i);
-    });
+    g.collectEdges(sorted, knowledge, (f) => forget(f, ['calls']));
     g.collectExternal(sorted, knowledge);
+    // The lists every pass read stay decoded until the build ends; none is kept after it.
+    for (const f of sorted) forget(f, ['addressTaken', 'copies', 'macroCalls']);
     return g;
   }
 
@@ -306,19 +306,16 @@ export class CallGraph {
     }
   }
 
-  private collectEdges(files: FileFacts[], knowledge: Knowledge) {
-    const seen = new Set<string>();
+  private collectEdges(files: FileFacts[], knowledge: Knowledge, done: (f: FileFacts) => void) {
     const sites: Array<{ resolved: number; naive: number }> = [];
-    const add = (from: number, to: number, file: string, line: number, col: number, kind: EdgeKind, candidates?: number, param?: number) => {
-      const key = `${from}:${to}:${line}:${col}:${kind}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      this._edges!.push({ from, to, file, line, col, kind, ...(candidates !== undefined ? { candidates } : {}), ...(param !== undefined ? { param } : {}) });
-    };
+    const columns = new EdgeColumns();
+    const add = columns.add.bind(columns);
     const argFlows = this.argumentFlows(files);
     const wrappers = new Set(knowledge.valueWrappers);
     for (const f of files) {
       const ids = this.fileIds.get(f.path)!;
+      // Every edge added in this iteration starts at a function of f: duplicates stay within it.
+      columns.newScope();
       for (const c of f.calls) {
         const from = ids[c.fn];
         if (from === undefined) continue;
@@ -369,9 +366,11 @@ export class CallGraph {
         for (const to of named) add(from, to, f.path, m.line, m.col, 'macro', total);
         for (const fl of fallback) add(from, fl.fn, f.path, m.line, m.col, fl.via === 'registered' ? 'registered' : 'field', total);
       }
+      done(f); // calls are read once, and the largest list
     }
     // A packet queued for later (the backlog, a GRO cell) is taken up by a NAPI poll function in
     // another softirq round: no call, but the chain a packet takes goes on there.
+    columns.newScope();
     for (const [enqueue, poll] of Object.entries(knowledge.queuedHandoffs)) {
       for (const from of this.idsOf(enqueue)) {
         const n = this.nodes[from];
@@ -379,6 +378,7 @@ export class CallGraph {
       }
     }
     this.stats = resolutionStats(sites);
+    this.setEdges(columns.finish());
     this.collectEdgeArgs(files);
   }
 
@@ -391,27 +391,36 @@ export class CallGraph {
 
   private collectEdgeArgs(files: FileFacts[]) {
     // Direct and macro edges of each caller, by callee name, in call-site order.
+    // Only calls that pass a function by name are looked up, so only their callees' names are keys.
+    const passed = new Set<string>();
+    for (const f of files) {
+      for (const a of f.addressTaken) if (a.ctx === 'arg' && !a.param && a.callee && a.argPos !== undefined && a.fn >= 0) passed.add(a.callee);
+      for (const m of f.macroCalls) if (m.fn >= 0) passed.add(m.macro);
+    }
     const byCall = new Map<string, number[]>();
-    this.edges.forEach((e, i) => {
-      if (e.kind !== 'direct') return;
-      const key = `${e.from}>${this.nodes[e.to].name}`;
+    for (let i = 0; i < this.edgeCount; i++) {
+      if (this.edgeKind(i) !== 'direct') continue;
+      const callee = this.nodes[this.edgeTo(i)].name;
+      if (!passed.has(callee)) continue;
+      const key = `${this.edgeFrom(i)}>${callee}`;
       const list = byCall.get(key);
       if (list) list.push(i);
       else byCall.set(key, [i]);
-    });
+    }
     const note = (edges: number[] | undefined, line: number, col: number, pos: number, fns: number[]) => {
       if (!edges || !fns.length) return;
       // The call an argument belongs to: the last call site at or before it.
       let best = -1;
       for (const i of edges) {
-        const e = this.edges[i];
-        if (e.line < line || (e.line === line && e.col <= col)) if (best < 0 || e.line > this.edges[best].line || (e.line === this.edges[best].line && e.col > this.edges[best].col)) best = i;
+        const el = this.edgeLine(i);
+        const ec = this.edgeCol(i);
+        if (el < line || (el === line && ec <= col)) if (best < 0 || el > this.edgeLine(best) || (el === this.edgeLine(best) && ec > this.edgeCol(best))) best = i;
       }
       if (best < 0) return;
       // A name with several definitions (NF_HOOK and its !CONFIG_NETFILTER stub) has an edge to
       // each from the same call site: each gets the arguments.
       for (const i of edges) {
-        if (this.edges[i].line !== this.edges[best].line || this.edges[i].col !== this.edges[best].col) continue;
+        if (this.edgeLine(i) !== this.edgeLine(best) || this.edgeCol(i) !== this.edgeCol(best)) continue;
         let list = this.edgeArgs.get(i);
         if (!list) this.edgeArgs.set(i, (list = []));
         for (const fn of fns) list.push([pos, fn]);
@@ -454,7 +463,7 @@ export class CallGraph {
         }
         if (!via) continue;
         for (const fn of this.valueFunctions(a, f.path)) {
-          if (this.in[fn].length) continue;
+          if (this.inOf(fn).length) continue;
           const list = this.external.get(fn);
           const ext = { via, file: f.path, line: a.line };
           if (!list) this.external.set(fn, [ext]);
@@ -510,11 +519,7 @@ export class CallGraph {
     Object.assign(g, { nodes: parts.nodes, flows: parts.flows, external: parts.external, edgeArgs: parts.edgeArgs, stats: parts.stats });
     g.pendingTypes = types;
     if (parts.edges instanceof EdgeTable) {
-      const t = parts.edges;
-      g.table = t;
-      g._edges = g._out = g._in = undefined;
-      g.outRows = Rows.of(g.nodes.length, t.length, (e) => t.from(e));
-      g.inRows = Rows.of(g.nodes.length, t.length, (e) => t.to(e));
+      g.setEdges(parts.edges);
     } else {
       const list = parts.edges;
       g._edges = list;
@@ -527,6 +532,22 @@ export class CallGraph {
       else g.byName.set(n.name, [n.id]);
     }
     return g;
+  }
+
+  /**
+   * What the graph file holds (graph-store.ts): the edges as their columns, or as the objects
+   * when something made them (and may have set a property on one).
+   */
+  parts(): GraphParts {
+    return { nodes: this.nodes, edges: this._edges ?? this.table!, flows: this.flows, external: this.external, edgeArgs: this.edgeArgs, stats: this.stats };
+  }
+
+  /** The edges as columns, with the adjacency rows by caller and by callee. */
+  private setEdges(t: EdgeTable): void {
+    this.table = t;
+    this._edges = this._out = this._in = undefined;
+    this.outRows = Rows.of(this.nodes.length, t.length, (e) => t.from(e));
+    this.inRows = Rows.of(this.nodes.length, t.length, (e) => t.to(e));
   }
 
   private loadTypes(): void {
@@ -553,6 +574,21 @@ export interface GraphParts {
 export interface GraphTypes { vars: Array<Record<string, string> | undefined>; signatures: string[]; fields: FieldTypes }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * The files in order, each one's decoded `keys` dropped once the reader moves past it: a pass
+ * that reads a list once need not hold it for the whole tree (codec.ts forgetDecoded).
+ */
+export function* releasing(files: Iterable<FileFacts>, keys: DecodedKey[]): Generator<FileFacts> {
+  for (const f of files) {
+    const mine = notDecoded(f, keys);
+    yield f;
+    forgetDecoded(f, mine);
+  }
+}
+
+/** Lists of the facts the build reads. */
+const BUILD_LISTS: DecodedKey[] = ['functions', 'structs', 'defs', 'calls', 'addressTaken', 'copies', 'macroCalls'];
 
 const PACKETS = baseKnowledge().pathRanking;
 const PACKET_PARAMS = new Set(PACKETS.packetParams);
