@@ -231,6 +231,8 @@ export class Analysis {
       const t0 = process.hrtime.bigint();
       const graph = CallGraph.build(this.view.files, this.view.knowledge);
       const buildSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      // The facts' stored text the build read is not needed to save the graph (read again on demand).
+      this.source.unloadShards();
       let bytes: number | undefined;
       if (this.graphKey && !opts.noSave) {
         try {

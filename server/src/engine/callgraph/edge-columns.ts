@@ -49,17 +49,21 @@ export class EdgeColumns {
     return true;
   }
 
-  /** The columns, trimmed to the edges added (the builder is not used afterwards). */
+  /**
+   * The columns, views of the edges added (the builder is not used afterwards): no copy, the
+   * unused tail (under a third, see grow) is the price of not holding two copies at once.
+   */
   finish(): EdgeTable {
     this.seen = new Set();
-    return new EdgeTable(this.cols.slice(0, this.count * EDGE_COLS), this.kinds.slice(0, this.count), this.kindNames, this.strings, this.extras);
+    return new EdgeTable(this.cols.subarray(0, this.count * EDGE_COLS), this.kinds.subarray(0, this.count), this.kindNames, this.strings, this.extras);
   }
 
+  /** By half again: the old and new columns are both alive while copying. */
   private grow(): void {
-    const cols = new Uint32Array(this.cols.length * 2);
+    const cols = new Uint32Array(Math.ceil(this.kinds.length * 1.5) * EDGE_COLS);
     cols.set(this.cols);
     this.cols = cols;
-    const kinds = new Uint8Array(this.kinds.length * 2);
+    const kinds = new Uint8Array(cols.length / EDGE_COLS);
     kinds.set(this.kinds);
     this.kinds = kinds;
   }

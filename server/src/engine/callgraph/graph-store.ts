@@ -113,19 +113,21 @@ export function encodeGraph(graph: GraphParts | CallGraph, fingerprint: string, 
     if (n > 255) throw new Error('more than 256 edge kinds or flow vias');
     return n;
   };
-  let edges: Uint32Array;
+  // The edge columns are the bulk of the file (6.6M edges, 160 MB on the whole tree): they are
+  // written once, straight into the file's buffer (writeEdges), never built as a separate copy.
+  let writeEdges: (into: Uint32Array) => void;
   let kinds: Uint8Array;
   if (g.edges instanceof EdgeTable) {
-    // Columns already: copied with their string and kind ids mapped to this file's.
+    // Columns already: string and kind ids mapped to this file's.
     const t = g.edges.columns();
-    edges = t.cols.slice();
     const fileIds = t.strings.map(id);
     const kindMap = t.kindNames.map((k) => small(kindIds, k));
     kinds = new Uint8Array(t.kindIds.length);
-    for (let i = 0; i < kinds.length; i++) {
-      edges[i * EDGE_COLS + 2] = fileIds[edges[i * EDGE_COLS + 2]];
-      kinds[i] = kindMap[t.kindIds[i]];
-    }
+    for (let i = 0; i < kinds.length; i++) kinds[i] = kindMap[t.kindIds[i]];
+    writeEdges = (into) => {
+      into.set(t.cols);
+      for (let o = 2; o < into.length; o += EDGE_COLS) into[o] = fileIds[into[o]];
+    };
     for (const [i, x] of t.extras) {
       const kept = extraProps(x, EDGE_CORE);
       if (kept) edgeExtras.push([i, kept]);
@@ -133,7 +135,8 @@ export function encodeGraph(graph: GraphParts | CallGraph, fingerprint: string, 
     edgeExtras.sort((a, b) => a[0] - b[0]);
   } else {
     const edgeList = g.edges;
-    edges = new Uint32Array(edgeList.length * EDGE_COLS);
+    const edges = new Uint32Array(edgeList.length * EDGE_COLS);
+    writeEdges = (into) => into.set(edges);
     kinds = new Uint8Array(edgeList.length);
     edgeList.forEach((e, i) => {
       const x = extraProps(e, EDGE_CORE);
@@ -154,19 +157,32 @@ export function encodeGraph(graph: GraphParts | CallGraph, fingerprint: string, 
   }
   const text = Buffer.from([...strings.keys()].join('\0'), 'utf8');
   const extra = Buffer.from(JSON.stringify({ ...Object.fromEntries(MAPS.map((k) => [k, [...g[k]]])), nodeExtras, edgeExtras }), 'utf8');
-  const body = Buffer.concat([
-    pad(text), u32(nodes), u32(Uint32Array.from(params)), u32(edges), pad(Buffer.from(kinds.buffer)), u32(Uint32Array.from(flowRows)), pad(extra),
-  ]);
-  const header: Header = {
-    layout: LAYOUT, kinds: [...kindIds.keys()], vias: [...viaIds.keys()], fingerprint, checksum: checksum(body), nodes: g.nodes.length, edges: kinds.length, flows: flowRows.length / FLOW_COLS,
+  const parts: Array<Buffer | number> = [
+    pad(text), u32(nodes), u32(Uint32Array.from(params)), kinds.length * EDGE_COLS * 4, pad(Buffer.from(kinds.buffer, kinds.byteOffset, kinds.length)), u32(Uint32Array.from(flowRows)), pad(extra),
+  ];
+  const header = (sum: string): string => JSON.stringify({
+    layout: LAYOUT, kinds: [...kindIds.keys()], vias: [...viaIds.keys()], fingerprint, checksum: sum, nodes: g.nodes.length, edges: kinds.length, flows: flowRows.length / FLOW_COLS,
     params: params.length, stringBytes: text.length, extraBytes: extra.length, stats: g.stats, ...(buildSeconds !== undefined ? { buildSeconds } : {}),
-  };
-  const json = pad(Buffer.from(JSON.stringify(header), 'utf8'));
-  const fixed = Buffer.alloc(16);
-  MAGIC.copy(fixed, 0);
-  fixed.writeUInt32LE(GRAPH_FORMAT_VERSION, 8);
-  fixed.writeUInt32LE(json.length, 12);
-  return Buffer.concat([fixed, json, body]);
+  } satisfies Header);
+  // One buffer for the whole file: room for the header is kept (padded with spaces, which the
+  // reader trims), and the header written once the body's checksum is known.
+  const headerLen = padded(Buffer.byteLength(header(checksum(Buffer.alloc(0))), 'utf8') + 256);
+  const bodyStart = 16 + headerLen;
+  const out = Buffer.alloc(bodyStart + parts.reduce<number>((n, p) => n + (typeof p === 'number' ? p : p.length), 0));
+  let at = bodyStart;
+  for (const p of parts) {
+    if (typeof p === 'number') writeEdges(new Uint32Array(out.buffer, out.byteOffset + at, p / 4));
+    else p.copy(out, at);
+    at += typeof p === 'number' ? p : p.length;
+  }
+  const json = Buffer.from(header(checksum(out.subarray(bodyStart))), 'utf8');
+  if (json.length > headerLen) throw new Error('graph header outgrew its room');
+  MAGIC.copy(out, 0);
+  out.writeUInt32LE(GRAPH_FORMAT_VERSION, 8);
+  out.writeUInt32LE(headerLen, 12);
+  out.fill(0x20, 16, bodyStart);
+  json.copy(out, 16);
+  return out;
 }
 
 export class GraphFileError extends Error {}

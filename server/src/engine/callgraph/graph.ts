@@ -45,13 +45,22 @@ export class CallGraph {
     // The build leaves decoded what it found decoded (another reader's), and forgets what it decoded.
     const mine = new Map(sorted.map((f) => [f, new Set(notDecoded(f, BUILD_LISTS))]));
     const forget = (f: FileFacts, keys: DecodedKey[]) => forgetDecoded(f, keys.filter((k) => mine.get(f)!.has(k)));
+    // Parameter names and local types repeat across 700k functions (skb, sk_buff): one copy each.
+    const interned = new Map<string, string>();
+    const intern = (s: string) => {
+      const x = interned.get(s);
+      if (x !== undefined) return x;
+      interned.set(s, s);
+      return s;
+    };
     for (const f of sorted) {
       const ids: number[] = [];
       f.functions.forEach((fn, index) => {
         const id = g.nodes.length;
         const pkt = packetFlags(fn.params, fn.vars);
-        g.nodes.push({ id, name: fn.name, file: f.path, line: fn.line, index, isStatic: (fn.flags & 1) === 1, ...(fn.params ? { params: fn.params } : {}), ...(pkt ? { pkt } : {}) });
-        g.vars.push(fn.vars);
+        const params = fn.params?.map(intern);
+        g.nodes.push({ id, name: fn.name, file: f.path, line: fn.line, index, isStatic: (fn.flags & 1) === 1, ...(params ? { params } : {}), ...(pkt ? { pkt } : {}) });
+        g.vars.push(fn.vars && internValues(fn.vars, intern));
         g.signatures.push(fn.signature);
         ids.push(id);
         const list = g.byName.get(fn.name);
@@ -63,11 +72,21 @@ export class CallGraph {
       forget(f, ['functions']);
     }
     g.fields = fieldTypes(releasing(sorted, ['structs', 'defs']));
-    g.collectFlows(sorted);
-    g.collectEdges(sorted, knowledge, (f) => forget(f, ['calls']));
-    g.collectExternal(sorted, knowledge);
-    // The lists every pass read stay decoded until the build ends; none is kept after it.
-    for (const f of sorted) forget(f, ['addressTaken', 'copies', 'macroCalls']);
+    // Each pass decodes a file's lists as it reads it and forgets them after: the whole tree's
+    // address-taken and call rows decoded at once are the better part of a gigabyte. Decoding
+    // again per pass costs a few seconds; the stored text stays in the shards meanwhile.
+    const passes: Iterable<FileFacts> = {
+      *[Symbol.iterator]() {
+        for (const f of sorted) {
+          yield f;
+          forget(f, ['addressTaken', 'copies', 'calls']);
+        }
+      },
+    };
+    g.collectFlows(passes);
+    g.collectEdges(passes, knowledge);
+    g.collectExternal(passes, knowledge);
+    for (const f of sorted) forget(f, ['macroCalls']);
     return g;
   }
 
@@ -237,7 +256,7 @@ export class CallGraph {
     return [...out];
   }
 
-  private collectReturns(files: FileFacts[]) {
+  private collectReturns(files: Iterable<FileFacts>) {
     for (const f of files) {
       const ids = this.fileIds.get(f.path)!;
       for (const a of f.addressTaken) {
@@ -254,7 +273,7 @@ export class CallGraph {
   /** Function -> where it is handed to code outside the indexed scope that calls it (collectExternal). */
   readonly external = new Map<number, ExternalCaller[]>();
 
-  private collectFlows(files: FileFacts[]) {
+  private collectFlows(files: Iterable<FileFacts>) {
     this.collectReturns(files);
     for (const f of files) {
       const ids = this.fileIds.get(f.path)!;
@@ -275,7 +294,7 @@ export class CallGraph {
    * what flows into the source field of the source's struct flows into the target field. Both
    * struct types must be known, or a copy of a generic field name would leak across structs.
    */
-  private copyFlows(files: FileFacts[]) {
+  private copyFlows(files: Iterable<FileFacts>) {
     const copies: Array<{ from: string; fromStruct: string; to: string; toStruct: string }> = [];
     for (const f of files) {
       const ids = this.fileIds.get(f.path)!;
@@ -306,7 +325,7 @@ export class CallGraph {
     }
   }
 
-  private collectEdges(files: FileFacts[], knowledge: Knowledge, done: (f: FileFacts) => void) {
+  private collectEdges(files: Iterable<FileFacts>, knowledge: Knowledge) {
     const sites: Array<{ resolved: number; naive: number }> = [];
     const columns = new EdgeColumns();
     const add = columns.add.bind(columns);
@@ -366,7 +385,6 @@ export class CallGraph {
         for (const to of named) add(from, to, f.path, m.line, m.col, 'macro', total);
         for (const fl of fallback) add(from, fl.fn, f.path, m.line, m.col, fl.via === 'registered' ? 'registered' : 'field', total);
       }
-      done(f); // calls are read once, and the largest list
     }
     // A packet queued for later (the backlog, a GRO cell) is taken up by a NAPI poll function in
     // another softirq round: no call, but the chain a packet takes goes on there.
@@ -389,24 +407,14 @@ export class CallGraph {
    */
   readonly edgeArgs = new Map<number, Array<[number, number]>>();
 
-  private collectEdgeArgs(files: FileFacts[]) {
-    // Direct and macro edges of each caller, by callee name, in call-site order.
-    // Only calls that pass a function by name are looked up, so only their callees' names are keys.
-    const passed = new Set<string>();
-    for (const f of files) {
-      for (const a of f.addressTaken) if (a.ctx === 'arg' && !a.param && a.callee && a.argPos !== undefined && a.fn >= 0) passed.add(a.callee);
-      for (const m of f.macroCalls) if (m.fn >= 0) passed.add(m.macro);
-    }
-    const byCall = new Map<string, number[]>();
-    for (let i = 0; i < this.edgeCount; i++) {
-      if (this.edgeKind(i) !== 'direct') continue;
-      const callee = this.nodes[this.edgeTo(i)].name;
-      if (!passed.has(callee)) continue;
-      const key = `${this.edgeFrom(i)}>${callee}`;
-      const list = byCall.get(key);
-      if (list) list.push(i);
-      else byCall.set(key, [i]);
-    }
+  private collectEdgeArgs(files: Iterable<FileFacts>) {
+    // The direct edges of a caller to a callee name, in edge order: read from the caller's row
+    // (a map of every direct call by caller and name cost hundreds of MB on the whole tree).
+    const byCall = (from: number, callee: string): number[] => {
+      const out: number[] = [];
+      for (const i of this.outOf(from)) if (this.edgeKind(i) === 'direct' && this.nodes[this.edgeTo(i)].name === callee) out.push(i);
+      return out;
+    };
     const note = (edges: number[] | undefined, line: number, col: number, pos: number, fns: number[]) => {
       if (!edges || !fns.length) return;
       // The call an argument belongs to: the last call site at or before it.
@@ -430,11 +438,11 @@ export class CallGraph {
       const ids = this.fileIds.get(f.path)!;
       for (const a of f.addressTaken) {
         if (a.ctx !== 'arg' || a.param || !a.callee || a.argPos === undefined || a.fn < 0) continue;
-        note(byCall.get(`${ids[a.fn]}>${a.callee}`), a.line, a.col, a.argPos, this.valueFunctions(a, f.path));
+        note(byCall(ids[a.fn], a.callee), a.line, a.col, a.argPos, this.valueFunctions(a, f.path));
       }
       for (const m of f.macroCalls) {
         if (m.fn < 0) continue;
-        const edges = byCall.get(`${ids[m.fn]}>${m.macro}`);
+        const edges = byCall(ids[m.fn], m.macro);
         m.args.forEach((arg, pos) => {
           const name = functionArgument(arg);
           if (name) note(edges, m.line, m.col, pos, this.resolveName(name, f.path));
@@ -449,7 +457,7 @@ export class CallGraph {
    * stored into a field no indexed code calls through, and with no caller in the graph. It gets
    * an external caller, so "no caller" is left to real resolution gaps.
    */
-  private collectExternal(files: FileFacts[], knowledge: Knowledge) {
+  private collectExternal(files: Iterable<FileFacts>, knowledge: Knowledge) {
     for (const f of files) {
       for (const a of f.addressTaken) {
         if (a.param || a.ctx === 'return') continue;
@@ -474,7 +482,7 @@ export class CallGraph {
   }
 
   /** caller name / parameter index -> functions passed there (for calls through a parameter). */
-  private argumentFlows(files: FileFacts[]): Map<string, Set<number>> {
+  private argumentFlows(files: Iterable<FileFacts>): Map<string, Set<number>> {
     const out = new Map<string, Set<number>>();
     for (const f of files) {
       for (const a of f.addressTaken) {
@@ -585,6 +593,12 @@ export function* releasing(files: Iterable<FileFacts>, keys: DecodedKey[]): Gene
     yield f;
     forgetDecoded(f, mine);
   }
+}
+
+/** The same locals with their type names shared through `intern` (the keys V8 shares itself). */
+function internValues(vars: Record<string, string>, intern: (s: string) => string): Record<string, string> {
+  for (const k of Object.keys(vars)) vars[k] = intern(vars[k]);
+  return vars;
 }
 
 /** Lists of the facts the build reads. */
