@@ -40,10 +40,14 @@ const GOALS = {
   warmSeconds: 1,
   reindexMs: 100,
   wholeTreeSeconds: 90,
-  wholeTreeRssMB: 1024,
+  // Issue 13: the whole tree must fit, call graph included (710k functions, 6.6M calls on 6.12):
+  // the limit now covers the cold index + graph build + save in one process, and a warm query
+  // loading the saved graph in another. It was 1024 MB for the index alone, which never built a
+  // graph; 1536 MB is the issue's bound for the graph-inclusive runs.
+  wholeTreeRssMB: 1536,
 };
 
-interface EngineRun { seconds: number; engineSeconds: number; peakRssMB: number; files: number; functions: number }
+interface EngineRun { seconds: number; engineSeconds: number; peakRssMB: number; files: number; functions: number; graph?: { edges: number; seconds: number } }
 interface GraphStats {
   indirectSites: number; resolvedSites: number; resolvedFraction: number; meanCandidates: number; medianCandidates: number;
   naive: { resolvedSites: number; meanCandidates: number; medianCandidates: number }; edges: number; seconds: number;
@@ -88,11 +92,15 @@ async function main(argv: string[]): Promise<number> {
   say(`Linux ${kernelVersion(root) ?? '?'} at ${root}, scope ${scope.join(',')}: ${scan.files.length} files, ${(bytes / 1e6).toFixed(1)} MB; ${workers} workers, ${rounds} rounds, ${os.availableParallelism()} cores`);
   try {
     const engineCache = path.join(tmp, 'engine-cache');
-    const runEngine = (cache: string, extra: string[], scopeArg = scope.join(',')): EngineRun => {
+    const runEngine = (cache: string, extra: string[], scopeArg = scope.join(','), withGraph = false): EngineRun => {
       // Index timings exclude the call graph (--no-graph); its statistics are a separate run below.
-      const r = runTimed(process.execPath, [cli, 'index', root, '--scope', scopeArg, '--workers', String(workers), '--cache', cache, '--json', '--quiet', '--no-graph', ...extra]);
-      const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; peakRssMB: number; files: number; functions: number };
-      return { seconds: r.seconds, engineSeconds: j.seconds, peakRssMB: Math.max(j.peakRssMB, r.peakRssMB ?? 0), files: j.files, functions: j.functions };
+      // The whole-tree run includes it (withGraph): the graph is what did not fit.
+      const r = runTimed(process.execPath, [cli, 'index', root, '--scope', scopeArg, '--workers', String(workers), '--cache', cache, '--json', '--quiet', ...(withGraph ? [] : ['--no-graph']), ...extra]);
+      const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; peakRssMB: number; files: number; functions: number; graph?: { edges: number; seconds: number } };
+      return {
+        seconds: r.seconds, engineSeconds: j.seconds, peakRssMB: Math.max(j.peakRssMB, r.peakRssMB ?? 0), files: j.files, functions: j.functions,
+        ...(j.graph ? { graph: { edges: j.graph.edges, seconds: j.graph.seconds } } : {}),
+      };
     };
 
     // Cold: interleave every indexer in each round, so a slow patch of the VM hits them alike.
@@ -134,13 +142,17 @@ async function main(argv: string[]): Promise<number> {
     say(`re-index ${reindex.file}: ${reindex.ms.map((m) => m.toFixed(1)).join(', ')} ms`);
 
     let whole: EngineRun | undefined;
+    let wholeQuery: { seconds: number; peakRssMB?: number } | undefined;
     let wholeFloor: { seconds: number; peakRssMB?: number } | undefined;
     if (args.flags.has('whole-tree')) {
-      say('whole tree (--scope all), cold: this takes a few minutes');
+      say('whole tree (--scope all), cold, call graph included: this takes several minutes');
       const cache = path.join(tmp, 'whole-cache');
-      whole = runEngine(cache, ['--rebuild'], 'all');
+      whole = runEngine(cache, ['--rebuild'], 'all', true);
+      say(`whole tree: ${whole.files} files indexed in ${whole.engineSeconds.toFixed(1)} s, call graph of ${whole.graph?.edges ?? '?'} calls built and saved in ${whole.graph?.seconds.toFixed(1) ?? '?'} s; ${whole.seconds.toFixed(1)} s wall, ${whole.peakRssMB} MB peak RSS`);
+      // A warm query in a new process: loads the saved graph (what an editor or a CLI run meets next).
+      wholeQuery = runTimed(process.execPath, [cli, 'callers', 'ip_rcv', '--kernel', root, '--scope', 'all', '--cache', cache, '--json']);
+      say(`whole tree warm callers ip_rcv: ${wholeQuery.seconds.toFixed(2)} s, ${wholeQuery.peakRssMB ?? '?'} MB peak RSS`);
       fs.rmSync(cache, { recursive: true, force: true });
-      say(`whole tree: ${whole.files} files in ${whole.seconds.toFixed(1)} s, ${whole.peakRssMB} MB`);
       // The same floor over the whole tree, so the absolute goal can be read against what
       // parsing alone costs on this machine.
       const wholeList = path.join(tmp, 'whole-files.txt');
@@ -163,8 +175,10 @@ async function main(argv: string[]): Promise<number> {
       goal('warm callers query', QUERY_GOAL_SECONDS, queries.callers, 's'),
     ];
     if (whole) {
-      goals.push(goal('whole-tree cold', GOALS.wholeTreeSeconds, whole.seconds, 's'));
-      goals.push(goal('whole-tree peak RSS', GOALS.wholeTreeRssMB, whole.peakRssMB, 'MB'));
+      // The index alone, as before (the graph build is timed on its own, above).
+      goals.push(goal('whole-tree cold index', GOALS.wholeTreeSeconds, whole.engineSeconds, 's'));
+      goals.push(goal('whole-tree index + graph peak RSS', GOALS.wholeTreeRssMB, whole.peakRssMB, 'MB'));
+      if (wholeQuery?.peakRssMB !== undefined) goals.push(goal('whole-tree warm callers peak RSS', GOALS.wholeTreeRssMB, wholeQuery.peakRssMB, 'MB'));
     }
 
     const result = {
@@ -185,7 +199,8 @@ async function main(argv: string[]): Promise<number> {
       reindex: { file: reindex.file, ms: +reindexMs.toFixed(2), runs: reindex.ms.map((m) => +m.toFixed(2)) },
       graph,
       queries,
-      wholeTree: whole ? { files: whole.files, seconds: +whole.seconds.toFixed(2), peakRssMB: whole.peakRssMB, functions: whole.functions,
+      wholeTree: whole ? { files: whole.files, seconds: +whole.seconds.toFixed(2), indexSeconds: +whole.engineSeconds.toFixed(2), peakRssMB: whole.peakRssMB, functions: whole.functions,
+        graph: whole.graph ?? null, warmCallers: wholeQuery ? { seconds: +wholeQuery.seconds.toFixed(2), peakRssMB: wholeQuery.peakRssMB ?? null } : null,
         floorSeconds: wholeFloor ? +wholeFloor.seconds.toFixed(2) : null, overFloor: wholeFloor ? +(whole.seconds / wholeFloor.seconds).toFixed(3) : null } : null,
       commands: Object.fromEntries(TOOLS.map((t) => [t.name, t.describe('<list>', '<tmp>')])),
       goals,
@@ -259,7 +274,7 @@ function goal(name: string, limit: number, value: number, unit: string): Goal {
 }
 
 function report(
-  result: { queries: Parameters<typeof formatWarmQueries>[0]; rounds: number; kernel: { version: string | null; scope: string[]; files: number; megabytes: number }; machine: { cores: number; workers: number }; warm: { seconds: number; engineSeconds: number; peakRssMB: number }; reindex: { file: string; ms: number }; wholeTree: { files: number; seconds: number; peakRssMB: number; floorSeconds: number | null; overFloor: number | null } | null; graph: GraphStats; commands: Record<string, string> },
+  result: { queries: Parameters<typeof formatWarmQueries>[0]; rounds: number; kernel: { version: string | null; scope: string[]; files: number; megabytes: number }; machine: { cores: number; workers: number }; warm: { seconds: number; engineSeconds: number; peakRssMB: number }; reindex: { file: string; ms: number }; wholeTree: { files: number; seconds: number; indexSeconds: number; peakRssMB: number; graph: { edges: number; seconds: number } | null; warmCallers: { seconds: number; peakRssMB: number | null } | null; floorSeconds: number | null; overFloor: number | null } | null; graph: GraphStats; commands: Record<string, string> },
   goals: Goal[], toolS: Record<string, number>, coldS: number, floorS: number, coldRss: number,
   floor: Array<{ peakRssMB?: number }>, tools: Map<string, Array<{ peakRssMB?: number }>>,
 ): string {
@@ -278,7 +293,11 @@ function report(
   rows.push(['netpath warm start (median of 3)', result.warm.seconds.toFixed(2), '', rss(result.warm.peakRssMB)]);
   rows.push([`netpath re-index ${result.reindex.file} (median of 5)`, (result.reindex.ms / 1000).toFixed(3), '', '']);
   if (result.wholeTree) {
-    rows.push([`netpath whole tree cold (${result.wholeTree.files} files)`, result.wholeTree.seconds.toFixed(2), '', rss(result.wholeTree.peakRssMB)]);
+    const wt = result.wholeTree;
+    rows.push([`netpath whole tree cold, index + call graph (${wt.files} files)`, wt.seconds.toFixed(2), '', rss(wt.peakRssMB)]);
+    rows.push(['  of which the index', wt.indexSeconds.toFixed(2), '', '']);
+    if (wt.graph) rows.push([`  of which the call graph (${wt.graph.edges} calls, built + saved)`, wt.graph.seconds.toFixed(2), '', '']);
+    if (wt.warmCallers) rows.push(['netpath whole tree warm callers ip_rcv', wt.warmCallers.seconds.toFixed(2), '', rss(wt.warmCallers.peakRssMB ?? undefined)]);
     if (result.wholeTree.floorSeconds !== null) rows.push(['whole tree parse-only floor', result.wholeTree.floorSeconds.toFixed(2), String(result.wholeTree.overFloor), '']);
   }
   const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length)));

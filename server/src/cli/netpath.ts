@@ -163,7 +163,7 @@ async function runIndex(dir: string, args: ParsedArgs): Promise<number> {
     const a = analysisOf(idx, args, { rebuild: args.flags.has('rebuild') });
     const g = await a.graph();
     const info = a.graphInfo!;
-    graph = { ...g.stats, edges: g.edges.length, seconds: info.seconds, source: info.source, ...(info.bytes ? { bytes: info.bytes } : {}) };
+    graph = { ...g.stats, edges: g.edgeCount, seconds: info.seconds, source: info.source, ...(info.bytes ? { bytes: info.bytes } : {}) };
   }
   if (args.flags.has('json')) {
     process.stdout.write(JSON.stringify({ ...s, cacheDir: idx.cacheDir, skippedFiles: idx.skipped, ...(graph ? { graph } : {}) }) + '\n');

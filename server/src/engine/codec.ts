@@ -129,6 +129,23 @@ for (const k of [...PACKED, 'enums', 'structs'] as const) {
   });
 }
 
+/**
+ * Drops the decoded lists `keys` of facts that came from storage, so the next access decodes
+ * them again from the stored text. A whole-tree pass (the call graph build) reads each file's
+ * calls once: kept, the decoded rows of 60k files are gigabytes. Live facts are left alone.
+ */
+export function forgetDecoded(f: FileFacts, keys: ReadonlyArray<DecodedKey>): void {
+  if (!stored.has(f)) return;
+  for (const k of keys) if (Object.hasOwn(f, k)) delete (f as unknown as Record<string, unknown>)[k];
+}
+
+export type DecodedKey = PackedKey | 'enums' | 'structs';
+
+/** The lists of `keys` not decoded yet: what a pass may forget after it without undoing another reader's work. */
+export function notDecoded(f: FileFacts, keys: ReadonlyArray<DecodedKey>): DecodedKey[] {
+  return stored.has(f) ? keys.filter((k) => !Object.hasOwn(f, k)) : [];
+}
+
 const countsOf = new WeakMap<FileFacts, PackedCounts>();
 
 /**

@@ -120,6 +120,14 @@ export class IndexCache {
     return this.dirty.size > 0;
   }
 
+  /**
+   * Forgets the shards read from disk (they are read again on the next access). After a whole-tree
+   * pass such as the call graph build they hold every file's stored text: hundreds of MB.
+   */
+  unloadShards(): void {
+    this.loaded.clear();
+  }
+
   /** The stored record of a file: pending in memory, or from its shard (read once). */
   storedFor(p: string): StoredFile {
     const pend = this.pending.get(p);

@@ -223,6 +223,11 @@ export class KernelIndex {
     return idx;
   }
 
+  /** Lets go of the shards read for facts so far (codec.ts decodes them again from disk on access). */
+  unloadShards(): void {
+    this.cache.unloadShards();
+  }
+
   stats(): IndexStats {
     return this.lastStats!;
   }

@@ -32,6 +32,7 @@ function main(): void {
     const started = process.hrtime.bigint();
     const graph = CallGraph.build(idx.files, idx.knowledge);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    idx.unloadShards(); // the facts' stored text is not needed to save the graph
     post({ type: 'progress', message: `${graph.edgeCount.toLocaleString('en-US')} calls; saving` });
     const bytes = encodeGraph(graph, key, seconds);
     let saved = true;

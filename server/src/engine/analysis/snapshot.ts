@@ -52,6 +52,18 @@ export interface HostOptions {
   onProgress?: (p: AnalysisProgress) => void;
 }
 
+/**
+ * The graph worker hit its heap limit. Kept as this version's answer (no retry, and never a build
+ * in this thread, which would take the whole server down): what needs no graph still answers.
+ */
+export class GraphOutOfMemoryError extends Error {
+  constructor(limitMB: number | undefined, files: number) {
+    super(`call graph worker ran out of memory (${limitMB ? `limit ${limitMB} MB` : 'its default heap limit'}) building the graph of ${files.toLocaleString('en-US')} files; ` +
+      'features that need the call graph are unavailable for this index version (a smaller netpath.scope fits)');
+    this.name = 'GraphOutOfMemoryError';
+  }
+}
+
 /** A newer version of the index exists: the reader should ask the host for the current analysis. */
 export class StaleAnalysisError extends Error {
   constructor(revision: number) {
@@ -137,9 +149,10 @@ export class Analysis {
     if (!this.graphP) {
       const p = this.obtainGraph();
       this.graphP = p;
-      // A failed or stale attempt is not kept: the next reader tries again.
-      p.catch(() => {
-        if (this.graphP === p) this.graphP = undefined;
+      // A failed or stale attempt is not kept: the next reader tries again. Running out of
+      // memory is kept: the same index would run out again.
+      p.catch((e: unknown) => {
+        if (this.graphP === p && !(e instanceof GraphOutOfMemoryError)) this.graphP = undefined;
       });
     }
     return this.graphP;
@@ -186,6 +199,10 @@ export class Analysis {
           try {
             out = await this.host.buildInWorker(this);
           } catch (e) {
+            if (e instanceof GraphOutOfMemoryError) {
+              this.host.log('error', e.message);
+              throw e;
+            }
             // A shard rewritten while the worker read it, or a worker that could not start.
             this.host.log('warn', `call graph: ${(e as Error).message}`);
             if (!this.host.isCurrent(this)) throw new StaleAnalysisError(this.revision);
@@ -218,6 +235,8 @@ export class Analysis {
       const t0 = process.hrtime.bigint();
       const graph = CallGraph.build(this.view.files, this.view.knowledge);
       const buildSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      // The facts' stored text the build read is not needed to save the graph (read again on demand).
+      this.source.unloadShards();
       let bytes: number | undefined;
       if (this.graphKey && !opts.noSave) {
         try {
@@ -271,16 +290,28 @@ function workerScript(): string {
   return path.join(__dirname, 'graph-worker.ts'); // running from source under tsx
 }
 
+/**
+ * The graph worker's old-generation heap limit in MB, when one is set: `NETPATH_GRAPH_WORKER_HEAP_MB`
+ * exists for the test that makes the worker run out of memory on purpose. Without it the worker
+ * has V8's default limit, and running out of it is reported the same way.
+ */
+function workerHeapLimitMB(): number | undefined {
+  const v = Number(process.env.NETPATH_GRAPH_WORKER_HEAP_MB);
+  return Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
 /** One graph build in a worker thread, on the index as the cache on disk holds it. */
 function runGraphWorker(view: IndexView, engine: string, onProgress: (message: string) => void): Promise<WorkerOutcome> {
   // IndexStore keeps an index in <cacheRoot>/index/<key>.
   const init: GraphWorkerInit = { root: view.root, scope: view.scope, cacheRoot: path.dirname(path.dirname(view.cacheDir)), engine };
   const script = workerScript();
+  const limitMB = workerHeapLimitMB();
+  const options = { workerData: init, ...(limitMB ? { resourceLimits: { maxOldGenerationSizeMb: limitMB } } : {}) };
   return new Promise((resolve, reject) => {
     // From source (tests run under tsx) the worker must register the TypeScript loader itself.
     const w = script.endsWith('.ts')
-      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true, workerData: init })
-      : new Worker(script, { workerData: init });
+      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true, ...options })
+      : new Worker(script, options);
     let settled = false;
     const finish = (err: Error | undefined, out?: WorkerOutcome) => {
       if (settled) return;
@@ -294,7 +325,10 @@ function runGraphWorker(view: IndexView, engine: string, onProgress: (message: s
       else if (m.type === 'failed') finish(new Error(`call graph worker: ${m.message}`));
       else finish(undefined, { key: m.key, seconds: m.seconds, ...(m.bytes ? { bytes: Buffer.from(m.bytes) } : {}), ...(m.note ? { note: m.note } : {}) });
     });
-    w.on('error', (e) => finish(new Error(`call graph worker crashed: ${e.message}`)));
+    w.on('error', (e) => {
+      const oom = (e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
+      finish(oom ? new GraphOutOfMemoryError(limitMB, view.files.size) : new Error(`call graph worker crashed: ${e.message}`));
+    });
     w.on('exit', (code) => finish(new Error(`call graph worker exited with code ${code}`)));
   });
 }

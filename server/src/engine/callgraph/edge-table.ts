@@ -65,6 +65,11 @@ export class EdgeTable {
     return e;
   }
 
+  /** The columns as they are, for writing them to a file (graph-store.ts). */
+  columns(): { cols: Uint32Array; kindIds: Uint8Array; kindNames: readonly EdgeKind[]; strings: readonly string[]; extras: ReadonlyMap<number, Record<string, unknown>> } {
+    return { cols: this.cols, kindIds: this.kindIds, kindNames: this.kindNames, strings: this.strings, extras: this.extras };
+  }
+
   all(): Edge[] {
     const list = new Array<Edge>(this.length);
     for (let i = 0; i < list.length; i++) list[i] = this.edge(i);

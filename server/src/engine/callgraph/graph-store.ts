@@ -19,7 +19,8 @@ import * as crypto from 'node:crypto';
 import { atomicWrite, checksum, Checksum } from '../store';
 import { drain, due, sliced, type Steps } from '../slices';
 import type { FileFacts } from '../types';
-import { CallGraph, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
+import { forgetDecoded, notDecoded } from '../codec';
+import { CallGraph, releasing, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
 import { fieldTypes } from './types-of';
 import rawKnowledge from '../data/kernel-knowledge.json';
 import type { EdgeKind, FnNode, ResolutionStats } from './types';
@@ -79,7 +80,8 @@ export function graphPath(cacheDir: string): string {
   return path.join(cacheDir, GRAPH_FILE);
 }
 
-export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: number): Buffer {
+export function encodeGraph(graph: GraphParts | CallGraph, fingerprint: string, buildSeconds?: number): Buffer {
+  const g = graph instanceof CallGraph ? graph.parts() : graph;
   const strings = new Map<string, number>();
   const id = (s: string) => {
     let n = strings.get(s);
@@ -112,40 +114,76 @@ export function encodeGraph(g: GraphParts, fingerprint: string, buildSeconds?: n
     if (n > 255) throw new Error('more than 256 edge kinds or flow vias');
     return n;
   };
-  const edgeList = g.edges instanceof EdgeTable ? g.edges.all() : g.edges;
-  const edges = new Uint32Array(edgeList.length * EDGE_COLS);
-  const kinds = new Uint8Array(edgeList.length);
-  edgeList.forEach((e, i) => {
-    const x = extraProps(e, EDGE_CORE);
-    if (x) edgeExtras.push([i, x]);
-    const o = i * EDGE_COLS;
-    edges[o] = e.from;
-    edges[o + 1] = e.to;
-    edges[o + 2] = id(e.file);
-    edges[o + 3] = e.line;
-    edges[o + 4] = e.col;
-    edges[o + 5] = e.candidates ?? NONE;
-    kinds[i] = small(kindIds, e.kind);
-  });
+  // The edge columns are the bulk of the file (6.6M edges, 160 MB on the whole tree): they are
+  // written once, straight into the file's buffer (writeEdges), never built as a separate copy.
+  let writeEdges: (into: Uint32Array) => void;
+  let kinds: Uint8Array;
+  if (g.edges instanceof EdgeTable) {
+    // Columns already: string and kind ids mapped to this file's.
+    const t = g.edges.columns();
+    const fileIds = t.strings.map(id);
+    const kindMap = t.kindNames.map((k) => small(kindIds, k));
+    kinds = new Uint8Array(t.kindIds.length);
+    for (let i = 0; i < kinds.length; i++) kinds[i] = kindMap[t.kindIds[i]];
+    writeEdges = (into) => {
+      into.set(t.cols);
+      for (let o = 2; o < into.length; o += EDGE_COLS) into[o] = fileIds[into[o]];
+    };
+    for (const [i, x] of t.extras) {
+      const kept = extraProps(x, EDGE_CORE);
+      if (kept) edgeExtras.push([i, kept]);
+    }
+    edgeExtras.sort((a, b) => a[0] - b[0]);
+  } else {
+    const edgeList = g.edges;
+    const edges = new Uint32Array(edgeList.length * EDGE_COLS);
+    writeEdges = (into) => into.set(edges);
+    kinds = new Uint8Array(edgeList.length);
+    edgeList.forEach((e, i) => {
+      const x = extraProps(e, EDGE_CORE);
+      if (x) edgeExtras.push([i, x]);
+      const o = i * EDGE_COLS;
+      edges[o] = e.from;
+      edges[o + 1] = e.to;
+      edges[o + 2] = id(e.file);
+      edges[o + 3] = e.line;
+      edges[o + 4] = e.col;
+      edges[o + 5] = e.candidates ?? NONE;
+      kinds[i] = small(kindIds, e.kind);
+    });
+  }
   const flowRows: number[] = [];
   for (const [field, list] of g.flows) {
     for (const f of list) flowRows.push(id(field), f.fn, f.struct === undefined ? NONE : id(f.struct), small(viaIds, f.via));
   }
   const text = Buffer.from([...strings.keys()].join('\0'), 'utf8');
   const extra = Buffer.from(JSON.stringify({ ...Object.fromEntries(MAPS.map((k) => [k, [...g[k]]])), nodeExtras, edgeExtras }), 'utf8');
-  const body = Buffer.concat([
-    pad(text), u32(nodes), u32(Uint32Array.from(params)), u32(edges), pad(Buffer.from(kinds.buffer)), u32(Uint32Array.from(flowRows)), pad(extra),
-  ]);
-  const header: Header = {
-    layout: LAYOUT, kinds: [...kindIds.keys()], vias: [...viaIds.keys()], fingerprint, checksum: checksum(body), nodes: g.nodes.length, edges: edgeList.length, flows: flowRows.length / FLOW_COLS,
+  const parts: Array<Buffer | number> = [
+    pad(text), u32(nodes), u32(Uint32Array.from(params)), kinds.length * EDGE_COLS * 4, pad(Buffer.from(kinds.buffer, kinds.byteOffset, kinds.length)), u32(Uint32Array.from(flowRows)), pad(extra),
+  ];
+  const header = (sum: string): string => JSON.stringify({
+    layout: LAYOUT, kinds: [...kindIds.keys()], vias: [...viaIds.keys()], fingerprint, checksum: sum, nodes: g.nodes.length, edges: kinds.length, flows: flowRows.length / FLOW_COLS,
     params: params.length, stringBytes: text.length, extraBytes: extra.length, stats: g.stats, ...(buildSeconds !== undefined ? { buildSeconds } : {}),
-  };
-  const json = pad(Buffer.from(JSON.stringify(header), 'utf8'));
-  const fixed = Buffer.alloc(16);
-  MAGIC.copy(fixed, 0);
-  fixed.writeUInt32LE(GRAPH_FORMAT_VERSION, 8);
-  fixed.writeUInt32LE(json.length, 12);
-  return Buffer.concat([fixed, json, body]);
+  } satisfies Header);
+  // One buffer for the whole file: room for the header is kept (padded with spaces, which the
+  // reader trims), and the header written once the body's checksum is known.
+  const headerLen = padded(Buffer.byteLength(header(checksum(Buffer.alloc(0))), 'utf8') + 256);
+  const bodyStart = 16 + headerLen;
+  const out = Buffer.alloc(bodyStart + parts.reduce<number>((n, p) => n + (typeof p === 'number' ? p : p.length), 0));
+  let at = bodyStart;
+  for (const p of parts) {
+    if (typeof p === 'number') writeEdges(new Uint32Array(out.buffer, out.byteOffset + at, p / 4));
+    else p.copy(out, at);
+    at += typeof p === 'number' ? p : p.length;
+  }
+  const json = Buffer.from(header(checksum(out.subarray(bodyStart))), 'utf8');
+  if (json.length > headerLen) throw new Error('graph header outgrew its room');
+  MAGIC.copy(out, 0);
+  out.writeUInt32LE(GRAPH_FORMAT_VERSION, 8);
+  out.writeUInt32LE(headerLen, 12);
+  out.fill(0x20, 16, bodyStart);
+  json.copy(out, 16);
+  return out;
 }
 
 export class GraphFileError extends Error {}
@@ -268,6 +306,7 @@ function* decodeSteps(buf: Buffer, fingerprint: string): Steps<GraphParts & { bu
 
 /** What typeOf reads, from the index's facts (the same sources and order as CallGraph.build). */
 export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): GraphTypes {
+  const undecoded = new Map([...files.values()].map((f) => [f, notDecoded(f, ['functions'])]));
   const vars: GraphTypes['vars'] = new Array(nodes.length);
   const signatures: string[] = new Array(nodes.length);
   for (const n of nodes) {
@@ -277,7 +316,9 @@ export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): 
     signatures[n.id] = same ? fn.signature : '';
   }
   const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { vars, signatures, fields: fieldTypes(sorted) };
+  // What typeOf keeps (vars, signatures, field types) is held above: the decoded lists are not.
+  for (const [f, keys] of undecoded) forgetDecoded(f, keys);
+  return { vars, signatures, fields: fieldTypes(releasing(sorted, ['structs', 'defs'])) };
 }
 
 /** A graph from its file's bytes, typeOf reading `files` when first called. Throws GraphFileError. */

@@ -1,6 +1,7 @@
 // The receive call graph: direct calls plus indirect calls resolved to the functions that
 // flow into the field, variable or macro they go through. Pure: built from FileFacts.
 import type { AddressTaken, FileFacts } from '../types';
+import { forgetDecoded, notDecoded, type DecodedKey } from '../codec';
 import { baseKnowledge, type Knowledge } from '../knowledge';
 import type { Edge, EdgeKind, FnNode, Hop, ResolutionStats } from './types';
 import { fieldTypes, functionArgument, returnStruct, typeOfExpr, type FieldTypes } from './types-of';
@@ -8,6 +9,7 @@ import { summariseRegistrations } from './registrations';
 import { PKT_LOCAL, PKT_PARAM, rankedPaths, type PathOptions } from './paths';
 import { EdgeTable, Rows } from './edge-table';
 import { drain, due, type Steps } from '../slices';
+import { EdgeColumns } from './edge-columns';
 
 /** An invoker outside the indexed scope, and where the function is handed to it. */
 export interface ExternalCaller { via: string; file: string; line: number }
@@ -19,12 +21,13 @@ export class CallGraph {
   readonly nodes: FnNode[] = [];
   readonly byName = new Map<string, number[]>();
   readonly flows = new Map<string, Flow[]>();
-  // A built graph holds its edges as objects and its adjacency as arrays; a restored one holds
-  // the file's columns (EdgeTable, Rows) and makes the arrays only if something asks for them.
+  // Edges live in columns (EdgeTable) and adjacency in compressed rows (Rows), built or restored
+  // alike; Edge objects and adjacency arrays are made only if something asks for all of them.
   // Searches read edges through edgeTo()/outOf() and friends, which serve both without copying.
-  private _edges: Edge[] | undefined = [];
-  private _out: number[][] | undefined = [];
-  private _in: number[][] | undefined = [];
+  // (A restored graph of an older file may hand over Edge objects: then the arrays are used.)
+  private _edges: Edge[] | undefined;
+  private _out: number[][] | undefined;
+  private _in: number[][] | undefined;
   private table: EdgeTable | undefined;
   private outRows: Rows | undefined;
   private inRows: Rows | undefined;
@@ -40,13 +43,25 @@ export class CallGraph {
   static build(files: Map<string, FileFacts>, knowledge: Knowledge): CallGraph {
     const g = new CallGraph();
     const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+    // The build leaves decoded what it found decoded (another reader's), and forgets what it decoded.
+    const mine = new Map(sorted.map((f) => [f, new Set(notDecoded(f, BUILD_LISTS))]));
+    const forget = (f: FileFacts, keys: DecodedKey[]) => forgetDecoded(f, keys.filter((k) => mine.get(f)!.has(k)));
+    // Parameter names and local types repeat across 700k functions (skb, sk_buff): one copy each.
+    const interned = new Map<string, string>();
+    const intern = (s: string) => {
+      const x = interned.get(s);
+      if (x !== undefined) return x;
+      interned.set(s, s);
+      return s;
+    };
     for (const f of sorted) {
       const ids: number[] = [];
       f.functions.forEach((fn, index) => {
         const id = g.nodes.length;
         const pkt = packetFlags(fn.params, fn.vars);
-        g.nodes.push({ id, name: fn.name, file: f.path, line: fn.line, index, isStatic: (fn.flags & 1) === 1, ...(fn.params ? { params: fn.params } : {}), ...(pkt ? { pkt } : {}) });
-        g.vars.push(fn.vars);
+        const params = fn.params?.map(intern);
+        g.nodes.push({ id, name: fn.name, file: f.path, line: fn.line, index, isStatic: (fn.flags & 1) === 1, ...(params ? { params } : {}), ...(pkt ? { pkt } : {}) });
+        g.vars.push(fn.vars && internValues(fn.vars, intern));
         g.signatures.push(fn.signature);
         ids.push(id);
         const list = g.byName.get(fn.name);
@@ -54,21 +69,25 @@ export class CallGraph {
         else g.byName.set(fn.name, [id]);
       });
       g.fileIds.set(f.path, ids);
+      // Read once: what the graph keeps of them (params, vars, signature) it holds itself.
+      forget(f, ['functions']);
     }
-    g.fields = fieldTypes(sorted);
-    g.collectFlows(sorted);
-    g.collectEdges(sorted, knowledge);
-    const out = g._out!;
-    const inn = g._in!;
-    for (let i = 0; i < g.nodes.length; i++) {
-      out.push([]);
-      inn.push([]);
-    }
-    g.edges.forEach((e, i) => {
-      out[e.from].push(i);
-      inn[e.to].push(i);
-    });
-    g.collectExternal(sorted, knowledge);
+    g.fields = fieldTypes(releasing(sorted, ['structs', 'defs']));
+    // Each pass decodes a file's lists as it reads it and forgets them after: the whole tree's
+    // address-taken and call rows decoded at once are the better part of a gigabyte. Decoding
+    // again per pass costs a few seconds; the stored text stays in the shards meanwhile.
+    const passes: Iterable<FileFacts> = {
+      *[Symbol.iterator]() {
+        for (const f of sorted) {
+          yield f;
+          forget(f, ['addressTaken', 'copies', 'calls']);
+        }
+      },
+    };
+    g.collectFlows(passes);
+    g.collectEdges(passes, knowledge);
+    g.collectExternal(passes, knowledge);
+    for (const f of sorted) forget(f, ['macroCalls']);
     return g;
   }
 
@@ -238,7 +257,7 @@ export class CallGraph {
     return [...out];
   }
 
-  private collectReturns(files: FileFacts[]) {
+  private collectReturns(files: Iterable<FileFacts>) {
     for (const f of files) {
       const ids = this.fileIds.get(f.path)!;
       for (const a of f.addressTaken) {
@@ -255,7 +274,7 @@ export class CallGraph {
   /** Function -> where it is handed to code outside the indexed scope that calls it (collectExternal). */
   readonly external = new Map<number, ExternalCaller[]>();
 
-  private collectFlows(files: FileFacts[]) {
+  private collectFlows(files: Iterable<FileFacts>) {
     this.collectReturns(files);
     for (const f of files) {
       const ids = this.fileIds.get(f.path)!;
@@ -276,7 +295,7 @@ export class CallGraph {
    * what flows into the source field of the source's struct flows into the target field. Both
    * struct types must be known, or a copy of a generic field name would leak across structs.
    */
-  private copyFlows(files: FileFacts[]) {
+  private copyFlows(files: Iterable<FileFacts>) {
     const copies: Array<{ from: string; fromStruct: string; to: string; toStruct: string }> = [];
     for (const f of files) {
       const ids = this.fileIds.get(f.path)!;
@@ -307,19 +326,16 @@ export class CallGraph {
     }
   }
 
-  private collectEdges(files: FileFacts[], knowledge: Knowledge) {
-    const seen = new Set<string>();
+  private collectEdges(files: Iterable<FileFacts>, knowledge: Knowledge) {
     const sites: Array<{ resolved: number; naive: number }> = [];
-    const add = (from: number, to: number, file: string, line: number, col: number, kind: EdgeKind, candidates?: number, param?: number) => {
-      const key = `${from}:${to}:${line}:${col}:${kind}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      this._edges!.push({ from, to, file, line, col, kind, ...(candidates !== undefined ? { candidates } : {}), ...(param !== undefined ? { param } : {}) });
-    };
+    const columns = new EdgeColumns();
+    const add = columns.add.bind(columns);
     const argFlows = this.argumentFlows(files);
     const wrappers = new Set(knowledge.valueWrappers);
     for (const f of files) {
       const ids = this.fileIds.get(f.path)!;
+      // Every edge added in this iteration starts at a function of f: duplicates stay within it.
+      columns.newScope();
       for (const c of f.calls) {
         const from = ids[c.fn];
         if (from === undefined) continue;
@@ -373,6 +389,7 @@ export class CallGraph {
     }
     // A packet queued for later (the backlog, a GRO cell) is taken up by a NAPI poll function in
     // another softirq round: no call, but the chain a packet takes goes on there.
+    columns.newScope();
     for (const [enqueue, poll] of Object.entries(knowledge.queuedHandoffs)) {
       for (const from of this.idsOf(enqueue)) {
         const n = this.nodes[from];
@@ -380,6 +397,7 @@ export class CallGraph {
       }
     }
     this.stats = resolutionStats(sites);
+    drain(this.setEdges(columns.finish()));
     this.collectEdgeArgs(files);
   }
 
@@ -390,29 +408,28 @@ export class CallGraph {
    */
   readonly edgeArgs = new Map<number, Array<[number, number]>>();
 
-  private collectEdgeArgs(files: FileFacts[]) {
-    // Direct and macro edges of each caller, by callee name, in call-site order.
-    const byCall = new Map<string, number[]>();
-    this.edges.forEach((e, i) => {
-      if (e.kind !== 'direct') return;
-      const key = `${e.from}>${this.nodes[e.to].name}`;
-      const list = byCall.get(key);
-      if (list) list.push(i);
-      else byCall.set(key, [i]);
-    });
+  private collectEdgeArgs(files: Iterable<FileFacts>) {
+    // The direct edges of a caller to a callee name, in edge order: read from the caller's row
+    // (a map of every direct call by caller and name cost hundreds of MB on the whole tree).
+    const byCall = (from: number, callee: string): number[] => {
+      const out: number[] = [];
+      for (const i of this.outOf(from)) if (this.edgeKind(i) === 'direct' && this.nodes[this.edgeTo(i)].name === callee) out.push(i);
+      return out;
+    };
     const note = (edges: number[] | undefined, line: number, col: number, pos: number, fns: number[]) => {
       if (!edges || !fns.length) return;
       // The call an argument belongs to: the last call site at or before it.
       let best = -1;
       for (const i of edges) {
-        const e = this.edges[i];
-        if (e.line < line || (e.line === line && e.col <= col)) if (best < 0 || e.line > this.edges[best].line || (e.line === this.edges[best].line && e.col > this.edges[best].col)) best = i;
+        const el = this.edgeLine(i);
+        const ec = this.edgeCol(i);
+        if (el < line || (el === line && ec <= col)) if (best < 0 || el > this.edgeLine(best) || (el === this.edgeLine(best) && ec > this.edgeCol(best))) best = i;
       }
       if (best < 0) return;
       // A name with several definitions (NF_HOOK and its !CONFIG_NETFILTER stub) has an edge to
       // each from the same call site: each gets the arguments.
       for (const i of edges) {
-        if (this.edges[i].line !== this.edges[best].line || this.edges[i].col !== this.edges[best].col) continue;
+        if (this.edgeLine(i) !== this.edgeLine(best) || this.edgeCol(i) !== this.edgeCol(best)) continue;
         let list = this.edgeArgs.get(i);
         if (!list) this.edgeArgs.set(i, (list = []));
         for (const fn of fns) list.push([pos, fn]);
@@ -422,11 +439,11 @@ export class CallGraph {
       const ids = this.fileIds.get(f.path)!;
       for (const a of f.addressTaken) {
         if (a.ctx !== 'arg' || a.param || !a.callee || a.argPos === undefined || a.fn < 0) continue;
-        note(byCall.get(`${ids[a.fn]}>${a.callee}`), a.line, a.col, a.argPos, this.valueFunctions(a, f.path));
+        note(byCall(ids[a.fn], a.callee), a.line, a.col, a.argPos, this.valueFunctions(a, f.path));
       }
       for (const m of f.macroCalls) {
         if (m.fn < 0) continue;
-        const edges = byCall.get(`${ids[m.fn]}>${m.macro}`);
+        const edges = byCall(ids[m.fn], m.macro);
         m.args.forEach((arg, pos) => {
           const name = functionArgument(arg);
           if (name) note(edges, m.line, m.col, pos, this.resolveName(name, f.path));
@@ -441,7 +458,7 @@ export class CallGraph {
    * stored into a field no indexed code calls through, and with no caller in the graph. It gets
    * an external caller, so "no caller" is left to real resolution gaps.
    */
-  private collectExternal(files: FileFacts[], knowledge: Knowledge) {
+  private collectExternal(files: Iterable<FileFacts>, knowledge: Knowledge) {
     for (const f of files) {
       for (const a of f.addressTaken) {
         if (a.param || a.ctx === 'return') continue;
@@ -455,7 +472,7 @@ export class CallGraph {
         }
         if (!via) continue;
         for (const fn of this.valueFunctions(a, f.path)) {
-          if (this.in[fn].length) continue;
+          if (this.inOf(fn).length) continue;
           const list = this.external.get(fn);
           const ext = { via, file: f.path, line: a.line };
           if (!list) this.external.set(fn, [ext]);
@@ -466,7 +483,7 @@ export class CallGraph {
   }
 
   /** caller name / parameter index -> functions passed there (for calls through a parameter). */
-  private argumentFlows(files: FileFacts[]): Map<string, Set<number>> {
+  private argumentFlows(files: Iterable<FileFacts>): Map<string, Set<number>> {
     const out = new Map<string, Set<number>>();
     for (const f of files) {
       for (const a of f.addressTaken) {
@@ -516,11 +533,7 @@ export class CallGraph {
     Object.assign(g, { nodes: parts.nodes, flows: parts.flows, external: parts.external, edgeArgs: parts.edgeArgs, stats: parts.stats });
     g.pendingTypes = types;
     if (parts.edges instanceof EdgeTable) {
-      const t = parts.edges;
-      g.table = t;
-      g._edges = g._out = g._in = undefined;
-      g.outRows = yield* Rows.steps(g.nodes.length, t.length, (e) => t.from(e));
-      g.inRows = yield* Rows.steps(g.nodes.length, t.length, (e) => t.to(e));
+      yield* g.setEdges(parts.edges);
     } else {
       const list = parts.edges;
       g._edges = list;
@@ -534,6 +547,22 @@ export class CallGraph {
       if (due(n.id)) yield;
     }
     return g;
+  }
+
+  /**
+   * What the graph file holds (graph-store.ts): the edges as their columns, or as the objects
+   * when something made them (and may have set a property on one).
+   */
+  parts(): GraphParts {
+    return { nodes: this.nodes, edges: this._edges ?? this.table!, flows: this.flows, external: this.external, edgeArgs: this.edgeArgs, stats: this.stats };
+  }
+
+  /** The edges as columns, with the adjacency rows by caller and by callee (as steps: slices.ts). */
+  private *setEdges(t: EdgeTable): Steps<void> {
+    this.table = t;
+    this._edges = this._out = this._in = undefined;
+    this.outRows = yield* Rows.steps(this.nodes.length, t.length, (e) => t.from(e));
+    this.inRows = yield* Rows.steps(this.nodes.length, t.length, (e) => t.to(e));
   }
 
   private loadTypes(): void {
@@ -560,6 +589,27 @@ export interface GraphParts {
 export interface GraphTypes { vars: Array<Record<string, string> | undefined>; signatures: string[]; fields: FieldTypes }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * The files in order, each one's decoded `keys` dropped once the reader moves past it: a pass
+ * that reads a list once need not hold it for the whole tree (codec.ts forgetDecoded).
+ */
+export function* releasing(files: Iterable<FileFacts>, keys: DecodedKey[]): Generator<FileFacts> {
+  for (const f of files) {
+    const mine = notDecoded(f, keys);
+    yield f;
+    forgetDecoded(f, mine);
+  }
+}
+
+/** The same locals with their type names shared through `intern` (the keys V8 shares itself). */
+function internValues(vars: Record<string, string>, intern: (s: string) => string): Record<string, string> {
+  for (const k of Object.keys(vars)) vars[k] = intern(vars[k]);
+  return vars;
+}
+
+/** Lists of the facts the build reads. */
+const BUILD_LISTS: DecodedKey[] = ['functions', 'structs', 'defs', 'calls', 'addressTaken', 'copies', 'macroCalls'];
 
 const PACKETS = baseKnowledge().pathRanking;
 const PACKET_PARAMS = new Set(PACKETS.packetParams);

@@ -20,7 +20,7 @@ function addStore(stores: Stores, fn: number, param: number, key: string): boole
   return true;
 }
 
-export function summariseRegistrations(g: CallGraph, files: FileFacts[], fileIds: Map<string, number[]>): Registration[] {
+export function summariseRegistrations(g: CallGraph, files: Iterable<FileFacts>, fileIds: Map<string, number[]>): Registration[] {
   const stores: Stores = new Map();
   const passes: Array<{ from: number; param: number; callees: number[]; argPos: number }> = [];
   for (const f of files) {

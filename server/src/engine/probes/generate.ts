@@ -166,8 +166,8 @@ function toolLines(t: TargetFacts, format: ProbeFormat): string[] {
 function callersOf(src: Fitted, graph: CallGraph, fn: ProbeFunction): ProbeFunction[] {
   const out = new Map<string, ProbeFunction>();
   for (const id of graph.idsOf(fn.name)) {
-    for (const e of graph.in[id]) {
-      const hop = graph.hop(graph.edges[e]);
+    for (const e of graph.inOf(id)) {
+      const hop = graph.hop(graph.edgeAt(e));
       if (out.has(hop.caller)) continue;
       const def = calleeFunction(src, hop.caller, hop.file);
       if (def) out.set(hop.caller, src.fit(def));
