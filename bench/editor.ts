@@ -32,7 +32,9 @@ function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 export async function measureEditor(serverJs: string, root: string, cacheRoot: string | undefined, rounds: number, say: (s: string) => void): Promise<EditorBench> {
-  const child = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // NETPATH_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server to find a stall's code.
+  const nodeArgs = (process.env.NETPATH_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`the server exited with code ${code}`))));
   exited.catch(() => undefined);
   const c: MessageConnection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));

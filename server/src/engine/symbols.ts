@@ -1,7 +1,7 @@
 // Name lookups over the index: definitions, references, per-file symbols, fuzzy search.
 // Built once from the facts, then patched per file as files change.
 import type { FileFacts, SymbolKindName } from './types';
-import { mayContain } from './codec';
+import { forgetDecoded, mayContain, notDecoded } from './codec';
 import { sliced, type Steps } from './slices';
 
 export interface SymbolLocation {
@@ -92,6 +92,9 @@ export class SymbolTable {
   }
 
   private add(f: FileFacts): void {
+    // The table keeps its own small records: lists decoded just for it are dropped again, so a
+    // whole-index table does not keep every function's locals and calls alive (heap, GC pauses).
+    const fresh = notDecoded(f, ['functions', 'defs']);
     const names = new Set<string>();
     for (const loc of locationsOf(f)) {
       names.add(loc.name);
@@ -100,6 +103,7 @@ export class SymbolTable {
       else this.byName.set(loc.name, [loc]);
     }
     this.namesOf.set(f.path, [...names]);
+    forgetDecoded(f, fresh);
   }
 }
 
