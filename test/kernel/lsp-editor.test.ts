@@ -72,7 +72,7 @@ for (const version of KERNEL_VERSIONS) {
 
     before(async () => {
       root = kernelTree(version);
-      lsp = await LspServer.start(root, { scope: SCOPE, cacheDirectory: sharedCache() });
+      lsp = await LspServer.start(root, { scope: SCOPE, cacheDirectory: sharedCache(), trace: { server: 'messages' } });
       await lsp.ready();
     });
     after(async () => {
@@ -275,6 +275,13 @@ for (const version of KERNEL_VERSIONS) {
       const worst = Math.max(...during);
       assert.ok(worst <= 200, `worst definition while the graph built: ${worst.toFixed(0)} ms (of ${during.length}: ${during.map((d) => d.toFixed(0)).join(', ')})`);
       await lsp.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+
+      // The edited state's graph was handed over, not saved: back on the files on disk, the graph
+      // saved for them is loaded again, not built.
+      const logs = () => lsp.pushed.filter((p) => p.method === 'window/logMessage').map((p) => (p.params as { message: string }).message).filter((m) => /^call graph (loaded|built)/.test(m));
+      const seen = logs().length;
+      assert.equal((await lsp.connection.sendRequest<CallItem[]>('textDocument/prepareCallHierarchy', { textDocument: { uri: uriOf('net/ipv4/udp.c') }, position: def }))[0]?.name, 'udp_rcv');
+      assert.match(logs().slice(seen).join('\n'), /^call graph loaded/, `after closing the buffer: ${logs().slice(seen).join('; ')}`);
     });
   });
 }

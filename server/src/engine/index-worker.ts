@@ -7,6 +7,7 @@ import { knowledgeFor } from './knowledge';
 import { indexFile, makeFileIndexContext } from './file-indexer';
 import { encodeFile, type StoredFile } from './codec';
 import type { SkippedFile } from './types';
+import { runInBackground } from './background-thread';
 
 /** `parse-only` is the benchmark's floor: read and parse the raw file, nothing else. */
 export interface WorkerInit { root: string; parseTimeoutMs?: number; mode?: 'index' | 'parse-only' }
@@ -16,6 +17,7 @@ export type WorkerResult = { ok: true; stored: StoredFile } | { ok: false; skip:
 export type FromWorker = { type: 'ready' } | { type: 'result'; id: number; results: WorkerResult[] } | { type: 'fatal'; message: string };
 
 async function main() {
+  runInBackground();
   const port = parentPort!;
   const init = workerData as WorkerInit;
   try {

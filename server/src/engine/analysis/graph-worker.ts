@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { KernelIndex } from '../indexer';
 import { CallGraph } from '../callgraph/graph';
 import { encodeGraph, graphKey, loadGraphFile, saveGraphFile } from '../callgraph/graph-store';
+import { runInBackground } from '../background-thread';
 
 /** `engine`: the extractor fingerprint of the main thread's index, so a rebuilt dist/ cannot disown its cache. */
 export interface GraphWorkerInit { root: string; scope: string[]; cacheRoot?: string; engine: string }
@@ -15,6 +16,7 @@ export type FromGraphWorker =
   | { type: 'failed'; message: string };
 
 function main(): void {
+  runInBackground();
   const port = parentPort!;
   const init = workerData as GraphWorkerInit;
   const post = (m: FromGraphWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
@@ -35,13 +37,19 @@ function main(): void {
     idx.unloadShards(); // the facts' stored text is not needed to save the graph
     post({ type: 'progress', message: `${graph.edgeCount.toLocaleString('en-US')} calls; saving` });
     const bytes = encodeGraph(graph, key, seconds);
-    let saved = true;
+    // The graph of a state with unsaved buffers (bufferStamp: mtime 0) is handed over, not
+    // saved: it would replace the graph of the files on disk, which the editor returns to when
+    // the buffer is saved or closed, and which the CLI reads.
+    const unsaved = [...idx.files.values()].some((f) => f.mtimeMs === 0 && f.size < 0);
+    let saved = false;
     let note: string | undefined;
-    try {
-      saveGraphFile(idx.cacheDir, bytes);
-    } catch (e) {
-      saved = false;
-      note = `could not save the call graph in ${idx.cacheDir}: ${(e as Error).message}`;
+    if (!unsaved) {
+      try {
+        saveGraphFile(idx.cacheDir, bytes);
+        saved = true;
+      } catch (e) {
+        note = `could not save the call graph in ${idx.cacheDir}: ${(e as Error).message}`;
+      }
     }
     // A Buffer may share a pooled ArrayBuffer: transfer an exact copy.
     const out = bytes.buffer.byteLength === bytes.length && bytes.byteOffset === 0 ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
