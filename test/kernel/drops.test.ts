@@ -6,10 +6,10 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { savedGraph } from '../helpers/saved-graph';
 import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { checkGolden } from '../helpers/golden';
 import { KernelIndex } from '../../server/src/engine/indexer';
-import { CallGraph } from '../../server/src/engine/callgraph/graph';
 import { DropEngine } from '../../server/src/engine/drops/engine';
 import type { DropSite } from '../../server/src/engine/drops/types';
 
@@ -50,7 +50,7 @@ for (const version of KERNEL_VERSIONS) {
       root = kernelTree(version);
       cache = sharedCache();
       const index = await KernelIndex.open(root, { cacheRoot: cache });
-      engine = new DropEngine(index, CallGraph.build(index.files, index.knowledge));
+      engine = await (await savedGraph(index)).drops();
     });
     // The shared cache (helpers/kernels.ts sharedCache) stays for the next test file.
 

@@ -9,12 +9,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
+import { kernelTree, sharedCache, TEST_SCOPE } from '../helpers/kernels';
+import { savedGraph } from '../helpers/saved-graph';
 import { UnreadUdpSocket } from '../helpers/udp-drops';
 import { KernelIndex } from '../../server/src/engine/indexer';
-import { CallGraph } from '../../server/src/engine/callgraph/graph';
 import { kernelVersion } from '../../server/src/engine/kernel-tree';
-import { DropEngine } from '../../server/src/engine/drops/engine';
 import { generateProbe, type ProbeRequest, type ProbeSources } from '../../server/src/engine/probes/generate';
 import { localTraceFacts, type TraceFacts } from '../../server/src/engine/probes/host-facts';
 import { ProbeError, type GeneratedProbe } from '../../server/src/engine/probes/types';
@@ -54,9 +53,11 @@ describe('bpftrace scripts on Linux 6.12', () => {
     requireBpftrace();
     const root = kernelTree('6.12');
     const idx = await KernelIndex.open(root, { scope: SCOPE, cacheRoot: sharedCache() });
-    let graph: CallGraph | undefined;
-    const graphOf = () => (graph ??= CallGraph.build(idx.files, idx.knowledge));
-    src = { files: idx.files, kbuild: idx.kbuild, version: kernelVersion(root), graph: graphOf, dropSites: (fn) => new DropEngine(idx, graphOf()).sites(fn.name) };
+    // The saved graph and one drop engine for every script (a new engine per function recomputes the counter map).
+    const saved = await savedGraph(idx);
+    const drops = await saved.drops();
+    const graphOf = () => saved.graph;
+    src = { files: idx.files, kbuild: idx.kbuild, version: kernelVersion(root), graph: graphOf, dropSites: (fn) => drops.sites(fn.name) };
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netpath-bt-'));
   });
 

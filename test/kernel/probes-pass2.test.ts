@@ -7,13 +7,12 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
+import { kernelTree, sharedCache, TEST_SCOPE } from '../helpers/kernels';
+import { savedGraph } from '../helpers/saved-graph';
 import { debugBuild, type DebugBuild } from '../helpers/debug-build';
 import { pass2Problems, probeStatements, requireStap, stapPass2 } from '../helpers/stap-pass2';
 import { KernelIndex } from '../../server/src/engine/indexer';
-import { CallGraph } from '../../server/src/engine/callgraph/graph';
 import { kernelVersion } from '../../server/src/engine/kernel-tree';
-import { DropEngine } from '../../server/src/engine/drops/engine';
 import { generateProbe, type ProbeRequest, type ProbeSources } from '../../server/src/engine/probes/generate';
 import { lineTableFor } from '../../server/src/engine/probes/line-table';
 import { pickFunction } from '../../server/src/engine/probes/resolve';
@@ -53,12 +52,14 @@ describe('probe scripts resolve on the real 6.12 build (stap -p2)', () => {
     root = kernelTree('6.12');
     build = debugBuild();
     const idx = await KernelIndex.open(root, { scope: SCOPE, cacheRoot: sharedCache() });
-    let graph: CallGraph | undefined;
-    const graphOf = () => (graph ??= CallGraph.build(idx.files, idx.knowledge));
+    // The saved graph and one drop engine for every script (a new engine per function recomputes the counter map).
+    const saved = await savedGraph(idx);
+    const drops = await saved.drops();
+    const graphOf = () => saved.graph;
     // The release of the tree and of the build must be the same kernel, or line numbers lie.
     const version = kernelVersion(root) ?? '';
     assert.ok(build.release.startsWith(`${version}+`), `tree ${version} vs debug build ${build.release}`);
-    src = { files: idx.files, kbuild: idx.kbuild, version, graph: graphOf, dropSites: (fn) => new DropEngine(idx, graphOf()).sites(fn.name), stapVersion: stap };
+    src = { files: idx.files, kbuild: idx.kbuild, version, graph: graphOf, dropSites: (fn) => drops.sites(fn.name), stapVersion: stap };
   });
 
   test('the harness is real: a statement probe on a goto line fails pass 2 ("no line records")', async () => {

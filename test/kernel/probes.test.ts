@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { savedGraph } from '../helpers/saved-graph';
 import { KERNEL_VERSIONS, type KernelVersion, TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
@@ -139,6 +140,7 @@ for (const version of KERNEL_VERSIONS) {
     let stub = '';
     let idx: KernelIndex;
     let graph: CallGraph | undefined;
+    let drops: DropEngine;
     let src: ProbeSources;
     let release = '';
     const probe = (req: ProbeRequest) => generateProbe(src, req);
@@ -150,8 +152,12 @@ for (const version of KERNEL_VERSIONS) {
       stub = stapStub(version);
       idx = await KernelIndex.open(root, { scope: SCOPE, cacheRoot: cache });
       release = kernelVersion(root) ?? '';
-      const graphOf = () => (graph ??= CallGraph.build(idx.files, idx.knowledge));
-      src = { files: idx.files, kbuild: idx.kbuild, version: release, graph: graphOf, dropSites: (fn) => new DropEngine(idx, graphOf()).sites(fn.name) };
+      // The saved graph and one drop engine for every script (a new engine per function recomputes the counter map).
+      const saved = await savedGraph(idx);
+      graph = saved.graph;
+      drops = await saved.drops();
+      const graphOf = () => graph!;
+      src = { files: idx.files, kbuild: idx.kbuild, version: release, graph: graphOf, dropSites: (fn) => drops.sites(fn.name) };
     });
     after(() => {
       // The shared cache stays for the next test file.
@@ -282,7 +288,7 @@ for (const version of KERNEL_VERSIONS) {
     });
 
     test('every drop site in tap.c, udp.c and dev.c is probed by a script that passes stap -p1', async () => {
-      const engine = new DropEngine(idx, await src.graph!());
+      const engine = drops;
       const scripts: GeneratedProbe[] = [];
       let total = 0;
       for (const file of DROP_FILES) {

@@ -7,6 +7,7 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { savedGraph } from '../helpers/saved-graph';
 import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
@@ -33,8 +34,9 @@ for (const version of KERNEL_VERSIONS) {
     before(async () => {
       root = kernelTree(version);
       idx = await KernelIndex.open(root, { cacheRoot: sharedCache() });
-      g = CallGraph.build(idx.files, idx.knowledge);
-      engine = new DropEngine(idx, g);
+      const saved = await savedGraph(idx);
+      g = saved.graph;
+      engine = await saved.drops();
     });
 
     const ask = (from: string, to: string[] = []) =>

@@ -7,6 +7,7 @@ import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { savedGraph } from '../helpers/saved-graph';
 import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
@@ -19,7 +20,7 @@ for (const version of KERNEL_VERSIONS) {
     before(async () => {
       root = kernelTree(version);
       const idx = await KernelIndex.open(root, { cacheRoot: sharedCache() });
-      g = CallGraph.build(idx.files, idx.knowledge);
+      g = (await savedGraph(idx)).graph;
     });
 
     const text = (file: string, line: number) => fs.readFileSync(path.join(root, file), 'utf8').split('\n')[line - 1] ?? '';

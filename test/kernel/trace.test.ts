@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { savedGraph } from '../helpers/saved-graph';
 import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
@@ -52,7 +53,7 @@ for (const version of KERNEL_VERSIONS) {
       root = kernelTree(version);
       assert.ok(fs.existsSync(FIXTURE), `prerequisite missing: ${FIXTURE} (the real traces of test/fixtures/traces)`);
       const idx = await KernelIndex.open(root, { cacheRoot: CACHE });
-      graph = CallGraph.build(idx.files, idx.knowledge);
+      graph = (await savedGraph(idx)).graph;
       const parsed = parseTrace(fs.readFileSync(FIXTURE, 'utf8'));
       assert.equal(parsed.stacks.length, 1);
       mapped = mapStack(graph, parsed.stacks[0]);
