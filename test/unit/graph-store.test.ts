@@ -224,9 +224,16 @@ test('in a worker thread: the graph is built from what the cache on disk holds, 
   assert.deepEqual(calls(g, 'tap_close', 'out'), ['tap_close->tap_open:12:direct:']);
   assert.ok(progress.some((m) => /resolving calls/.test(m)), progress.join('\n'));
   assert.deepEqual(snapshot(g), snapshot(CallGraph.build(idx.files, idx.knowledge)));
-  // A new host (a restarted server) on the same state loads the file the worker wrote.
+  // The graph of a state with an unsaved buffer is handed over, not saved (it would replace the
+  // disk state's): a restarted server on the same state builds it again.
   const again = host({ worker: true }).analysis()!;
   await again.graph();
-  assert.equal(again.graphInfo?.source, 'loaded');
+  assert.equal(again.graphInfo?.source, 'built');
   await idx.reindexFile(rel);
+  // Back on the files on disk: the worker's graph is saved, and the next server loads it.
+  const disk = host({ worker: true }).analysis()!;
+  await disk.graph();
+  const next = host({ worker: true }).analysis()!;
+  await next.graph();
+  assert.equal(next.graphInfo?.source, 'loaded');
 });
