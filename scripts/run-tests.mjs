@@ -33,9 +33,27 @@ if (kernels.status !== 0) console.error('run-tests: kernel trees are not ready; 
 // Debian's debug build of the 6.12 tree's kernel (~1 GB download once), for `stap -p2` checks.
 const debug = spawnSync('bash', [path.join(root, 'scripts/fetch-debug-build.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (debug.status !== 0) console.error('run-tests: the 6.12 debug build is not ready; stap pass-2 tests will fail and say why');
-const r = selected.length
-  ? spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...selected.sort()], { cwd: root, stdio: 'inherit' })
-  : { status: 0 };
+// Three phases, by a marker in each file's first lines:
+//   `netpath-test: first`  - alone, before the rest (cli.test.ts: the cold index the others share);
+//   `netpath-test: serial` - alone, after the rest: real UDP drops and the kfree_skb tracepoint
+//                            (counts that another file's traffic would change), users and sshd,
+//                            writes to the shared index, and the responsiveness test;
+//   unmarked               - two files at a time (2 cores; many wait on stap, ssh or a child).
+const phaseOf = (f) => /netpath-test: (first|serial)\b/.exec(fs.readFileSync(path.join(root, f), 'utf8').split('\n', 40).join('\n'))?.[1] ?? 'parallel';
+const phases = [
+  ['first', 1],
+  ['parallel', Number(process.env.NETPATH_TEST_CONCURRENCY ?? 2)],
+  ['serial', 1],
+];
+const run = (files, concurrency) => spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files.sort()], { cwd: root, stdio: 'inherit' }).status ?? 1;
+let status = 0;
+for (const [phase, concurrency] of phases) {
+  const files = selected.filter((f) => phaseOf(f) === phase);
+  if (!files.length) continue;
+  console.log(`\nrun-tests: ${files.length} file(s), ${phase === 'parallel' ? `${concurrency} at a time` : `one at a time (${phase})`}`);
+  status ||= run(files, concurrency);
+}
+const r = { status };
 let e2eStatus = 0;
 if (e2e.length) {
   console.log(`\nrun-tests: end-to-end suite in VS Code (${e2e.join(', ')})`);

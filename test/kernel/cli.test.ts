@@ -1,3 +1,4 @@
+// netpath-test: first (the one cold index of each tree, which the other kernel test files share)
 // The `netpath` CLI on the real Debian 6.1 and 6.12 trees: index, def, refs, Kbuild modules.
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';

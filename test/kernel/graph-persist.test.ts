@@ -1,3 +1,4 @@
+// netpath-test: serial
 // The call graph saved with the index, on the real Debian 6.1 and 6.12 trees: `netpath index`
 // writes it, a warm `netpath path` / `callers` loads it (never builds it) and answers exactly as a
 // graph built fresh from the index. Timing is the benchmark's business (npm run bench), not here.

@@ -1,3 +1,4 @@
+// netpath-test: serial
 // Live drops attributed to the 6.12 tree's drop sites. What this kernel really says for a UDP
 // receive-buffer overflow is `location=udp_queue_rcv_one_skb+0x437 reason: SOCKET_RCVBUFF`
 // (udpv6_queue_rcv_one_skb for ::1): the free is the one in __udp_queue_rcv_skb, a static function

@@ -1,3 +1,4 @@
+// netpath-test: serial
 // `netpath drops --live` end to end with real parts, as root on this machine's kernel: the built
 // CLI, locally and over a real sshd on loopback (root login with the test's own key and
 // known_hosts), real UDP drops on 127.0.0.1 and ::1 attributed to the 6.12 tree's drop sites.

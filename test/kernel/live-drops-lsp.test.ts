@@ -1,3 +1,4 @@
+// netpath-test: serial
 // The editor's side of live drops with real parts: a live session on this machine (as root)
 // overflows a UDP socket on loopback; its interval goes to the real language server
 // (dist/server.js) on the 6.12 tree as the VS Code client sends it, and comes back attributed to

@@ -1,3 +1,4 @@
+// netpath-test: serial
 // The live drop session's root script on this machine's kernel, as root: real UDP receive-buffer
 // drops on loopback show up per interval at the freeing location with the reason; the host is
 // left as found (global enable untouched, the session's tracefs instance gone, no process left);

@@ -1,3 +1,4 @@
+// netpath-test: serial
 // `--sudo` for real: the live drop session as `sudo -n sh -s` over the test sshd on loopback, logged
 // in as an unprivileged user whom sudoers allows `sh -s` (and nothing else) without a password.
 // The drops of an overflowed UDP socket are attributed to the 6.12 tree's site, and after stop the

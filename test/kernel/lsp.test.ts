@@ -1,3 +1,4 @@
+// netpath-test: serial
 // The language server end to end: dist/server.js over stdio on the real 6.1 and 6.12 trees.
 // The scope is narrowed to the folders the assertions need, with a scratch cache, so each tree is
 // indexed cold once per run (about a minute on two cores) and the user's cache is left alone.

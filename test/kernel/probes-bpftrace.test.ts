@@ -1,3 +1,4 @@
+// netpath-test: serial
 // bpftrace output on the real 6.12 tree: every generated script passes `bpftrace -d` (Debian's
 // bpftrace 0.17 parses and checks it against this machine's tracepoints), the kprobe ones build
 // with --emit-elf, and the drop script runs for real as root on this machine's kernel while a

@@ -1,3 +1,4 @@
+// netpath-test: serial
 // Host facts collected for real: over a real OpenSSH server on loopback (the counters' test sshd,
 // its own keys and known_hosts), locally with sh -s, and as an unprivileged user (what "no root
 // needed" means on this machine). The per-host cache, and a changed host key refused.
