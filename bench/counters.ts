@@ -11,12 +11,12 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { CountersViewState } from '../client/src/counters-state';
 import { parseArgs, UsageError } from '../server/src/cli/args';
-import { FrameParser } from '../server/src/counters/frames';
-import { readLocalSnapshot } from '../server/src/counters/local-feed';
-import { CounterModel } from '../server/src/counters/model';
-import { newMarker, remoteScript } from '../server/src/counters/remote-script';
-import { SshFeed } from '../server/src/counters/ssh-feed';
-import type { RawSnapshot } from '../server/src/counters/types';
+import { FrameParser } from '../live-counters/frames';
+import { readLocalSnapshot } from '../live-counters/local-feed';
+import { CounterModel } from '../live-counters/model';
+import { newMarker, remoteScript } from '../live-counters/remote-script';
+import { SshFeed } from '../live-counters/ssh-feed';
+import type { RawSnapshot } from '../live-counters/types';
 import { HOST_ALIAS, TestSshd } from '../test/helpers/sshd';
 
 const GOALS = { snapshotMs: 100, heapGrowth: 1.1, heapSlackMB: 2 };

@@ -8,11 +8,11 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CounterSitesRequest, IndexStatusRequest, type CountersFromWebview, type CountersToWebview } from '../../shared/protocol';
-import { driversOf, interfaceOfKey } from '../../server/src/counters/drivers';
-import type { CounterFeed, FeedListener } from '../../server/src/counters/feed';
-import { LocalFeed } from '../../server/src/counters/local-feed';
-import { CounterModel } from '../../server/src/counters/model';
-import { SshFeed } from '../../server/src/counters/ssh-feed';
+import { driversOf, interfaceOfKey } from '../../live-counters/drivers';
+import type { CounterFeed, FeedListener } from '../../live-counters/feed';
+import { LocalFeed } from '../../live-counters/local-feed';
+import { CounterModel } from '../../live-counters/model';
+import { SshFeed } from '../../live-counters/ssh-feed';
 import { pickHost } from './host-picker';
 import { countersHtml, newNonce } from './counters-html';
 import { countersStatusText, CountersViewState } from './counters-state';

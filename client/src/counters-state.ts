@@ -2,9 +2,9 @@
 // keeps a bounded sparkline history per counter (dropped when the counter vanishes), joins the
 // per-cpu view, and words the status bar and the kernel version guard.
 import type { CounterRowView, CounterSourceView, CountersFeedState, CountersToWebview, CpuRowView, DroppingRowView } from '../../shared/protocol';
-import { NIC_IRQ } from '../../server/src/counters/knowledge';
-import type { CounterReading, Sample } from '../../server/src/counters/model';
-import { sitesName } from '../../server/src/counters/site-names';
+import { NIC_IRQ } from '../../live-counters/knowledge';
+import type { CounterReading, Sample } from '../../live-counters/model';
+import { sitesName } from '../../live-counters/site-names';
 
 export const HISTORY_POINTS = 60;
 

@@ -3,7 +3,7 @@
 // ever handed to ssh (as one argv element after `--`).
 import * as vscode from 'vscode';
 import { LOCAL_PROBE_HOST } from '../../shared/protocol';
-import { userSshConfigHosts, validateHost } from '../../server/src/counters/ssh-host';
+import { userSshConfigHosts, validateHost } from '../../live-counters/ssh-host';
 
 export async function pickHost(title: string, localDescription: string): Promise<string | undefined> {
   const typed = '$(edit) Type a host…';

@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { LiveDropsAttributeRequest } from '../../shared/protocol';
-import { userSshConfigHosts, validateHost } from '../../server/src/counters/ssh-host';
+import { userSshConfigHosts, validateHost } from '../../live-counters/ssh-host';
 import { LiveDropSession } from '../../server/src/live-drops/session';
 import type { SessionInterval } from '../../server/src/live-drops/session-frames';
 import { LiveDropsViewState } from './live-drops-state';

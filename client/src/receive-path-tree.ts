@@ -1,9 +1,8 @@
 // The "Receive path" view's model: each receivePath chain as a flat, numbered list of hops, one
 // chain after another, each function with its drop sites. Kept free of `vscode` so it is
 // unit-tested with node --test; client/src/extension.ts only maps these nodes to TreeItems.
-import {
-  callKindLabel, SOCKET_DELIVERY, type ReceivePathEntryPoint, type ReceivePathFunction, type ReceivePathHop, type ReceivePathLeg, type ReceivePathResult,
-} from '../../shared/protocol';
+import { callKindLabel, type ReceivePathEntryPoint, type ReceivePathFunction, type ReceivePathHop, type ReceivePathLeg, type ReceivePathResult } from '../../shared/protocol';
+import { SOCKET_DELIVERY } from '../../shared/receive-path-ends';
 
 /** View and command ids; package.json contributes exactly these (test/unit/receive-path-tree.test.ts). */
 export const RECEIVE_PATH_VIEW = 'netpath.receivePath';

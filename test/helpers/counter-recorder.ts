@@ -1,8 +1,8 @@
 // Records what a counters feed delivers (model samples and states) and waits, bounded in time,
 // for a condition on them. Tests wait for events, never for a fixed sleep.
-import type { FeedListener, FeedState } from '../../server/src/counters/feed';
-import { CounterModel, type Sample } from '../../server/src/counters/model';
-import type { RawSnapshot } from '../../server/src/counters/types';
+import type { FeedListener, FeedState } from '../../live-counters/feed';
+import { CounterModel, type Sample } from '../../live-counters/model';
+import type { RawSnapshot } from '../../live-counters/types';
 
 export class CounterRecorder implements FeedListener {
   readonly model = new CounterModel();

@@ -8,9 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { CounterSitesRequest, type CounterSitesResult } from '../../shared/protocol';
-import { readLocalSnapshot } from '../../server/src/counters/local-feed';
-import { CounterModel } from '../../server/src/counters/model';
-import { sitesName } from '../../server/src/counters/site-names';
+import { readLocalSnapshot } from '../../live-counters/local-feed';
+import { CounterModel } from '../../live-counters/model';
+import { sitesName } from '../../live-counters/site-names';
 import { KERNEL_VERSIONS, TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 

@@ -21,7 +21,7 @@ import { buildDropTree, type DropTreeNode } from '../../client/src/drop-sites-tr
 import { liveBadge, sitesInView, withLiveRates } from '../../client/src/drop-sites-live';
 import { CounterLineRates } from '../../client/src/counter-line-rates';
 import { CountersViewState } from '../../client/src/counters-state';
-import { LocalFeed } from '../../server/src/counters/local-feed';
+import { LocalFeed } from '../../live-counters/local-feed';
 import { CounterRecorder } from '../helpers/counter-recorder';
 
 /** Every node of a tree, depth first. */

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
-import { IndexStatusRequest, ReceivePathEntryPointsRequest, ReceivePathRequest, ReindexRequest, SOCKET_DELIVERY, type IndexSummary } from '../../shared/protocol';
+import { IndexStatusRequest, ReceivePathEntryPointsRequest, ReceivePathRequest, ReindexRequest, type IndexSummary } from '../../shared/protocol';
+import { SOCKET_DELIVERY } from '../../shared/receive-path-ends';
 import { KERNEL_VERSIONS, kernelTree, sharedCache, tempCache, TEST_SCOPE } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 

@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { BPFTRACE_PROBE_COMMANDS, GenerateProbeRequest, PROBE_COMMANDS, SOCKET_ENQUEUE_FUNCTIONS, type GenerateProbeParams, type GenerateProbeResult } from '../../shared/protocol';
+import { BPFTRACE_PROBE_COMMANDS, GenerateProbeRequest, PROBE_COMMANDS, type GenerateProbeParams, type GenerateProbeResult } from '../../shared/protocol';
+import { SOCKET_ENQUEUE_FUNCTIONS } from '../../shared/receive-path-ends';
 import { KERNEL_VERSIONS, TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 

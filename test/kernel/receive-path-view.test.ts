@@ -13,7 +13,8 @@ import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
 import { DropEngine } from '../../server/src/engine/drops/engine';
 import { napiPollIds, receivePathResult } from '../../server/src/engine/analysis/receive-path-query';
-import { SOCKET_DELIVERY, type ReceivePathLeg, type ReceivePathResult } from '../../shared/protocol';
+import { type ReceivePathLeg, type ReceivePathResult } from '../../shared/protocol';
+import { SOCKET_DELIVERY } from '../../shared/receive-path-ends';
 import { buildPathMap, pathMapDot, renderPathMap, svgText } from '../../shared/path-map';
 import { spawnSync } from 'node:child_process';
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { SshFeed } from '../../server/src/counters/ssh-feed';
+import { SshFeed } from '../../live-counters/ssh-feed';
 import { CounterRecorder } from '../helpers/counter-recorder';
 import { HOST_ALIAS, TestSshd } from '../helpers/sshd';
 

@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { FrameParser } from '../../server/src/counters/frames';
-import { CounterModel } from '../../server/src/counters/model';
-import { sampleJson } from '../../server/src/counters/output';
-import { newMarker, remoteScript, validateInterval } from '../../server/src/counters/remote-script';
-import type { RawSnapshot } from '../../server/src/counters/types';
-import { driversOf, interfaceOfKey, parseDriver } from '../../server/src/counters/drivers';
-import { readLocalDrivers } from '../../server/src/counters/local-feed';
+import { FrameParser } from '../../live-counters/frames';
+import { CounterModel } from '../../live-counters/model';
+import { sampleJson } from '../../live-counters/output';
+import { newMarker, remoteScript, validateInterval } from '../../live-counters/remote-script';
+import type { RawSnapshot } from '../../live-counters/types';
+import { driversOf, interfaceOfKey, parseDriver } from '../../live-counters/drivers';
+import { readLocalDrivers } from '../../live-counters/local-feed';
 
 /** Output of the real script under /bin/sh, two snapshots, cut off by killing the shell. */
 async function scriptOutput(marker: string): Promise<string> {

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { countersCsp, countersHtml } from '../../client/src/counters-html';
 import { countersStatusText, CountersViewState, cpuView, isNicIrq, versionWarning } from '../../client/src/counters-state';
-import { readLocalSnapshot } from '../../server/src/counters/local-feed';
-import { CounterModel } from '../../server/src/counters/model';
-import type { RawSnapshot } from '../../server/src/counters/types';
+import { readLocalSnapshot } from '../../live-counters/local-feed';
+import { CounterModel } from '../../live-counters/model';
+import type { RawSnapshot } from '../../live-counters/types';
 
 function raw(uptime: number, sources: Record<string, string>): RawSnapshot {
   return { uptime, bootId: 'A', release: '6.1.0-27-amd64', sources: new Map(Object.entries(sources).map(([k, text]) => [k, { status: 'ok' as const, text }])) };

@@ -6,16 +6,16 @@ import * as fs from 'node:fs';
 import * as dgram from 'node:dgram';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import { parseInterrupts, parseSoftirqs } from '../../server/src/counters/parsers/irq';
-import { parseMibPairs, parseSnmp6 } from '../../server/src/counters/parsers/mib';
-import { parseEthtool, parseNetDev, parseSysStatistics } from '../../server/src/counters/parsers/netdev';
-import { parseSoftnet } from '../../server/src/counters/parsers/softnet';
-import { address, parseUdp } from '../../server/src/counters/parsers/udp';
-import { readLocalSnapshot } from '../../server/src/counters/local-feed';
-import { counterKey, type Counter, type SourceParser } from '../../server/src/counters/types';
-import { FrameParser } from '../../server/src/counters/frames';
-import { parseSnapshot } from '../../server/src/counters/parsers';
-import { sitesName } from '../../server/src/counters/site-names';
+import { parseInterrupts, parseSoftirqs } from '../../live-counters/parsers/irq';
+import { parseMibPairs, parseSnmp6 } from '../../live-counters/parsers/mib';
+import { parseEthtool, parseNetDev, parseSysStatistics } from '../../live-counters/parsers/netdev';
+import { parseSoftnet } from '../../live-counters/parsers/softnet';
+import { address, parseUdp } from '../../live-counters/parsers/udp';
+import { readLocalSnapshot } from '../../live-counters/local-feed';
+import { counterKey, type Counter, type SourceParser } from '../../live-counters/types';
+import { FrameParser } from '../../live-counters/frames';
+import { parseSnapshot } from '../../live-counters/parsers';
+import { sitesName } from '../../live-counters/site-names';
 
 // Real sockets, so that /proc/net/udp and udp6 have rows to read.
 const sockets = [dgram.createSocket('udp4'), dgram.createSocket('udp6')];

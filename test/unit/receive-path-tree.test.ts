@@ -7,7 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildPathTree, endPointChoices, entryPointChoices, hopLabel, parseNames, pathTreeMessage, RECEIVE_PATH_COMMANDS, RECEIVE_PATH_VIEW, type PathTreeNode } from '../../client/src/receive-path-tree';
-import { callKindLabel, SOCKET_DELIVERY, type CallKind, type ReceivePathFunction, type ReceivePathHop } from '../../shared/protocol';
+import { callKindLabel, type CallKind, type ReceivePathFunction, type ReceivePathHop } from '../../shared/protocol';
+import { SOCKET_DELIVERY } from '../../shared/receive-path-ends';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
 

@@ -13,7 +13,7 @@ import type { ResolutionStats } from '../engine/callgraph/types';
 import { runCounterSites, runExplain, runDrops } from './drops';
 import { LiveUsageError, checkLiveOptions, runLiveDrops } from '../live-drops/cli';
 import { runTrace } from './trace';
-import { CountersUsageError, runCounters } from '../counters/cli';
+import { CountersUsageError, runCounters } from '../../../live-counters/cli';
 import { kernelVersion } from '../engine/kernel-tree';
 import { generateProbe, type ProbeRequest } from '../engine/probes/generate';
 import { ProbeError } from '../engine/probes/types';
@@ -24,7 +24,7 @@ import { hostFacts } from '../engine/probes/host-cache';
 import { LOCAL_HOST } from '../engine/probes/host-collect';
 import { HostFactsError } from '../engine/probes/host-facts-parse';
 import { targetFromHost, targetFromKallsyms, type TargetFacts } from '../engine/probes/target';
-import { validateHost } from '../counters/ssh-host';
+import { validateHost } from '../../../live-counters/ssh-host';
 import * as fs from 'node:fs';
 
 const USAGE = `netpath: explore the Linux kernel network receive path

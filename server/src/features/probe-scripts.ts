@@ -4,7 +4,8 @@
 // one is named (collected over ssh or locally, cached per host). Bad requests (no function at the
 // cursor, no drop sites, no path, a host that cannot be reached) answer with an error naming the problem.
 import { ErrorCodes, ResponseError, type CancellationToken, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver/node';
-import { GenerateProbeRequest, SOCKET_ENQUEUE_FUNCTIONS, type GenerateProbeParams, type GenerateProbeResult } from '../../../shared/protocol';
+import { GenerateProbeRequest, type GenerateProbeParams, type GenerateProbeResult } from '../../../shared/protocol';
+import { SOCKET_ENQUEUE_FUNCTIONS } from '../../../shared/receive-path-ends';
 import { kernelVersion } from '../engine/kernel-tree';
 import { generateProbe, type ProbeRequest, type ProbeSources } from '../engine/probes/generate';
 import { functionAt } from '../engine/probes/resolve';

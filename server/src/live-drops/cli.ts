@@ -1,8 +1,8 @@
 // `netpath drops --live [--host H] [--sudo] [--source S] [--duration S] [--interval S] [--ssh-config F] [--json]
 // [--kernel DIR]`: a live drop session on a host (this machine without --host or with --host
 // local), each interval attributed to the tree's drop sites and printed sorted by rate.
-import { validateInterval } from '../counters/remote-script';
-import { validateHost } from '../counters/ssh-host';
+import { validateInterval } from '../../../live-counters/remote-script';
+import { validateHost } from '../../../live-counters/ssh-host';
 import type { CallGraph } from '../engine/callgraph/graph';
 import type { DropEngine } from '../engine/drops/engine';
 import * as fs from 'node:fs';

@@ -23,7 +23,7 @@
 //   skip `finish`; the next session removes instances whose owning shell is gone.
 // Without root it prints an ERROR line and changes nothing.
 import { randomBytes } from 'node:crypto';
-import { validateInterval } from '../counters/remote-script';
+import { validateInterval } from '../../../live-counters/remote-script';
 
 /** Events parsed per interval before sampling starts (awk's work is bounded under a flood). */
 export const DEFAULT_CAP = 50_000;

@@ -4,8 +4,8 @@
 // (the script's watchdog ends the session and restores the tracepoint), and it closes by itself
 // when this process, ssh or sshd dies. No reconnect: a lost session is reported, not resumed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { validateHost } from '../counters/ssh-host';
-import { fatalSshError } from '../counters/ssh-feed';
+import { validateHost } from '../../../live-counters/ssh-host';
+import { fatalSshError } from '../../../live-counters/ssh-feed';
 import { newSessionMarker, sessionScript, DEFAULT_CAP, type LiveSource } from './session-script';
 import { SessionFrames, type SessionMessage } from './session-frames';
 

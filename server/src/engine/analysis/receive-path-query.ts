@@ -2,9 +2,8 @@
 // which chains to search (the default end points follow the start, see SOCKET_DELIVERY), and
 // the answer as the protocol's ReceivePathResult, with each function's definition and drop
 // sites. Free of LSP so the CLI draws the same picture as the editor.
-import {
-  SOCKET_DELIVERY, type ReceivePathFunction, type ReceivePathHop, type ReceivePathLeg, type ReceivePathResult, type ReceivePathStart,
-} from '../../../../shared/protocol';
+import { type ReceivePathFunction, type ReceivePathHop, type ReceivePathLeg, type ReceivePathResult, type ReceivePathStart } from '../../../../shared/protocol';
+import { SOCKET_DELIVERY } from '../../../../shared/receive-path-ends';
 import type { CallGraph } from '../callgraph/graph';
 import type { PathOptions } from '../callgraph/paths';
 import type { Hop } from '../callgraph/types';

@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { SOCKET_ENQUEUE_FUNCTIONS } from '../../../../shared/protocol';
+import { SOCKET_ENQUEUE_FUNCTIONS } from '../../../../shared/receive-path-ends';
 import { CallGraph } from '../callgraph/graph';
 import { encodeGraph, GraphFileError, graphKey, loadGraphFile, loadGraphFileSliced, restoreGraphSliced, saveGraphFile, type LoadOutcome } from '../callgraph/graph-store';
 import { DropEngine } from '../drops/engine';

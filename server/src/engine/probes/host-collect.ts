@@ -3,8 +3,8 @@
 // (no prompts), the host as one argv element after `--`, a fixed remote command, the script on
 // stdin, host keys checked by OpenSSH and never relaxed. Every run is bounded by a timeout.
 import { spawn } from 'node:child_process';
-import { fatalSshError } from '../../counters/ssh-feed';
-import { validateHost } from '../../counters/ssh-host';
+import { fatalSshError } from '../../../../live-counters/ssh-feed';
+import { validateHost } from '../../../../live-counters/ssh-host';
 import { hostFactsScript, newFactsMarker } from './host-script';
 import { HostFactsError, parseHostFacts, type HostFacts } from './host-facts-parse';
 
