@@ -233,10 +233,10 @@ export class Analysis {
       progress('building the call graph');
       await new Promise<void>((resolve) => setImmediate(resolve)); // let the progress reach the client first
       const t0 = process.hrtime.bigint();
-      const graph = CallGraph.build(this.view.files, this.view.knowledge);
+      // The index holds only the stored lists the build still reads, and unloads its shards after
+      // (the facts' stored text is not needed to save the graph: read again on demand).
+      const graph = CallGraph.build(this.view.files, this.view.knowledge, { reading: (lists) => this.source.keepStoredLists(lists) });
       const buildSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      // The facts' stored text the build read is not needed to save the graph (read again on demand).
-      this.source.unloadShards();
       let bytes: number | undefined;
       if (this.graphKey && !opts.noSave) {
         try {

@@ -19,8 +19,8 @@ import * as crypto from 'node:crypto';
 import { atomicWrite, checksum, Checksum } from '../store';
 import { drain, due, sliced, type Steps } from '../slices';
 import type { FileFacts } from '../types';
-import { forgetDecoded, notDecoded } from '../codec';
-import { CallGraph, releasing, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
+import { flat, forgetDecoded, notDecoded } from '../codec';
+import { CallGraph, compactVars, releasing, returnOf, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
 import { fieldTypes } from './types-of';
 import rawKnowledge from '../data/kernel-knowledge.json';
 import type { EdgeKind, FnNode, ResolutionStats } from './types';
@@ -308,17 +308,25 @@ function* decodeSteps(buf: Buffer, fingerprint: string): Steps<GraphParts & { bu
 export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): GraphTypes {
   const undecoded = new Map([...files.values()].map((f) => [f, notDecoded(f, ['functions'])]));
   const vars: GraphTypes['vars'] = new Array(nodes.length);
-  const signatures: string[] = new Array(nodes.length);
+  const returnStructs: GraphTypes['returnStructs'] = new Array(nodes.length);
+  const interned = new Map<string, string>();
+  const intern = (s: string) => {
+    const x = interned.get(s);
+    if (x !== undefined) return x;
+    const c = flat(s);
+    interned.set(c, c);
+    return c;
+  };
   for (const n of nodes) {
     const fn = files.get(n.file)?.functions[n.index];
     const same = fn !== undefined && fn.name === n.name;
-    vars[n.id] = same ? fn.vars : undefined;
-    signatures[n.id] = same ? fn.signature : '';
+    vars[n.id] = same ? compactVars(fn.vars, intern) : undefined;
+    returnStructs[n.id] = same ? returnOf(fn.signature, n.name, intern) : undefined;
   }
   const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
   // What typeOf keeps (vars, signatures, field types) is held above: the decoded lists are not.
   for (const [f, keys] of undecoded) forgetDecoded(f, keys);
-  return { vars, signatures, fields: fieldTypes(releasing(sorted, ['structs', 'defs'])) };
+  return { vars, returnStructs, fields: fieldTypes(releasing(sorted, ['structs', 'defs'])) };
 }
 
 /** A graph from its file's bytes, typeOf reading `files` when first called. Throws GraphFileError. */
