@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SOCKET_ENQUEUE_FUNCTIONS } from '../../../../shared/protocol';
 import { CallGraph } from '../callgraph/graph';
-import { encodeGraph, GraphFileError, graphKey, loadGraphFile, loadGraphFileSliced, restoreGraphSliced, saveGraphFile, type LoadOutcome } from '../callgraph/graph-store';
+import { GraphFileError, graphKey, loadGraphFile, loadGraphFileSliced, restoreGraphSliced, writeGraphFile, type LoadOutcome } from '../callgraph/graph-store';
 import { DropEngine } from '../drops/engine';
 import type { IndexView, KernelIndex, LogLevel } from '../indexer';
 import type { FromGraphWorker, GraphWorkerInit } from './graph-worker';
@@ -240,7 +240,7 @@ export class Analysis {
       let bytes: number | undefined;
       if (this.graphKey && !opts.noSave) {
         try {
-          bytes = saveGraphFile(this.view.cacheDir, encodeGraph(graph, this.graphKey, buildSeconds));
+          bytes = writeGraphFile(this.view.cacheDir, graph, this.graphKey, buildSeconds);
         } catch (e) {
           this.host.log('warn', `could not save the call graph in ${this.view.cacheDir}: ${(e as Error).message}`);
         }
