@@ -146,6 +146,39 @@ export function notDecoded(f: FileFacts, keys: ReadonlyArray<DecodedKey>): Decod
   return stored.has(f) ? keys.filter((k) => !Object.hasOwn(f, k)) : [];
 }
 
+/**
+ * Which stored lists a whole-index pass still reads (the call graph build): IndexCache keeps only
+ * these of the shards it reads meanwhile. `typedDefsOnly`: of `defs`, only the rows of variables
+ * and macros with a type (what the build's struct field types read of them).
+ */
+export interface StoredLists { lists: ReadonlyArray<DecodedKey>; typedDefsOnly?: boolean }
+
+/** `s` with only the lists of `keep` (the others empty, as if the file had none): a copy, `s` is untouched. */
+export function trimStored(s: StoredFile, keep: StoredLists): StoredFile {
+  const packed = {} as Record<PackedKey, string>;
+  for (const k of PACKED) packed[k] = keep.lists.includes(k) ? s.packed[k] : '';
+  if (keep.typedDefsOnly && packed.defs) packed.defs = typedDefs(packed.defs);
+  return { ...s, packed, enums: keep.lists.includes('enums') ? s.enums : '[]', structs: keep.lists.includes('structs') ? s.structs : '[]' };
+}
+
+/** The rows of a stored `defs` list that are a variable or macro with a type (SCHEMAS.defs: kind is column 1, type column 5). */
+function typedDefs(text: string): string {
+  let out = '';
+  for (const row of text.split(ROW)) {
+    const cols = row.split(COL, 6);
+    if ((cols[1] === 'variable' || cols[1] === 'macro') && cols[5]) out += out ? ROW + row : row;
+  }
+  return out;
+}
+
+/**
+ * A copy of `s` that is not a slice of a longer string: V8 makes substrings of 13 characters or
+ * more (split, regex groups) of a decoded list as views that keep the whole string they come from alive.
+ */
+export function flat(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}
+
 const countsOf = new WeakMap<FileFacts, PackedCounts>();
 
 /**

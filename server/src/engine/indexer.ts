@@ -15,7 +15,7 @@ import { CacheBusyError, lockCache, type LockOwner } from './cache-lock';
 import { indexBuffer, indexFile, makeFileIndexContext, type FileIndexContext, type FileResult } from './file-indexer';
 import type { FileFacts, SkippedFile } from './types';
 import { SymbolTable } from './symbols';
-import { countOf, headerOf, lazyFacts, pinStored } from './codec';
+import { countOf, headerOf, lazyFacts, pinStored, type StoredLists } from './codec';
 import type { WorkerResult } from './index-worker';
 
 /** Bump when extract.ts output changes meaning; part of the cache fingerprint. */
@@ -226,6 +226,11 @@ export class KernelIndex {
   /** Lets go of the shards read for facts so far (codec.ts decodes them again from disk on access). */
   unloadShards(): void {
     this.cache.unloadShards();
+  }
+
+  /** Which stored lists a whole-index pass still reads (IndexCache.keepStoredLists); `undefined` when it ends. */
+  keepStoredLists(keep: StoredLists | undefined): void {
+    this.cache.keepStoredLists(keep);
   }
 
   stats(): IndexStats {

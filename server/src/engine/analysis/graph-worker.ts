@@ -32,9 +32,9 @@ function main(): void {
     if ('graph' in existing) return post({ type: 'done', key, seconds: 0, saved: true });
     post({ type: 'progress', message: `resolving calls in ${idx.files.size.toLocaleString('en-US')} files` });
     const started = process.hrtime.bigint();
-    const graph = CallGraph.build(idx.files, idx.knowledge);
+    // Only the stored lists the build still reads are held; the shards are unloaded after it.
+    const graph = CallGraph.build(idx.files, idx.knowledge, { reading: (lists) => idx.keepStoredLists(lists) });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    idx.unloadShards(); // the facts' stored text is not needed to save the graph
     post({ type: 'progress', message: `${graph.edgeCount.toLocaleString('en-US')} calls; saving` });
     const bytes = encodeGraph(graph, key, seconds);
     // The graph of a state with unsaved buffers (bufferStamp: mtime 0) is handed over, not

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SOCKET_ENQUEUE_FUNCTIONS } from '../../../../shared/receive-path-ends';
 import { CallGraph } from '../callgraph/graph';
-import { encodeGraph, GraphFileError, graphKey, loadGraphFile, loadGraphFileSliced, restoreGraphSliced, saveGraphFile, type LoadOutcome } from '../callgraph/graph-store';
+import { GraphFileError, graphKey, loadGraphFile, loadGraphFileSliced, restoreGraphSliced, writeGraphFile, type LoadOutcome } from '../callgraph/graph-store';
 import { DropEngine } from '../drops/engine';
 import type { IndexView, KernelIndex, LogLevel } from '../indexer';
 import type { FromGraphWorker, GraphWorkerInit } from './graph-worker';
@@ -233,14 +233,14 @@ export class Analysis {
       progress('building the call graph');
       await new Promise<void>((resolve) => setImmediate(resolve)); // let the progress reach the client first
       const t0 = process.hrtime.bigint();
-      const graph = CallGraph.build(this.view.files, this.view.knowledge);
+      // The index holds only the stored lists the build still reads, and unloads its shards after
+      // (the facts' stored text is not needed to save the graph: read again on demand).
+      const graph = CallGraph.build(this.view.files, this.view.knowledge, { reading: (lists) => this.source.keepStoredLists(lists) });
       const buildSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      // The facts' stored text the build read is not needed to save the graph (read again on demand).
-      this.source.unloadShards();
       let bytes: number | undefined;
       if (this.graphKey && !opts.noSave) {
         try {
-          bytes = saveGraphFile(this.view.cacheDir, encodeGraph(graph, this.graphKey, buildSeconds));
+          bytes = writeGraphFile(this.view.cacheDir, graph, this.graphKey, buildSeconds);
         } catch (e) {
           this.host.log('warn', `could not save the call graph in ${this.view.cacheDir}: ${(e as Error).message}`);
         }

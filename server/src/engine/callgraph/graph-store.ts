@@ -19,8 +19,8 @@ import * as crypto from 'node:crypto';
 import { atomicWrite, checksum, Checksum } from '../store';
 import { drain, due, sliced, type Steps } from '../slices';
 import type { FileFacts } from '../types';
-import { forgetDecoded, notDecoded } from '../codec';
-import { CallGraph, releasing, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
+import { flat, forgetDecoded, notDecoded } from '../codec';
+import { CallGraph, compactVars, releasing, returnOf, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
 import { fieldTypes } from './types-of';
 import rawKnowledge from '../data/kernel-knowledge.json';
 import type { EdgeKind, FnNode, ResolutionStats } from './types';
@@ -80,7 +80,78 @@ export function graphPath(cacheDir: string): string {
   return path.join(cacheDir, GRAPH_FILE);
 }
 
+/** The graph file in one buffer (the worker hands it to the main thread; tests). */
 export function encodeGraph(graph: GraphParts | CallGraph, fingerprint: string, buildSeconds?: number): Buffer {
+  const f = encodeParts(graph, fingerprint, buildSeconds);
+  const bodyStart = 16 + f.headerLen;
+  const out = Buffer.alloc(bodyStart + f.body.reduce<number>((n, p) => n + ('edges' in p ? p.edges * EDGE_COLS * 4 : p.length), 0));
+  let at = bodyStart;
+  for (const p of f.body) {
+    if ('edges' in p) {
+      p.write(new Uint32Array(out.buffer, out.byteOffset + at, p.edges * EDGE_COLS), 0, p.edges);
+      at += p.edges * EDGE_COLS * 4;
+    } else at += p.copy(out, at);
+  }
+  f.head(checksum(out.subarray(bodyStart))).copy(out, 0);
+  return out;
+}
+
+/** Edges written per piece when the file is streamed (1.5 MB). */
+const EDGE_PIECE = 1 << 16;
+
+/**
+ * Writes the graph file beside the index, piece by piece (atomically: a temporary file renamed
+ * into place); returns its size. The whole tree's file is 220 MB: built in memory, it was the
+ * build's peak. Throws when the folder is not writable.
+ */
+export function writeGraphFile(cacheDir: string, graph: GraphParts | CallGraph, fingerprint: string, buildSeconds?: number): number {
+  const f = encodeParts(graph, fingerprint, buildSeconds);
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const file = graphPath(cacheDir);
+  const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  const sum = new Checksum();
+  let size = 16 + f.headerLen;
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, Buffer.alloc(size, 0x20));
+      const put = (b: Buffer) => {
+        sum.update(b);
+        for (let at = 0; at < b.length;) at += fs.writeSync(fd, b, at);
+        size += b.length;
+      };
+      const piece = Buffer.alloc(EDGE_PIECE * EDGE_COLS * 4);
+      for (const p of f.body) {
+        if (!('edges' in p)) {
+          put(p);
+          continue;
+        }
+        for (let first = 0; first < p.edges; first += EDGE_PIECE) {
+          const n = Math.min(EDGE_PIECE, p.edges - first);
+          p.write(new Uint32Array(piece.buffer, piece.byteOffset, n * EDGE_COLS), first, n);
+          put(piece.subarray(0, n * EDGE_COLS * 4));
+        }
+      }
+      fs.writeSync(fd, f.head(sum.digest()), 0, 16 + f.headerLen, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  return size;
+}
+
+/** An edge section of the body: `write` fills `into` with the columns of edges first..first+count-1. */
+interface EdgePart { edges: number; write: (into: Uint32Array, first: number, count: number) => void }
+
+/**
+ * A graph file as its parts: the body in order (buffers, and the edge columns written on demand),
+ * its length before the body's start, and the file's first 16 + headerLen bytes given the body's checksum.
+ */
+function encodeParts(graph: GraphParts | CallGraph, fingerprint: string, buildSeconds?: number): { headerLen: number; body: Array<Buffer | EdgePart>; head: (sum: string) => Buffer } {
   const g = graph instanceof CallGraph ? graph.parts() : graph;
   const strings = new Map<string, number>();
   const id = (s: string) => {
@@ -116,7 +187,7 @@ export function encodeGraph(graph: GraphParts | CallGraph, fingerprint: string, 
   };
   // The edge columns are the bulk of the file (6.6M edges, 160 MB on the whole tree): they are
   // written once, straight into the file's buffer (writeEdges), never built as a separate copy.
-  let writeEdges: (into: Uint32Array) => void;
+  let writeEdges: EdgePart['write'];
   let kinds: Uint8Array;
   if (g.edges instanceof EdgeTable) {
     // Columns already: string and kind ids mapped to this file's.
@@ -125,9 +196,9 @@ export function encodeGraph(graph: GraphParts | CallGraph, fingerprint: string, 
     const kindMap = t.kindNames.map((k) => small(kindIds, k));
     kinds = new Uint8Array(t.kindIds.length);
     for (let i = 0; i < kinds.length; i++) kinds[i] = kindMap[t.kindIds[i]];
-    writeEdges = (into) => {
-      into.set(t.cols);
-      for (let o = 2; o < into.length; o += EDGE_COLS) into[o] = fileIds[into[o]];
+    writeEdges = (into, first, count) => {
+      into.set(t.cols.subarray(first * EDGE_COLS, (first + count) * EDGE_COLS));
+      for (let o = 2; o < count * EDGE_COLS; o += EDGE_COLS) into[o] = fileIds[into[o]];
     };
     for (const [i, x] of t.extras) {
       const kept = extraProps(x, EDGE_CORE);
@@ -137,7 +208,7 @@ export function encodeGraph(graph: GraphParts | CallGraph, fingerprint: string, 
   } else {
     const edgeList = g.edges;
     const edges = new Uint32Array(edgeList.length * EDGE_COLS);
-    writeEdges = (into) => into.set(edges);
+    writeEdges = (into, first, count) => into.set(edges.subarray(first * EDGE_COLS, (first + count) * EDGE_COLS));
     kinds = new Uint8Array(edgeList.length);
     edgeList.forEach((e, i) => {
       const x = extraProps(e, EDGE_CORE);
@@ -158,32 +229,27 @@ export function encodeGraph(graph: GraphParts | CallGraph, fingerprint: string, 
   }
   const text = Buffer.from([...strings.keys()].join('\0'), 'utf8');
   const extra = Buffer.from(JSON.stringify({ ...Object.fromEntries(MAPS.map((k) => [k, [...g[k]]])), nodeExtras, edgeExtras }), 'utf8');
-  const parts: Array<Buffer | number> = [
-    pad(text), u32(nodes), u32(Uint32Array.from(params)), kinds.length * EDGE_COLS * 4, pad(Buffer.from(kinds.buffer, kinds.byteOffset, kinds.length)), u32(Uint32Array.from(flowRows)), pad(extra),
+  const body: Array<Buffer | EdgePart> = [
+    pad(text), u32(nodes), u32(Uint32Array.from(params)), { edges: kinds.length, write: writeEdges }, pad(Buffer.from(kinds.buffer, kinds.byteOffset, kinds.length)), u32(Uint32Array.from(flowRows)), pad(extra),
   ];
   const header = (sum: string): string => JSON.stringify({
     layout: LAYOUT, kinds: [...kindIds.keys()], vias: [...viaIds.keys()], fingerprint, checksum: sum, nodes: g.nodes.length, edges: kinds.length, flows: flowRows.length / FLOW_COLS,
     params: params.length, stringBytes: text.length, extraBytes: extra.length, stats: g.stats, ...(buildSeconds !== undefined ? { buildSeconds } : {}),
   } satisfies Header);
-  // One buffer for the whole file: room for the header is kept (padded with spaces, which the
-  // reader trims), and the header written once the body's checksum is known.
+  // Room for the header is kept before the body (padded with spaces, which the reader trims),
+  // and the header written once the body's checksum is known.
   const headerLen = padded(Buffer.byteLength(header(checksum(Buffer.alloc(0))), 'utf8') + 256);
-  const bodyStart = 16 + headerLen;
-  const out = Buffer.alloc(bodyStart + parts.reduce<number>((n, p) => n + (typeof p === 'number' ? p : p.length), 0));
-  let at = bodyStart;
-  for (const p of parts) {
-    if (typeof p === 'number') writeEdges(new Uint32Array(out.buffer, out.byteOffset + at, p / 4));
-    else p.copy(out, at);
-    at += typeof p === 'number' ? p : p.length;
-  }
-  const json = Buffer.from(header(checksum(out.subarray(bodyStart))), 'utf8');
-  if (json.length > headerLen) throw new Error('graph header outgrew its room');
-  MAGIC.copy(out, 0);
-  out.writeUInt32LE(GRAPH_FORMAT_VERSION, 8);
-  out.writeUInt32LE(headerLen, 12);
-  out.fill(0x20, 16, bodyStart);
-  json.copy(out, 16);
-  return out;
+  const head = (sum: string) => {
+    const json = Buffer.from(header(sum), 'utf8');
+    if (json.length > headerLen) throw new Error('graph header outgrew its room');
+    const out = Buffer.alloc(16 + headerLen, 0x20);
+    MAGIC.copy(out, 0);
+    out.writeUInt32LE(GRAPH_FORMAT_VERSION, 8);
+    out.writeUInt32LE(headerLen, 12);
+    json.copy(out, 16);
+    return out;
+  };
+  return { headerLen, body, head };
 }
 
 export class GraphFileError extends Error {}
@@ -308,17 +374,25 @@ function* decodeSteps(buf: Buffer, fingerprint: string): Steps<GraphParts & { bu
 export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): GraphTypes {
   const undecoded = new Map([...files.values()].map((f) => [f, notDecoded(f, ['functions'])]));
   const vars: GraphTypes['vars'] = new Array(nodes.length);
-  const signatures: string[] = new Array(nodes.length);
+  const returnStructs: GraphTypes['returnStructs'] = new Array(nodes.length);
+  const interned = new Map<string, string>();
+  const intern = (s: string) => {
+    const x = interned.get(s);
+    if (x !== undefined) return x;
+    const c = flat(s);
+    interned.set(c, c);
+    return c;
+  };
   for (const n of nodes) {
     const fn = files.get(n.file)?.functions[n.index];
     const same = fn !== undefined && fn.name === n.name;
-    vars[n.id] = same ? fn.vars : undefined;
-    signatures[n.id] = same ? fn.signature : '';
+    vars[n.id] = same ? compactVars(fn.vars, intern) : undefined;
+    returnStructs[n.id] = same ? returnOf(fn.signature, n.name, intern) : undefined;
   }
   const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
   // What typeOf keeps (vars, signatures, field types) is held above: the decoded lists are not.
   for (const [f, keys] of undecoded) forgetDecoded(f, keys);
-  return { vars, signatures, fields: fieldTypes(releasing(sorted, ['structs', 'defs'])) };
+  return { vars, returnStructs, fields: fieldTypes(releasing(sorted, ['structs', 'defs'])) };
 }
 
 /** A graph from its file's bytes, typeOf reading `files` when first called. Throws GraphFileError. */

@@ -1,7 +1,7 @@
 // The receive call graph: direct calls plus indirect calls resolved to the functions that
 // flow into the field, variable or macro they go through. Pure: built from FileFacts.
 import type { AddressTaken, FileFacts } from '../types';
-import { forgetDecoded, notDecoded, type DecodedKey } from '../codec';
+import { flat, forgetDecoded, notDecoded, type DecodedKey, type StoredLists } from '../codec';
 import { baseKnowledge, type Knowledge } from '../knowledge';
 import type { Edge, EdgeKind, FnNode, Hop, ResolutionStats } from './types';
 import { fieldTypes, functionArgument, returnStruct, typeOfExpr, type FieldTypes } from './types-of';
@@ -37,42 +37,57 @@ export class CallGraph {
   /** Function -> functions it returns as values (`br_get_rx_handler` -> br_handle_frame, ...). */
   private readonly returns = new Map<number, number[]>();
   // Settable: a restored graph (restore() below) fills them on the first typeOf call.
-  private vars: Array<Record<string, string> | undefined> = [];
-  private signatures: string[] = [];
+  /** Per node: its locals' struct types, packed (compactVars), decoded by typeOf as it needs them. */
+  private vars: CompactVars[] = [];
+  /** Per node: the struct its signature returns a pointer to (returnOf), if any. */
+  private returnStructs: Array<string | undefined> = [];
+  private lastVars: { id: number; vars: Record<string, string> | undefined } = { id: -1, vars: undefined };
+  /** Strings the graph keeps, one flat copy each (intern). */
+  private readonly interned = new Map<string, string>();
 
-  static build(files: Map<string, FileFacts>, knowledge: Knowledge): CallGraph {
+  /**
+   * `opts.reading` is told which stored lists the build still reads (and `undefined` when it
+   * ends): the index then holds only those of its shards (KernelIndex.keepStoredLists).
+   */
+  static build(files: Map<string, FileFacts>, knowledge: Knowledge, opts: { reading?: (lists: StoredLists | undefined) => void } = {}): CallGraph {
+    opts.reading?.({ lists: BUILD_LISTS, typedDefsOnly: true });
+    try {
+      return CallGraph.resolve(files, knowledge, opts.reading);
+    } finally {
+      opts.reading?.(undefined);
+    }
+  }
+
+  private static resolve(files: Map<string, FileFacts>, knowledge: Knowledge, reading: ((lists: StoredLists) => void) | undefined): CallGraph {
     const g = new CallGraph();
     const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
     // The build leaves decoded what it found decoded (another reader's), and forgets what it decoded.
     const mine = new Map(sorted.map((f) => [f, new Set(notDecoded(f, BUILD_LISTS))]));
     const forget = (f: FileFacts, keys: DecodedKey[]) => forgetDecoded(f, keys.filter((k) => mine.get(f)!.has(k)));
     // Parameter names and local types repeat across 700k functions (skb, sk_buff): one copy each.
-    const interned = new Map<string, string>();
-    const intern = (s: string) => {
-      const x = interned.get(s);
-      if (x !== undefined) return x;
-      interned.set(s, s);
-      return s;
-    };
+    const intern = g.intern.bind(g);
     for (const f of sorted) {
       const ids: number[] = [];
       f.functions.forEach((fn, index) => {
         const id = g.nodes.length;
         const pkt = packetFlags(fn.params, fn.vars);
         const params = fn.params?.map(intern);
-        g.nodes.push({ id, name: fn.name, file: f.path, line: fn.line, index, isStatic: (fn.flags & 1) === 1, ...(params ? { params } : {}), ...(pkt ? { pkt } : {}) });
-        g.vars.push(fn.vars && internValues(fn.vars, intern));
-        g.signatures.push(fn.signature);
+        // A name read from the stored text is a slice of it: a copy, or it would keep the whole text.
+        const name = flat(fn.name);
+        g.nodes.push({ id, name, file: f.path, line: fn.line, index, isStatic: (fn.flags & 1) === 1, ...(params ? { params } : {}), ...(pkt ? { pkt } : {}) });
+        g.vars.push(compactVars(fn.vars, intern));
+        g.returnStructs.push(returnOf(fn.signature, fn.name, intern));
         ids.push(id);
-        const list = g.byName.get(fn.name);
+        const list = g.byName.get(name);
         if (list) list.push(id);
-        else g.byName.set(fn.name, [id]);
+        else g.byName.set(name, [id]);
       });
       g.fileIds.set(f.path, ids);
-      // Read once: what the graph keeps of them (params, vars, signature) it holds itself.
+      // Read once: what the graph keeps of them (params, vars, return types) it holds itself.
       forget(f, ['functions']);
     }
     g.fields = fieldTypes(releasing(sorted, ['structs', 'defs']));
+    reading?.({ lists: PASS_LISTS });
     // Each pass decodes a file's lists as it reads it and forgets them after: the whole tree's
     // address-taken and call rows decoded at once are the better part of a gigabyte. Decoding
     // again per pass costs a few seconds; the stored text stays in the shards meanwhile.
@@ -88,7 +103,17 @@ export class CallGraph {
     g.collectEdges(passes, knowledge);
     g.collectExternal(passes, knowledge);
     for (const f of sorted) forget(f, ['macroCalls']);
+    g.interned.clear();
     return g;
+  }
+
+  /** One flat copy of each string the graph keeps (not a slice of a file's stored text). */
+  private intern(s: string): string {
+    const x = this.interned.get(s);
+    if (x !== undefined) return x;
+    const c = flat(s);
+    this.interned.set(c, c);
+    return c;
   }
 
   get edges(): Edge[] {
@@ -168,7 +193,13 @@ export class CallGraph {
 
   typeOf(expr: string, fn: number): string | undefined {
     if (this.pendingTypes) this.loadTypes();
-    return typeOfExpr(expr, fn >= 0 ? this.vars[fn] : undefined, this.fields, (callee) => this.returnType(callee));
+    return typeOfExpr(expr, fn >= 0 ? this.varsOf(fn) : undefined, this.fields, (callee) => this.returnType(callee));
+  }
+
+  /** A node's locals as typeOf reads them (the last one decoded is kept: calls come function by function). */
+  private varsOf(fn: number): Record<string, string> | undefined {
+    if (this.lastVars.id !== fn) this.lastVars = { id: fn, vars: expandVars(this.vars[fn]) };
+    return this.lastVars.vars;
   }
 
   /** Functions flowing into `field`, narrowed by the receiver's struct type and the call's arity. */
@@ -235,8 +266,9 @@ export class CallGraph {
   }
 
   private returnType(callee: string): string | undefined {
+    // Every id of the name is a function of that name: its signature's return struct is returnOf's.
     for (const id of this.idsOf(callee)) {
-      const t = returnStruct(this.signatures[id], callee);
+      const t = this.returnStructs[id];
       if (t) return t;
     }
     return undefined;
@@ -244,8 +276,9 @@ export class CallGraph {
 
   private addFlow(field: string, flow: Flow) {
     const list = this.flows.get(field);
+    if (flow.struct !== undefined) flow.struct = this.intern(flow.struct);
     if (list) list.push(flow);
-    else this.flows.set(field, [flow]);
+    else this.flows.set(this.intern(field), [flow]);
   }
 
   /** Functions a value names: the function itself, or for `get_handler(dev)` what get_handler returns. */
@@ -474,7 +507,7 @@ export class CallGraph {
         for (const fn of this.valueFunctions(a, f.path)) {
           if (this.inOf(fn).length) continue;
           const list = this.external.get(fn);
-          const ext = { via, file: f.path, line: a.line };
+          const ext = { via: this.intern(via), file: f.path, line: a.line };
           if (!list) this.external.set(fn, [ext]);
           else if (list.length < 4 && !list.some((x) => x.via === via)) list.push(ext);
         }
@@ -569,7 +602,8 @@ export class CallGraph {
     const t = this.pendingTypes!();
     this.pendingTypes = undefined;
     this.vars = t.vars;
-    this.signatures = t.signatures;
+    this.returnStructs = t.returnStructs;
+    this.lastVars = { id: -1, vars: undefined };
     this.fields = t.fields;
   }
 }
@@ -585,8 +619,8 @@ export interface GraphParts {
   stats: ResolutionStats;
 }
 
-/** What typeOf reads, per node id (vars, signatures) and per struct (fields). */
-export interface GraphTypes { vars: Array<Record<string, string> | undefined>; signatures: string[]; fields: FieldTypes }
+/** What typeOf reads, per node id (locals as compactVars, return structs as returnOf) and per struct (fields). */
+export interface GraphTypes { vars: CompactVars[]; returnStructs: Array<string | undefined>; fields: FieldTypes }
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
@@ -602,14 +636,44 @@ export function* releasing(files: Iterable<FileFacts>, keys: DecodedKey[]): Gene
   }
 }
 
-/** The same locals with their type names shared through `intern` (the keys V8 shares itself). */
-function internValues(vars: Record<string, string>, intern: (s: string) => string): Record<string, string> {
-  for (const k of Object.keys(vars)) vars[k] = intern(vars[k]);
-  return vars;
+/**
+ * A function's locals (name -> struct type) as one string, `name=type` items joined by ITEM,
+ * shared through `intern` (many functions hold the same: `skb=sk_buff`): an object per function
+ * was most of the whole tree's per-function memory. Kept as the object when a name or type holds
+ * a separator (never in C identifiers; then nothing is lost).
+ */
+export type CompactVars = string | Record<string, string> | undefined;
+const ITEM = '\u00a7';
+
+export function compactVars(vars: Record<string, string> | undefined, intern: (s: string) => string): CompactVars {
+  if (!vars) return undefined;
+  let out = '';
+  for (const [k, v] of Object.entries(vars)) {
+    if (typeof v !== 'string' || k.includes('=') || k.includes(ITEM) || v.includes('=') || v.includes(ITEM)) return Object.fromEntries(Object.entries(vars).map(([x, y]) => [x, typeof y === 'string' ? intern(y) : y]));
+    out += out ? `${ITEM}${k}=${v}` : `${k}=${v}`;
+  }
+  return intern(out);
+}
+
+/** compactVars undone: an object like the one it was made from (same own entries, plain prototype). */
+export function expandVars(v: CompactVars): Record<string, string> | undefined {
+  if (typeof v !== 'string') return v;
+  if (!v) return {};
+  return Object.fromEntries(v.split(ITEM).map((kv) => kv.split('=')));
+}
+
+/** The struct a function's signature returns a pointer to (returnStruct), shared through `intern`. */
+export function returnOf(signature: string, name: string, intern: (s: string) => string): string | undefined {
+  // returnStruct matches `struct x *` or `union x *`: without either word there is nothing to find.
+  if (!signature.includes('struct') && !signature.includes('union')) return undefined;
+  const t = returnStruct(signature, name);
+  return t === undefined ? undefined : intern(t);
 }
 
 /** Lists of the facts the build reads. */
 const BUILD_LISTS: DecodedKey[] = ['functions', 'structs', 'defs', 'calls', 'addressTaken', 'copies', 'macroCalls'];
+/** What the passes after the functions and field types read (flows, edges, external callers). */
+const PASS_LISTS: DecodedKey[] = ['calls', 'addressTaken', 'copies', 'macroCalls'];
 
 const PACKETS = baseKnowledge().pathRanking;
 const PACKET_PARAMS = new Set(PACKETS.packetParams);

@@ -3,6 +3,7 @@
 // (`sk_buff.dev` is `struct net_device *`), and return types of called functions
 // (`skb_dst(skb)` returns `struct dst_entry *`).
 import type { FileFacts } from '../types';
+import { flat } from '../codec';
 
 /**
  * struct name -> field name -> struct name the field is (or points to). The entry under the
@@ -24,8 +25,9 @@ export function fieldTypes(files: Iterable<FileFacts>): FieldTypes {
       for (const fd of s.fields) {
         const t = STRUCT_TYPE.exec(fd.type)?.[1];
         if (!t || fd.fnPtr) continue;
-        if (!m) out.set(s.name, (m = new Map()));
-        if (!m.has(fd.name)) m.set(fd.name, t);
+        if (!m) out.set(flat(s.name), (m = new Map()));
+        // Flat copies: the graph keeps these, and a slice would keep the file's stored text.
+        if (!m.has(fd.name)) m.set(flat(fd.name), flat(t));
       }
     }
     for (const d of f.defs) {
@@ -33,7 +35,7 @@ export function fieldTypes(files: Iterable<FileFacts>): FieldTypes {
       const key = d.kind === 'macro' ? MACRO_RETURNS : GLOBALS;
       let g = out.get(key);
       if (!g) out.set(key, (g = new Map()));
-      if (!g.has(d.name)) g.set(d.name, d.type);
+      if (!g.has(d.name)) g.set(flat(d.name), flat(d.type));
     }
   }
   return out;
