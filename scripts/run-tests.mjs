@@ -39,13 +39,17 @@ if (debug.status !== 0) console.error('run-tests: the 6.12 debug build is not re
 //                            (counts that another file's traffic would change), users and sshd,
 //                            writes to the shared index, and the responsiveness test;
 //   unmarked               - two files at a time (2 cores; many wait on stap, ssh or a child).
-const phaseOf = (f) => /netpath-test: (first|serial)\b/.exec(fs.readFileSync(path.join(root, f), 'utf8').split('\n', 40).join('\n'))?.[1] ?? 'parallel';
+const markers = (f) => fs.readFileSync(path.join(root, f), 'utf8').split('\n', 40).join('\n');
+const phaseOf = (f) => /netpath-test: (first|serial)\b/.exec(markers(f))?.[1] ?? 'parallel';
+// `netpath-test: long` (minutes of stap, ssh or CLI runs) starts first in its phase, so the
+// longest file does not run alone at the end.
+const longFirst = (files) => [...files].sort((a, b) => Number(/netpath-test: long\b/.test(markers(b))) - Number(/netpath-test: long\b/.test(markers(a))) || a.localeCompare(b));
 const phases = [
   ['first', 1],
   ['parallel', Number(process.env.NETPATH_TEST_CONCURRENCY ?? 2)],
   ['serial', 1],
 ];
-const run = (files, concurrency) => spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files.sort()], { cwd: root, stdio: 'inherit' }).status ?? 1;
+const run = (files, concurrency) => spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...longFirst(files)], { cwd: root, stdio: 'inherit' }).status ?? 1;
 let status = 0;
 for (const [phase, concurrency] of phases) {
   const files = selected.filter((f) => phaseOf(f) === phase);

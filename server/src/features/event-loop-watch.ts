@@ -3,7 +3,7 @@
 // what the server started meanwhile (request handlers, analysis phases), so a stall can be traced
 // to its cause. The responsiveness benchmark (bench/editor.ts) reads it through
 // ServerHealthRequest. Pure Node; no LSP types.
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import type { ServerHealth } from '../../../shared/protocol';
 
 const TICK_MS = 20;
@@ -19,10 +19,21 @@ export class EventLoopWatch {
   private started: string[] = [];
   private stalls: ServerHealth['stalls'] = [];
 
+  private readonly gc: PerformanceObserver;
+
   constructor() {
     this.histogram.enable();
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
+    // Garbage collection pauses the thread too: a long one is named like any other cause.
+    this.gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (e.duration < 10) continue;
+        const kind = ((e as unknown as { detail?: { kind?: number } }).detail)?.kind;
+        this.note(`garbage collection (${kind === constants.NODE_PERFORMANCE_GC_MAJOR ? 'major' : kind === constants.NODE_PERFORMANCE_GC_MINOR ? 'minor' : 'other'}, ${Math.round(e.duration)} ms)`);
+      }
+    });
+    this.gc.observe({ entryTypes: ['gc'] });
   }
 
   /** Something the server starts (a request handler, an analysis phase): named in a stall it causes. */
@@ -49,6 +60,7 @@ export class EventLoopWatch {
 
   dispose(): void {
     clearInterval(this.timer);
+    this.gc.disconnect();
     this.histogram.disable();
   }
 

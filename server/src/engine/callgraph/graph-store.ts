@@ -254,8 +254,9 @@ function encodeParts(graph: GraphParts | CallGraph, fingerprint: string, buildSe
 
 export class GraphFileError extends Error {}
 
-/** Bytes checksummed between pauses of a sliced restore. */
+/** Bytes checksummed, and bytes of the string table decoded, between pauses of a sliced restore. */
 const CHECKSUM_SLICE = 1 << 22;
+const STRING_SLICE = 1 << 18;
 
 /**
  * The parts of a graph file, checked: magic, format version, fingerprint, length and body
@@ -292,6 +293,7 @@ function* decodeSteps(buf: Buffer, fingerprint: string): Steps<GraphParts & { bu
   }
   if (sum.digest() !== h.checksum) throw new GraphFileError('checksum mismatch');
   if (body.byteOffset % 4) body = Buffer.from(body);
+  yield;
   let at = 0;
   const take = (n: number) => {
     const part = body.subarray(at, at + n);
@@ -302,7 +304,20 @@ function* decodeSteps(buf: Buffer, fingerprint: string): Steps<GraphParts & { bu
     const part = take(n * 4);
     return new Uint32Array(part.buffer, part.byteOffset, n);
   };
-  const strings = take(sizes[0]).toString('utf8', 0, h.stringBytes).split('\0');
+  // The string table (megabytes) is cut at NUL bytes into slices, so a sliced restore can pause.
+  const stringBytes = take(sizes[0]);
+  const strings: string[] = [];
+  for (let from = 0; ;) {
+    let to = Math.min(from + STRING_SLICE, h.stringBytes);
+    if (to < h.stringBytes) {
+      const nul = stringBytes.indexOf(0, to);
+      to = nul < 0 || nul > h.stringBytes ? h.stringBytes : nul;
+    }
+    for (const x of stringBytes.toString('utf8', from, to).split('\0')) strings.push(x);
+    yield;
+    if (to >= h.stringBytes) break;
+    from = to + 1;
+  }
   const nodeCols = col(h.nodes * NODE_COLS);
   const paramIds = col(h.params);
   const edgeCols = col(h.edges * EDGE_COLS);
