@@ -19,8 +19,8 @@ import * as crypto from 'node:crypto';
 import { atomicWrite, checksum, Checksum } from '../store';
 import { drain, due, sliced, type Steps } from '../slices';
 import type { FileFacts } from '../types';
-import { flat, forgetDecoded, notDecoded } from '../codec';
-import { CallGraph, compactVars, releasing, returnOf, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
+import { flat } from '../codec';
+import { CallGraph, releasing, returnOf, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
 import { fieldTypes } from './types-of';
 import rawKnowledge from '../data/kernel-knowledge.json';
 import type { EdgeKind, FnNode, ResolutionStats } from './types';
@@ -385,11 +385,13 @@ function* decodeSteps(buf: Buffer, fingerprint: string): Steps<GraphParts & { bu
   return { nodes, edges, flows, external, edgeArgs, stats: h.stats, ...(h.buildSeconds !== undefined ? { buildSeconds: h.buildSeconds } : {}) };
 }
 
-/** What typeOf reads, from the index's facts (the same sources and order as CallGraph.build). */
+/**
+ * What typeOf reads, from the index's facts (the same sources and order as CallGraph.build). The
+ * struct fields are gathered at once (any struct may be asked about); a function's locals and
+ * return struct are read from its own file when typeOf first asks about it, so a query that
+ * types a few calls decodes a few files, not all of them (about a second on the net scope).
+ */
 export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): GraphTypes {
-  const undecoded = new Map([...files.values()].map((f) => [f, notDecoded(f, ['functions'])]));
-  const vars: GraphTypes['vars'] = new Array(nodes.length);
-  const returnStructs: GraphTypes['returnStructs'] = new Array(nodes.length);
   const interned = new Map<string, string>();
   const intern = (s: string) => {
     const x = interned.get(s);
@@ -398,16 +400,24 @@ export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): 
     interned.set(c, c);
     return c;
   };
-  for (const n of nodes) {
-    const fn = files.get(n.file)?.functions[n.index];
-    const same = fn !== undefined && fn.name === n.name;
-    vars[n.id] = same ? compactVars(fn.vars, intern) : undefined;
-    returnStructs[n.id] = same ? returnOf(fn.signature, n.name, intern) : undefined;
-  }
+  const fnOf = (id: number) => {
+    const n = nodes[id];
+    const fn = n ? files.get(n.file)?.functions[n.index] : undefined;
+    return fn !== undefined && fn.name === n.name ? fn : undefined;
+  };
+  const returns = new Map<number, string | undefined>();
   const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
-  // What typeOf keeps (vars, signatures, field types) is held above: the decoded lists are not.
-  for (const [f, keys] of undecoded) forgetDecoded(f, keys);
-  return { vars, returnStructs, fields: fieldTypes(releasing(sorted, ['structs', 'defs'])) };
+  return {
+    varsOf: (id) => fnOf(id)?.vars,
+    returnStructOf: (id) => {
+      if (!returns.has(id)) {
+        const fn = fnOf(id);
+        returns.set(id, fn ? returnOf(fn.signature, fn.name, intern) : undefined);
+      }
+      return returns.get(id);
+    },
+    fields: fieldTypes(releasing(sorted, ['structs', 'defs'])),
+  };
 }
 
 /** A graph from its file's bytes, typeOf reading `files` when first called. Throws GraphFileError. */

@@ -42,6 +42,9 @@ export class CallGraph {
   /** Per node: the struct its signature returns a pointer to (returnOf), if any. */
   private returnStructs: Array<string | undefined> = [];
   private lastVars: { id: number; vars: Record<string, string> | undefined } = { id: -1, vars: undefined };
+  // A built graph reads its arrays; a restored one reads its files lazily (loadTypes).
+  private varsAt: (id: number) => CompactVars = (id) => this.vars[id];
+  private returnAt: (id: number) => string | undefined = (id) => this.returnStructs[id];
   /** Strings the graph keeps, one flat copy each (intern). */
   private readonly interned = new Map<string, string>();
 
@@ -198,7 +201,7 @@ export class CallGraph {
 
   /** A node's locals as typeOf reads them (the last one decoded is kept: calls come function by function). */
   private varsOf(fn: number): Record<string, string> | undefined {
-    if (this.lastVars.id !== fn) this.lastVars = { id: fn, vars: expandVars(this.vars[fn]) };
+    if (this.lastVars.id !== fn) this.lastVars = { id: fn, vars: expandVars(this.varsAt(fn)) };
     return this.lastVars.vars;
   }
 
@@ -268,7 +271,7 @@ export class CallGraph {
   private returnType(callee: string): string | undefined {
     // Every id of the name is a function of that name: its signature's return struct is returnOf's.
     for (const id of this.idsOf(callee)) {
-      const t = this.returnStructs[id];
+      const t = this.returnAt(id);
       if (t) return t;
     }
     return undefined;
@@ -601,8 +604,8 @@ export class CallGraph {
   private loadTypes(): void {
     const t = this.pendingTypes!();
     this.pendingTypes = undefined;
-    this.vars = t.vars;
-    this.returnStructs = t.returnStructs;
+    this.varsAt = (id) => t.varsOf(id);
+    this.returnAt = (id) => t.returnStructOf(id);
     this.lastVars = { id: -1, vars: undefined };
     this.fields = t.fields;
   }
@@ -620,7 +623,12 @@ export interface GraphParts {
 }
 
 /** What typeOf reads, per node id (locals as compactVars, return structs as returnOf) and per struct (fields). */
-export interface GraphTypes { vars: CompactVars[]; returnStructs: Array<string | undefined>; fields: FieldTypes }
+/**
+ * What typeOf reads: per node id its locals (vars) and the struct its signature returns, per
+ * struct its fields. A restored graph answers the per-node parts lazily, from the files of the
+ * functions typeOf is asked about, instead of decoding every file's functions first.
+ */
+export interface GraphTypes { varsOf(id: number): CompactVars; returnStructOf(id: number): string | undefined; fields: FieldTypes }
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
