@@ -1,7 +1,7 @@
 // Runs every test file under test/ with node --test (TypeScript through tsx).
 // Kernel trees and the 6.12 debug build are prepared first (scripts/fetch-kernels.sh,
 // scripts/fetch-debug-build.sh) so that tests find them.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -34,29 +34,57 @@ if (kernels.status !== 0) console.error('run-tests: kernel trees are not ready; 
 const debug = spawnSync('bash', [path.join(root, 'scripts/fetch-debug-build.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (debug.status !== 0) console.error('run-tests: the 6.12 debug build is not ready; stap pass-2 tests will fail and say why');
 // Three phases, by a marker in each file's first lines:
-//   `netpath-test: first`  - alone, before the rest (cli.test.ts: the cold index the others share);
-//   `netpath-test: serial` - alone, after the rest: real UDP drops and the kfree_skb tracepoint
-//                            (counts that another file's traffic would change), users and sshd,
-//                            writes to the shared index, and the responsiveness test;
-//   unmarked               - two files at a time (2 cores; many wait on stap, ssh or a child).
+//   `netpath-test: first` - alone, before the rest (cli.test.ts: the cold index the others share);
+//   then two lanes side by side:
+//     unmarked            - two files at a time; they only read the shared index (or a copy);
+//     `netpath-test: host` - one at a time, beside them: real UDP drops and the kfree_skb
+//                           tracepoint (counts another such file's traffic would change), users,
+//                           sudo, sshd and network namespaces. They mostly wait (on intervals, ssh,
+//                           traffic), so the readers use the CPU meanwhile;
+//   `netpath-test: quiet` - alone, last: the responsiveness test, which needs the CPU to itself.
 const markers = (f) => fs.readFileSync(path.join(root, f), 'utf8').split('\n', 40).join('\n');
-const phaseOf = (f) => /netpath-test: (first|serial)\b/.exec(markers(f))?.[1] ?? 'parallel';
-// `netpath-test: long` (minutes of stap, ssh or CLI runs) starts first in its phase, so the
+const phaseOf = (f) => /netpath-test: (first|host|quiet)\b/.exec(markers(f))?.[1] ?? 'readers';
+// `netpath-test: long` (minutes of stap, ssh or CLI runs) starts first in its lane, so the
 // longest file does not run alone at the end.
 const longFirst = (files) => [...files].sort((a, b) => Number(/netpath-test: long\b/.test(markers(b))) - Number(/netpath-test: long\b/.test(markers(a))) || a.localeCompare(b));
-const phases = [
-  ['first', 1],
-  ['parallel', Number(process.env.NETPATH_TEST_CONCURRENCY ?? 2)],
-  ['serial', 1],
-];
-const run = (files, concurrency) => spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...longFirst(files)], { cwd: root, stdio: 'inherit' }).status ?? 1;
+const lanes = {
+  first: 1,
+  readers: Number(process.env.NETPATH_TEST_CONCURRENCY ?? 2),
+  host: 1,
+  quiet: 1,
+};
+/** One `node --test` over a lane's files; its lines go out whole, prefixed with the lane when two run at once. */
+const runLane = (lane, files, prefix) => new Promise((resolve) => {
+  console.log(`\nrun-tests: ${lane}: ${files.length} file(s), ${lanes[lane] > 1 ? `${lanes[lane]} at a time` : 'one at a time'}`);
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${lanes[lane]}`, ...longFirst(files)], { cwd: root, stdio: ['ignore', prefix ? 'pipe' : 'inherit', prefix ? 'pipe' : 'inherit'] });
+  if (prefix) {
+    for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+      let rest = '';
+      from.setEncoding('utf8');
+      from.on('data', (d) => {
+        const lines = (rest + d).split('\n');
+        rest = lines.pop();
+        if (lines.length) to.write(lines.map((l) => `[${lane}] ${l}\n`).join(''));
+      });
+      from.on('end', () => rest && to.write(`[${lane}] ${rest}\n`));
+    }
+  }
+  child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 1)));
+});
+const filesOf = (lane) => selected.filter((f) => phaseOf(f) === lane);
+const started = Date.now();
+const took = (what, t0) => console.log(`run-tests: ${what} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+// Every phase runs, whatever the last one said: a failure must not hide the next phase's.
 let status = 0;
-for (const [phase, concurrency] of phases) {
-  const files = selected.filter((f) => phaseOf(f) === phase);
-  if (!files.length) continue;
-  console.log(`\nrun-tests: ${files.length} file(s), ${phase === 'parallel' ? `${concurrency} at a time` : `one at a time (${phase})`}`);
-  status ||= run(files, concurrency);
+for (const phase of [['first'], ['readers', 'host'], ['quiet']]) {
+  const present = phase.filter((lane) => filesOf(lane).length);
+  if (!present.length) continue;
+  const t0 = Date.now();
+  const codes = await Promise.all(present.map((lane) => runLane(lane, filesOf(lane), present.length > 1)));
+  took(present.join(' + '), t0);
+  status ||= codes.find((c) => c !== 0) ?? 0;
 }
+took('the test files', started);
 const r = { status };
 let e2eStatus = 0;
 if (e2e.length) {

@@ -4,6 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { baseKnowledge } from '../../server/src/engine/knowledge';
+import { GRAPH_FILE } from '../../server/src/engine/callgraph/graph-store';
+import { parseScope } from '../../server/src/engine/kernel-tree';
+import { IndexStore } from '../../server/src/engine/store';
 
 export const KERNEL_VERSIONS = ['6.1', '6.12'] as const;
 /**
@@ -32,8 +35,8 @@ export function tempCache(label: string): string {
 }
 
 /**
- * One index cache shared by the kernel test files (they run one at a time): the first file to
- * open a tree indexes it cold, the rest reuse it. The cache checks every file's mtime and size
+ * One index cache shared by the kernel test files, which only read it: the first file to open a
+ * tree indexes it cold, the rest reuse it (a file that writes works on copyOfSharedIndex). The cache checks every file's mtime and size
  * and its own fingerprint, so a stale or foreign cache is rebuilt, never trusted. cli.test.ts
  * keeps an honest cold index of its own.
  */
@@ -41,4 +44,20 @@ export function sharedCache(): string {
   const dir = process.env.NETPATH_TEST_CACHE ?? path.join(os.tmpdir(), 'netpath-test-shared-cache');
   fs.mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/**
+ * A private copy of the shared index of `root` (the default scope) in a new scratch cache, for a
+ * test that re-indexes or rebuilds while other files read the shared one. Without the saved call
+ * graph when `graph` is false, so the copy must build and save it. Where the shared cache has no
+ * index of the tree yet (the file runs alone), the copy is empty and the test indexes cold.
+ */
+export function copyOfSharedIndex(root: string, label: string, o: { graph?: boolean } = {}): string {
+  const cache = tempCache(label);
+  const shared = new IndexStore(root, parseScope(TEST_SCOPE, []), sharedCache());
+  const copy = new IndexStore(root, parseScope(TEST_SCOPE, []), cache);
+  if (fs.existsSync(shared.dir)) {
+    fs.cpSync(shared.dir, copy.dir, { recursive: true, filter: (src) => path.basename(src) !== 'lock' && (o.graph !== false || path.basename(src) !== GRAPH_FILE) });
+  }
+  return cache;
 }

@@ -1,6 +1,8 @@
 // Drives a live drop session in a test: gathers its messages, waits for them with a bound, and
 // reads what the session may have left on this host (the kfree_skb enable files, netpath tracefs
 // instances, processes carrying the session's NETPATH_LIVE marker in their environment).
+import { after, before } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { LiveDropSession, type LiveSessionOptions } from '../../server/src/live-drops/session';
 import type { SessionInterval, SessionMessage } from '../../server/src/live-drops/session-frames';
@@ -31,6 +33,30 @@ export class Recorded {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+/**
+ * tracefs for one file's tests, which read the global enable and the instances from outside a
+ * session: mounted before them when this machine left it unmounted (a fresh boot of these
+ * machines does) and unmounted after them, so the machine is left as found. Call it first in the
+ * describe, before hooks that read tracefs. A session with tracefs unmounted (it mounts tracefs
+ * itself and unmounts it at the end) is tested in a private mount namespace instead.
+ */
+export function useTracefs(): void {
+  let mountedHere = false;
+  before(() => {
+    if (fs.existsSync(`${TRACEFS}/events`)) return;
+    if (process.getuid?.() !== 0) throw new Error(`prerequisite missing: root, to mount tracefs at ${TRACEFS}; run the tests as root`);
+    const m = spawnSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { encoding: 'utf8', timeout: 10_000 });
+    if (m.status !== 0) throw new Error(`prerequisite missing: tracefs at ${TRACEFS} (mount -t tracefs nodev ${TRACEFS}: ${m.error?.message ?? m.stderr.trim()})`);
+    mountedHere = true;
+  });
+  after(() => {
+    if (!mountedHere) return;
+    const u = spawnSync('umount', [TRACEFS], { encoding: 'utf8', timeout: 10_000 });
+    // Busy means something of a session is still open: a leak the tests must see.
+    if (u.status !== 0) throw new Error(`umount ${TRACEFS} failed: ${u.error?.message ?? u.stderr.trim()}`);
+  });
 }
 
 /** The global enable as it reads now. */

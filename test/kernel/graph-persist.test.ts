@@ -6,12 +6,10 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KERNEL_VERSIONS, kernelTree, sharedCache, tempCache, TEST_SCOPE } from '../helpers/kernels';
+import { copyOfSharedIndex, KERNEL_VERSIONS, kernelTree, TEST_SCOPE } from '../helpers/kernels';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { CallGraph } from '../../server/src/engine/callgraph/graph';
 import { GRAPH_FILE } from '../../server/src/engine/callgraph/graph-store';
-import { IndexStore } from '../../server/src/engine/store';
-import { parseScope } from '../../server/src/engine/kernel-tree';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
 /** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
@@ -30,10 +28,7 @@ for (const version of KERNEL_VERSIONS) {
       root = kernelTree(version);
       // A copy of the shared index without its graph (other files read the shared one meanwhile),
       // so `index` must build and save the graph: no second cold parse of the tree.
-      cache = tempCache(`graph-${version}`);
-      const shared = new IndexStore(root, parseScope(SCOPE, []), sharedCache());
-      const copy = new IndexStore(root, parseScope(SCOPE, []), cache);
-      fs.cpSync(shared.dir, copy.dir, { recursive: true, filter: (src) => path.basename(src) !== GRAPH_FILE && path.basename(src) !== 'lock' });
+      cache = copyOfSharedIndex(root, `graph-${version}`, { graph: false });
     });
     after(() => fs.rmSync(cache, { recursive: true, force: true }));
 

@@ -1,4 +1,4 @@
-// netpath-test: serial
+// netpath-test: host
 // Live drops attributed to the 6.12 tree's drop sites. What this kernel really says for a UDP
 // receive-buffer overflow is `location=udp_queue_rcv_one_skb+0x437 reason: SOCKET_RCVBUFF`
 // (udpv6_queue_rcv_one_skb for ::1): the free is the one in __udp_queue_rcv_skb, a static function
@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { kernelTree, sharedCache } from '../helpers/kernels';
 import { UnreadUdpSocket } from '../helpers/udp-drops';
-import { Recorded, TRACEFS, globalEnable, hostRestored } from '../helpers/live-session';
+import { Recorded, TRACEFS, globalEnable, hostRestored, useTracefs } from '../helpers/live-session';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { AnalysisHost } from '../../server/src/engine/analysis/snapshot';
 import { kernelVersion } from '../../server/src/engine/kernel-tree';
@@ -26,6 +26,7 @@ function lineIn(root: string, rel: string, header: string, text: string): number
 }
 
 describe('live drops attributed to the Linux 6.12 tree', () => {
+  useTracefs();
   let root = '';
   let attributor: DropAttributor;
   let v4 = 0;

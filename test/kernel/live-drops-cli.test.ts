@@ -1,4 +1,4 @@
-// netpath-test: serial
+// netpath-test: host
 // `netpath drops --live` end to end with real parts, as root on this machine's kernel: the built
 // CLI, locally and over a real sshd on loopback (root login with the test's own key and
 // known_hosts), real UDP drops on 127.0.0.1 and ::1 attributed to the 6.12 tree's drop sites.
@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { kernelTree, sharedCache } from '../helpers/kernels';
 import { HOST_ALIAS, TestSshd } from '../helpers/sshd';
 import { UnreadUdpSocket } from '../helpers/udp-drops';
-import { TRACEFS, globalEnable, hostRestored, processTree, sessionProcesses } from '../helpers/live-session';
+import { TRACEFS, globalEnable, hostRestored, processTree, sessionProcesses, useTracefs } from '../helpers/live-session';
 
 const CLI = path.resolve('dist/netpath.js');
 
@@ -96,6 +96,7 @@ function sshdAncestors(pid: number): number[] {
 }
 
 describe('netpath drops --live (CLI, real kernel, real sshd)', () => {
+  useTracefs();
   let root = '';
   let base: string[] = [];
   let sshd: TestSshd;

@@ -1,4 +1,4 @@
-// netpath-test: serial
+// netpath-test: host
 // The editor's side of live drops with real parts: a live session on this machine (as root)
 // overflows a UDP socket on loopback; its interval goes to the real language server
 // (dist/server.js) on the 6.12 tree as the VS Code client sends it, and comes back attributed to
@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { CounterSitesRequest, DropSitesRequest, LiveDropsAttributeRequest, type CounterRowView, type CounterSitesResult, type DropSitesResult, type LiveDropsAttributeParams, type LiveDropsAttributeResult } from '../../shared/protocol';
 import { kernelTree, sharedCache } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
-import { Recorded, globalEnable, hostRestored } from '../helpers/live-session';
+import { Recorded, globalEnable, hostRestored, useTracefs } from '../helpers/live-session';
 import { UnreadUdpSocket } from '../helpers/udp-drops';
 import { LiveDropsViewState } from '../../client/src/live-drops-state';
 import { buildDropTree, type DropTreeNode } from '../../client/src/drop-sites-tree';
@@ -28,6 +28,7 @@ import { CounterRecorder } from '../helpers/counter-recorder';
 const flat = (nodes: DropTreeNode[]): DropTreeNode[] => nodes.flatMap((n) => [n, ...flat(n.children)]);
 
 describe('live drops through the language server (Linux 6.12)', () => {
+  useTracefs();
   let root = '';
   let lsp: LspServer;
   before(async () => {

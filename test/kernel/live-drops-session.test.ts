@@ -1,4 +1,4 @@
-// netpath-test: serial
+// netpath-test: host
 // The live drop session's root script on this machine's kernel, as root: real UDP receive-buffer
 // drops on loopback show up per interval at the freeing location with the reason; the host is
 // left as found (global enable untouched, the session's tracefs instance gone, no process left);
@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { UnreadUdpSocket } from '../helpers/udp-drops';
-import { Recorded, TRACEFS, globalEnable, hostRestored, netpathInstances, processTree } from '../helpers/live-session';
+import { Recorded, TRACEFS, globalEnable, hostRestored, netpathInstances, processTree, useTracefs } from '../helpers/live-session';
 import { newSessionMarker, sessionScript } from '../../server/src/live-drops/session-script';
 import { SessionFrames, type SessionMessage } from '../../server/src/live-drops/session-frames';
 
@@ -30,7 +30,67 @@ function locations(r: Recorded): string[] {
 
 let tracefsLocations: string[] = [];
 
+// A fresh boot of these machines leaves tracefs unmounted; the session then mounts it and unmounts
+// it at the end. Run in a private mount namespace (unshare -m), with tracefs unmounted there
+// whatever the machine has, so the machine's own mounts are never touched.
+describe('live drop session where tracefs is not mounted (private mount namespace)', () => {
+  test('the session mounts tracefs, counts the drops, and unmounts it when stdin closes', async () => {
+    assert.equal(process.getuid?.(), 0, 'prerequisite missing: root (unshare -m, and the tracepoint); run the tests as root');
+    const mountedBefore = fs.existsSync(`${TRACEFS}/events`);
+    const marker = newSessionMarker();
+    // The wrapper only unmounts in its own namespace and reports what the session left there.
+    const wrapper = `umount ${TRACEFS} 2>/dev/null; [ -d ${TRACEFS}/events ] && echo NETPATH-TEST-STILL-MOUNTED-BEFORE; sh -s; if [ -d ${TRACEFS}/events ]; then echo NETPATH-TEST-LEFT-MOUNTED; else echo NETPATH-TEST-UNMOUNTED; fi`;
+    const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', wrapper], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const frames = new SessionFrames(marker);
+    const msgs: SessionMessage[] = [];
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      msgs.push(...frames.feed(d.toString()));
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdin.write(sessionScript(1, marker, undefined, 'tracefs'));
+    const until = async (what: string, pred: () => boolean) => {
+      const end = Date.now() + 20_000;
+      while (!pred()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${out} ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await until('the hello', () => msgs.some((m) => m.kind === 'hello' || m.kind === 'error'));
+      const hello = msgs.find((m) => m.kind === 'hello');
+      assert.ok(hello && hello.kind === 'hello', out);
+      assert.equal(hello.mounted, true, 'the session mounted tracefs itself');
+      assert.equal(hello.tracefs, TRACEFS);
+      await until('the first interval', () => msgs.some((m) => m.kind === 'interval'));
+      const sock = await UnreadUdpSocket.open('udp4');
+      try {
+        await sock.flood(200, 512);
+      } finally {
+        sock.close();
+      }
+      const dropped = () => msgs.filter((m) => m.kind === 'interval').flatMap((m) => (m.kind === 'interval' ? m.rows : []))
+        .filter((x) => x.reason === 'SOCKET_RCVBUFF').reduce((a, x) => a + x.count, 0);
+      await until('SOCKET_RCVBUFF drops', () => dropped() > 0);
+    } finally {
+      child.stdin.end();
+      const code = await closed;
+      clearTimeout(timer);
+      assert.equal(code, 0, err);
+    }
+    assert.ok(msgs.some((m) => m.kind === 'stopped'), out);
+    assert.doesNotMatch(out, /NETPATH-TEST-STILL-MOUNTED-BEFORE/);
+    assert.match(out, /\nNETPATH-TEST-UNMOUNTED\n$/, 'the session unmounted the tracefs it mounted');
+    assert.equal(fs.existsSync(`${TRACEFS}/events`), mountedBefore, "the machine's own mount is as it was");
+  });
+});
+
 describe('live drop session on this machine (as root)', () => {
+  useTracefs();
   test('UDP overflow on 127.0.0.1 and ::1: SOCKET_RCVBUFF at udp_queue_rcv_one_skb / udpv6_queue_rcv_one_skb; stop restores the host', async () => {
     requireRoot();
     const before = globalEnable();

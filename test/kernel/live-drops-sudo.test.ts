@@ -1,4 +1,4 @@
-// netpath-test: serial
+// netpath-test: host
 // `--sudo` for real: the live drop session as `sudo -n sh -s` over the test sshd on loopback, logged
 // in as an unprivileged user whom sudoers allows `sh -s` (and nothing else) without a password.
 // The drops of an overflowed UDP socket are attributed to the 6.12 tree's site, and after stop the
@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { kernelTree, sharedCache } from '../helpers/kernels';
 import { HOST_ALIAS, TestSshd, requireTool } from '../helpers/sshd';
 import { UnreadUdpSocket } from '../helpers/udp-drops';
-import { Recorded, TRACEFS, globalEnable, hostRestored, netpathInstances, processTree } from '../helpers/live-session';
+import { Recorded, TRACEFS, globalEnable, hostRestored, netpathInstances, processTree, useTracefs } from '../helpers/live-session';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { AnalysisHost } from '../../server/src/engine/analysis/snapshot';
 import { DropAttributor } from '../../server/src/live-drops/attribution';
@@ -53,6 +53,7 @@ function sudoCaller(pid: number): number | undefined {
 }
 
 describe('live drops with --sudo over ssh (sudo -n sh -s, real sudoers)', () => {
+  useTracefs();
   let sshd: TestSshd;
   let attributor: DropAttributor;
   let v4 = 0;

@@ -1,4 +1,4 @@
-// netpath-test: serial
+// netpath-test: quiet
 // The language server as an editor uses it, on the real 6.1 and 6.12 trees: header files of
 // include/ (VS Code opens them with the language id `cpp`), unsaved buffers. Expected lines are
 // read from each tree's text. The index comes from the shared test cache (sharedCache()).

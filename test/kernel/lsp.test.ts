@@ -1,7 +1,6 @@
-// netpath-test: serial
-// The language server end to end: dist/server.js over stdio on the real 6.1 and 6.12 trees.
-// The scope is narrowed to the folders the assertions need, with a scratch cache, so each tree is
-// indexed cold once per run (about a minute on two cores) and the user's cache is left alone.
+// The language server end to end: dist/server.js over stdio on the real 6.1 and 6.12 trees, in
+// the default scope, on a private copy of the shared test index (one test re-indexes the tree,
+// which rewrites the cache while other files read the shared one).
 // net/core and include are there for the receive path: ixgbe_poll reaches ip_rcv through net/core,
 // and the struct types that narrow indirect calls are declared in include.
 import { after, before, describe, test } from 'node:test';
@@ -12,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import { IndexStatusRequest, ReceivePathEntryPointsRequest, ReceivePathRequest, ReindexRequest, type IndexSummary } from '../../shared/protocol';
 import { SOCKET_DELIVERY } from '../../shared/receive-path-ends';
-import { KERNEL_VERSIONS, kernelTree, sharedCache, tempCache, TEST_SCOPE } from '../helpers/kernels';
+import { copyOfSharedIndex, KERNEL_VERSIONS, kernelTree, tempCache, TEST_SCOPE } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 
 /** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
@@ -49,13 +48,14 @@ for (const version of KERNEL_VERSIONS) {
 
     before(async () => {
       root = kernelTree(version);
-      cache = sharedCache();
+      cache = copyOfSharedIndex(root, `lsp-${version}`);
       lsp = await LspServer.start(root, { scope: SCOPE, cacheDirectory: cache });
       summary = await lsp.ready();
     });
 
     after(async () => {
       const code = await lsp.stop();
+      fs.rmSync(cache, { recursive: true, force: true });
       assert.equal(code, 0, `server exit code; stderr: ${lsp.stderr.join('')}`);
     });
 

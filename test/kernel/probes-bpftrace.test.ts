@@ -1,10 +1,11 @@
-// netpath-test: serial
+// netpath-test: host
 // bpftrace output on the real 6.12 tree: every generated script passes `bpftrace -d` (Debian's
 // bpftrace 0.17 parses and checks it against this machine's tracepoints), the kprobe ones build
 // with --emit-elf, and the drop script runs for real as root on this machine's kernel while a
 // UDP socket on loopback overflows: it must count the drops by reason at the UDP receive buffer.
 // This kernel has no kprobe_events, so the live script must leave its kprobes out and say so.
 import { before, describe, test } from 'node:test';
+import { useTracefs } from '../helpers/live-session';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -28,11 +29,8 @@ function requireBpftrace(): void {
   const r = spawnSync('bpftrace', ['-V'], { encoding: 'utf8' });
   assert.ok(!r.error && r.status === 0, `prerequisite missing: bpftrace (Debian package bpftrace; scripts/setup-system.sh installs it): ${r.error?.message ?? r.stderr}`);
   assert.equal(process.getuid?.(), 0, 'prerequisite missing: root (bpftrace -d reads the tracepoints, the live test attaches one); run the tests as root');
-  // bpftrace checks tracepoints against tracefs; mount it where a fresh system leaves it unmounted.
-  if (!fs.existsSync(path.join(TRACEFS, 'events'))) {
-    const m = spawnSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { encoding: 'utf8' });
-    assert.equal(m.status, 0, `prerequisite missing: tracefs at ${TRACEFS} (mount -t tracefs nodev ${TRACEFS}): ${m.stderr}`);
-  }
+  // bpftrace checks tracepoints against tracefs (useTracefs mounts it where a fresh boot leaves it unmounted).
+  assert.ok(fs.existsSync(path.join(TRACEFS, 'events')), `prerequisite missing: tracefs at ${TRACEFS}`);
 }
 
 /** Writes each script to a file and runs `bpftrace <args> file`; every run is bounded. */
@@ -44,6 +42,7 @@ function bpftrace(args: string[], p: GeneratedProbe, dir: string): { status: num
 }
 
 describe('bpftrace scripts on Linux 6.12', () => {
+  useTracefs();
   let src: ProbeSources;
   let dir = '';
   const probe = (req: ProbeRequest, host: TraceFacts) => generateProbe({ ...src, traceFacts: host }, req, 'bpftrace');

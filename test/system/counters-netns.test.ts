@@ -1,4 +1,4 @@
-// netpath-test: serial
+// netpath-test: host
 // Interface names are data, never code: in a network namespace made by this test, interfaces
 // whose names hold shell metacharacters are read over ssh (sshd and ssh inside the namespace)
 // and locally (the CLI inside the namespace); each would create a file if a shell ever ran it.

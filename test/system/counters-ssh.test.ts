@@ -1,4 +1,4 @@
-// netpath-test: serial
+// netpath-test: host
 // The counters feed against a real OpenSSH server on loopback and the real /proc of this machine:
 // real UDP drops, sshd killed mid-stream, a changed host key.
 import assert from 'node:assert/strict';

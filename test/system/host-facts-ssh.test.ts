@@ -1,4 +1,4 @@
-// netpath-test: serial
+// netpath-test: host
 // Host facts collected for real: over a real OpenSSH server on loopback (the counters' test sshd,
 // its own keys and known_hosts), locally with sh -s, and as an unprivileged user (what "no root
 // needed" means on this machine). The per-host cache, and a changed host key refused.
@@ -13,7 +13,10 @@ import { hostCacheFile, hostFacts, readHostCache } from '../../server/src/engine
 import { hostFactsScript, newFactsMarker } from '../../server/src/engine/probes/host-script';
 import { HostFactsError, parseHostFacts } from '../../server/src/engine/probes/host-facts-parse';
 import { HOST_ALIAS, TestSshd } from '../helpers/sshd';
+import { useTracefs } from '../helpers/live-session';
 
+// Root's facts include the kfree_skb tracepoint, and nobody's a tracefs it may not list: both need it mounted.
+useTracefs();
 let sshd: TestSshd;
 let cache = '';
 before(async () => {

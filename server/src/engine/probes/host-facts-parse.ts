@@ -35,7 +35,7 @@ export interface HostFacts {
 export type Access = 'yes' | 'denied' | 'no';
 
 export interface TracingFacts {
-  /** The tracefs mount with events, 'denied' when tracefs exists but cannot be listed, 'no' when absent. */
+  /** The tracefs mount with events, 'denied' when tracefs exists but cannot be listed, 'no' when absent or not mounted. */
   tracefs: string;
   kfreeSkb?: Access;
   kprobeEvents?: Access;

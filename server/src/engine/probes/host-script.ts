@@ -94,7 +94,8 @@ if [ -n "$t" ]; then
   printf 'tracefs %s\\n' "$t"
   e kfree_skb "$t/events/skb/kfree_skb"
   e kprobe_events "$t/kprobe_events"
-elif [ -e /sys/kernel/tracing ]; then printf 'tracefs denied\\n'
+# sysfs always has the empty mount point: readable and without events means tracefs is not mounted.
+elif [ -e /sys/kernel/tracing ] && [ ! -r /sys/kernel/tracing ]; then printf 'tracefs denied\\n'
 else printf 'tracefs no\\n'
 fi
 e kprobe_pmu /sys/bus/event_source/devices/kprobe
