@@ -71,6 +71,18 @@ const runLane = (lane, files, prefix) => new Promise((resolve) => {
   }
   child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 1)));
 });
+// tracefs: a fresh boot of these machines leaves it unmounted, and files in both lanes read it
+// (bpftrace -d checks tracepoints against it; live sessions are watched from outside). One mount
+// for the whole run, never one per file (a file unmounting it under another lane's session would
+// race), undone at the end so the machine is left as found. A file run alone mounts it itself
+// (useTracefs in test/helpers/live-session.ts).
+const TRACEFS = '/sys/kernel/tracing';
+let mountedTracefs = false;
+if (process.getuid?.() === 0 && !fs.existsSync(path.join(TRACEFS, 'events'))) {
+  const m = spawnSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { encoding: 'utf8', timeout: 10_000 });
+  if (m.status === 0) mountedTracefs = true;
+  else console.error(`run-tests: mount -t tracefs nodev ${TRACEFS} failed (${m.error?.message ?? m.stderr.trim()}); the tests that need it will fail and say so`);
+}
 const filesOf = (lane) => selected.filter((f) => phaseOf(f) === lane);
 const started = Date.now();
 const took = (what, t0) => console.log(`run-tests: ${what} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -85,10 +97,19 @@ for (const phase of [['first'], ['readers', 'host'], ['quiet']]) {
   status ||= codes.find((c) => c !== 0) ?? 0;
 }
 took('the test files', started);
+if (mountedTracefs) {
+  const u = spawnSync('umount', [TRACEFS], { encoding: 'utf8', timeout: 10_000 });
+  if (u.status !== 0) {
+    console.error(`run-tests: umount ${TRACEFS} failed (${u.error?.message ?? u.stderr.trim()}): something a test started still holds it`);
+    status ||= 1;
+  }
+}
 const r = { status };
 let e2eStatus = 0;
 if (e2e.length) {
   console.log(`\nrun-tests: end-to-end suite in VS Code (${e2e.join(', ')})`);
+  const t0 = Date.now();
   e2eStatus = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...e2e.sort()], { cwd: root, stdio: 'inherit' }).status ?? 1;
+  took('the end-to-end suite', t0);
 }
 process.exit((r.status ?? 1) || e2eStatus);

@@ -74,7 +74,9 @@ export class LspServer {
   static async start(folder: string, initializationOptions: unknown): Promise<LspServer> {
     const script = path.join(repoRoot, 'dist/server.js');
     if (!fs.existsSync(script)) throw new Error(`prerequisite missing: ${script}; run "npm run build"`);
-    const child = spawn(process.execPath, [script, '--stdio'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    // NETPATH_TEST_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server of a test.
+    const nodeArgs = (process.env.NETPATH_TEST_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, script, '--stdio'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const server = new LspServer(connection, child);
     child.stderr!.on('data', (d: Buffer) => server.stderr.push(d.toString()));

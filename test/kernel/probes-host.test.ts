@@ -6,6 +6,7 @@
 // the target's kallsyms, whose release is the tree's, so the facts decide the points (real clone
 // names, `.inline` for functions it lacks) and pass 2 must place every one of them.
 import { before, describe, test } from 'node:test';
+import { useTracefs } from '../helpers/live-session';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -44,6 +45,8 @@ function bpftraceProblems(scripts: GeneratedProbe[], dir: string): string[] {
 }
 
 describe('probe scripts fitted to a host, on the real 6.12 tree', () => {
+  // bpftrace -d checks the kfree_skb tracepoint against tracefs.
+  useTracefs();
   let src: ProbeSources;
   let build: DebugBuild;
   let version = '';

@@ -19,6 +19,7 @@ import { SOCKET_ENQUEUE_FUNCTIONS } from '../../../../shared/receive-path-ends';
 import { CallGraph } from '../callgraph/graph';
 import { GraphFileError, graphKey, loadGraphFile, loadGraphFileSliced, restoreGraphSliced, writeGraphFile, type LoadOutcome } from '../callgraph/graph-store';
 import { DropEngine } from '../drops/engine';
+import { drain, due, sliced, type Steps } from '../slices';
 import type { IndexView, KernelIndex, LogLevel } from '../indexer';
 import type { FromGraphWorker, GraphWorkerInit } from './graph-worker';
 
@@ -84,6 +85,9 @@ export class AnalysisHost {
   /** A new index (full open): every analysis of the previous one is stale. */
   setIndex(index: KernelIndex | undefined): void {
     this.index = index;
+    // The previous index's analysis (its graph, drop engine, counter map) must not outlive it
+    // until the next request: after a re-open it would double the server's heap meanwhile.
+    if (this.current && this.current.source !== index) this.current = undefined;
   }
 
   /** The analysis of the index as it is now: the same object until the index changes. */
@@ -165,7 +169,7 @@ export class Analysis {
 
   /** "file|function" of the functions on a chain from a NAPI poll function to a socket-enqueue function. */
   receivePathFunctions(): Promise<Set<string>> {
-    return (this.receiveP ??= this.once(this.graph().then((g) => receivePathFunctions(g, this.view.knowledge.napiPoll)), () => (this.receiveP = undefined)));
+    return (this.receiveP ??= this.once(this.graph().then((g) => sliced(receivePathSteps(g, this.view.knowledge.napiPoll))), () => (this.receiveP = undefined)));
   }
 
   /** `p`, forgotten (by `forget`) if it fails, so the next reader tries again. */
@@ -261,10 +265,16 @@ export class Analysis {
 
 /** Functions reachable from a NAPI poll handler that also reach a socket-enqueue function. */
 export function receivePathFunctions(graph: CallGraph, napi: { struct: string; field: string }): Set<string> {
+  return drain(receivePathSteps(graph, napi));
+}
+
+/** receivePathFunctions as steps: two walks over the whole graph, a few hundred ms on the default scope. */
+export function* receivePathSteps(graph: CallGraph, napi: { struct: string; field: string }): Steps<Set<string>> {
   const starts = (graph.flows.get(napi.field) ?? []).filter((f) => f.struct === napi.struct).map((f) => f.fn);
   const ends = SOCKET_ENQUEUE_FUNCTIONS.flatMap((n) => graph.idsOf(n));
-  const reach = (from: number[], next: (id: number) => number[]) => {
+  function* reach(from: number[], next: (id: number) => number[]): Steps<Set<number>> {
     const seen = new Set(from);
+    let n = 0;
     for (const queue = [...from]; queue.length;) {
       for (const to of next(queue.pop()!)) {
         if (!seen.has(to)) {
@@ -272,11 +282,12 @@ export function receivePathFunctions(graph: CallGraph, napi: { struct: string; f
           queue.push(to);
         }
       }
+      if (due(n++, 1024)) yield;
     }
     return seen;
-  };
-  const forward = reach(starts, (id) => Array.from(graph.outOf(id), (e) => graph.edgeTo(e)));
-  const backward = reach(ends, (id) => Array.from(graph.inOf(id), (e) => graph.edgeFrom(e)));
+  }
+  const forward = yield* reach(starts, (id) => Array.from(graph.outOf(id), (e) => graph.edgeTo(e)));
+  const backward = yield* reach(ends, (id) => Array.from(graph.inOf(id), (e) => graph.edgeFrom(e)));
   const out = new Set<string>();
   for (const id of forward) if (backward.has(id)) out.add(`${graph.nodes[id].file}|${graph.nodes[id].name}`);
   return out;

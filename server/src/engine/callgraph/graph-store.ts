@@ -21,7 +21,7 @@ import { drain, due, sliced, type Steps } from '../slices';
 import type { FileFacts } from '../types';
 import { flat } from '../codec';
 import { CallGraph, releasing, returnOf, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
-import { fieldTypes } from './types-of';
+import { fieldTypesSteps } from './types-of';
 import rawKnowledge from '../data/kernel-knowledge.json';
 import type { EdgeKind, FnNode, ResolutionStats } from './types';
 import { EDGE_COLS, EdgeTable, NONE } from './edge-table';
@@ -392,6 +392,11 @@ function* decodeSteps(buf: Buffer, fingerprint: string): Steps<GraphParts & { bu
  * types a few calls decodes a few files, not all of them (about a second on the net scope).
  */
 export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): GraphTypes {
+  return drain(typesFromFilesSteps(nodes, files));
+}
+
+/** typesFromFiles as steps that pause after each file's struct fields (the language server's thread). */
+export function* typesFromFilesSteps(nodes: FnNode[], files: Map<string, FileFacts>): Steps<GraphTypes> {
   const interned = new Map<string, string>();
   const intern = (s: string) => {
     const x = interned.get(s);
@@ -407,6 +412,7 @@ export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): 
   };
   const returns = new Map<number, string | undefined>();
   const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const fields = yield* fieldTypesSteps(releasing(sorted, ['structs', 'defs']));
   return {
     varsOf: (id) => fnOf(id)?.vars,
     returnStructOf: (id) => {
@@ -416,7 +422,7 @@ export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): 
       }
       return returns.get(id);
     },
-    fields: fieldTypes(releasing(sorted, ['structs', 'defs'])),
+    fields,
   };
 }
 
@@ -425,14 +431,21 @@ export function restoreGraph(buf: Buffer, fingerprint: string, files: Map<string
   return drain(restoreSteps(buf, fingerprint, files));
 }
 
-/** restoreGraph in slices that give the event loop back (the language server's thread). */
+/**
+ * restoreGraph in slices that give the event loop back (the language server's thread), with what
+ * typeOf reads prepared too: left to the first typeOf, it would be one block of most of a second.
+ */
 export function restoreGraphSliced(buf: Buffer, fingerprint: string, files: Map<string, FileFacts>): Promise<CallGraph> {
-  return sliced(restoreSteps(buf, fingerprint, files));
+  return sliced((function* () {
+    const graph = yield* restoreSteps(buf, fingerprint, files);
+    yield* graph.prepareTypes();
+    return graph;
+  })());
 }
 
 function* restoreSteps(buf: Buffer, fingerprint: string, files: Map<string, FileFacts>): Steps<CallGraph> {
   const parts = yield* decodeSteps(buf, fingerprint);
-  return yield* CallGraph.restoreSteps(parts, () => typesFromFiles(parts.nodes, files));
+  return yield* CallGraph.restoreSteps(parts, () => typesFromFilesSteps(parts.nodes, files));
 }
 
 export type LoadOutcome = { graph: CallGraph; seconds: number; bytes: number } | { problem: string };
