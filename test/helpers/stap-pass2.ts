@@ -75,3 +75,21 @@ export function pass2Problems(r: Pass2Result, text: string): string[] {
     .filter((points) => !points.some((p) => p.includes('*') || resolved.has(canonical(p))))
     .map((points) => `${r.name}: no point of "probe ${points.join(', ')}" resolved`);
 }
+
+/**
+ * Pass 2 of many scripts in one stap run: each run loads the build's DWARF again (seconds, and
+ * several GB for points such as module("*")), so a test's scripts are checked together. Each
+ * script's own globals and functions get a prefix of their own (s<i>_), so the scripts do not
+ * clash; their probe points and bodies (target variables included) are resolved as they are.
+ * Every script gets the one run's result; pass2Problems then finds each script's points in it.
+ */
+export async function stapPass2Together(release: string, scripts: Array<{ name: string; text: string }>): Promise<Pass2Result[]> {
+  const parts = scripts.map((s, i) => {
+    const names = [...s.text.matchAll(/^(?:global|function)\s+([A-Za-z_]\w*)/gm)].map((m) => m[1]);
+    let text = s.text.replace(/^#!.*\n/, '');
+    for (const n of new Set(names)) text = text.replace(new RegExp(`(?<![$@.>\\w])${n}\\b`, 'g'), `s${i}_${n}`);
+    return `# ---- ${s.name}\n${text}`;
+  });
+  const [r] = await stapPass2(release, [{ name: `${scripts.length}-scripts`, text: parts.join('\n') }]);
+  return scripts.map((s) => ({ ...r, name: s.name }));
+}

@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
 import { debugBuild, type DebugBuild } from '../helpers/debug-build';
-import { pass2Problems, requireStap, stapPass2 } from '../helpers/stap-pass2';
+import { pass2Problems, requireStap, stapPass2Together } from '../helpers/stap-pass2';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { AnalysisHost } from '../../server/src/engine/analysis/snapshot';
 import { kernelVersion } from '../../server/src/engine/kernel-tree';
@@ -53,7 +53,7 @@ describe('probe scripts fitted to a host, on the real 6.12 tree', () => {
   let dir = '';
   const probe = (target: TargetFacts, req: ProbeRequest, format: ProbeFormat = 'stap') => generateProbe({ ...src, target }, req, format);
   const pass2 = async (scripts: GeneratedProbe[]) => {
-    const results = await stapPass2(build.release, scripts.map((s) => ({ name: s.fileName, text: s.text })));
+    const results = await stapPass2Together(build.release, scripts.map((s) => ({ name: s.fileName, text: s.text })));
     const byName = new Map(scripts.map((s) => [s.fileName, s.text]));
     return results.flatMap((r) => pass2Problems(r, byName.get(r.name)!));
   };

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { kernelTree, sharedCache, TEST_SCOPE } from '../helpers/kernels';
 import { savedGraph } from '../helpers/saved-graph';
 import { debugBuild, type DebugBuild } from '../helpers/debug-build';
-import { pass2Problems, probeStatements, requireStap, stapPass2 } from '../helpers/stap-pass2';
+import { pass2Problems, probeStatements, requireStap, stapPass2, stapPass2Together } from '../helpers/stap-pass2';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { kernelVersion } from '../../server/src/engine/kernel-tree';
 import { generateProbe, type ProbeRequest, type ProbeSources } from '../../server/src/engine/probes/generate';
@@ -33,7 +33,7 @@ describe('probe scripts resolve on the real 6.12 build (stap -p2)', () => {
   let stap = '';
   const probe = (req: ProbeRequest, debuginfo?: string) => generateProbe({ ...src, ...(debuginfo ? { debuginfo } : {}) }, req);
   const resolveAll = async (scripts: GeneratedProbe[]) => {
-    const results = await stapPass2(build.release, scripts.map((s) => ({ name: s.fileName, text: s.text })));
+    const results = await stapPass2Together(build.release, scripts.map((s) => ({ name: s.fileName, text: s.text })));
     assert.equal(results.length, scripts.length);
     const byName = new Map(scripts.map((s) => [s.fileName, s.text]));
     assert.deepEqual(results.flatMap((r) => pass2Problems(r, byName.get(r.name)!)), []);
