@@ -20,8 +20,8 @@ import { atomicWrite, checksum, Checksum } from '../store';
 import { drain, due, sliced, type Steps } from '../slices';
 import type { FileFacts } from '../types';
 import { flat } from '../codec';
-import { CallGraph, releasing, returnOf, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
-import { fieldTypesSteps } from './types-of';
+import { CallGraph, returnOf, type ExternalCaller, type Flow, type GraphParts, type GraphTypes } from './graph';
+import type { FieldTypes } from './types-of';
 import rawKnowledge from '../data/kernel-knowledge.json';
 import type { EdgeKind, FnNode, ResolutionStats } from './types';
 import { EDGE_COLS, EdgeTable, NONE } from './edge-table';
@@ -30,7 +30,7 @@ import { EDGE_COLS, EdgeTable, NONE } from './edge-table';
  * Bump when what the graph resolves changes (graph.ts, registrations.ts, types-of.ts,
  * paths that feed edges) or the layout below changes: every persisted graph is rebuilt.
  */
-export const GRAPH_FORMAT_VERSION = 6;
+export const GRAPH_FORMAT_VERSION = 7;
 export const GRAPH_FILE = 'graph.bin';
 
 const MAGIC = Buffer.from('NETPATHG', 'latin1');
@@ -228,7 +228,8 @@ function encodeParts(graph: GraphParts | CallGraph, fingerprint: string, buildSe
     for (const f of list) flowRows.push(id(field), f.fn, f.struct === undefined ? NONE : id(f.struct), small(viaIds, f.via));
   }
   const text = Buffer.from([...strings.keys()].join('\0'), 'utf8');
-  const extra = Buffer.from(JSON.stringify({ ...Object.fromEntries(MAPS.map((k) => [k, [...g[k]]])), nodeExtras, edgeExtras }), 'utf8');
+  const fields = [...g.fields].map(([owner, m]) => [owner, [...m]]);
+  const extra = Buffer.from(JSON.stringify({ ...Object.fromEntries(MAPS.map((k) => [k, [...g[k]]])), nodeExtras, edgeExtras, fields }), 'utf8');
   const body: Array<Buffer | EdgePart> = [
     pad(text), u32(nodes), u32(Uint32Array.from(params)), { edges: kinds.length, write: writeEdges }, pad(Buffer.from(kinds.buffer, kinds.byteOffset, kinds.length)), u32(Uint32Array.from(flowRows)), pad(extra),
   ];
@@ -323,13 +324,13 @@ function* decodeSteps(buf: Buffer, fingerprint: string): Steps<GraphParts & { bu
   const edgeCols = col(h.edges * EDGE_COLS);
   const kinds = take(sizes[4]);
   const flowCols = col(h.flows * FLOW_COLS);
-  let extra: Record<(typeof MAPS)[number] | 'nodeExtras' | 'edgeExtras', unknown>;
+  let extra: Record<(typeof MAPS)[number] | 'nodeExtras' | 'edgeExtras' | 'fields', unknown>;
   try {
     extra = JSON.parse(take(sizes[6]).toString('utf8', 0, h.extraBytes));
   } catch {
     throw new GraphFileError('unreadable extra section');
   }
-  if ([...MAPS, 'nodeExtras', 'edgeExtras'].some((k) => !Array.isArray(extra[k as keyof typeof extra]))) throw new GraphFileError('malformed extra section');
+  if ([...MAPS, 'nodeExtras', 'edgeExtras', 'fields'].some((k) => !Array.isArray(extra[k as keyof typeof extra]))) throw new GraphFileError('malformed extra section');
   const str = (i: number) => {
     const s = strings[i];
     if (s === undefined) throw new GraphFileError('string index out of range');
@@ -382,21 +383,27 @@ function* decodeSteps(buf: Buffer, fingerprint: string): Steps<GraphParts & { bu
   const edges = new EdgeTable(edgeCols, kinds.subarray(0, h.edges), kindNames, strings, edgeExtras);
   const external = new Map(extra.external as Array<[number, ExternalCaller[]]>);
   const edgeArgs = new Map(extra.edgeArgs as Array<[number, Array<[number, number]>]>);
-  return { nodes, edges, flows, external, edgeArgs, stats: h.stats, ...(h.buildSeconds !== undefined ? { buildSeconds: h.buildSeconds } : {}) };
+  const fields: FieldTypes = new Map();
+  for (const entry of extra.fields as unknown[]) {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Array.isArray(entry[1])) throw new GraphFileError('malformed field types');
+    fields.set(entry[0], new Map(entry[1] as Array<[string, string]>));
+  }
+  return { nodes, edges, flows, external, edgeArgs, fields, stats: h.stats, ...(h.buildSeconds !== undefined ? { buildSeconds: h.buildSeconds } : {}) };
 }
 
 /**
- * What typeOf reads, from the index's facts (the same sources and order as CallGraph.build). The
- * struct fields are gathered at once (any struct may be asked about); a function's locals and
- * return struct are read from its own file when typeOf first asks about it, so a query that
- * types a few calls decodes a few files, not all of them (about a second on the net scope).
+ * What typeOf reads. The struct field types come from the graph file (gathering them again from
+ * every file's structs took 0.7 s of each CLI query on the default scope); a function's locals
+ * and return struct are read from its own file when typeOf first asks about it, so a query that
+ * types a few calls decodes a few files, not all of them.
  */
-export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>): GraphTypes {
-  return drain(typesFromFilesSteps(nodes, files));
+export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>, fields: FieldTypes): GraphTypes {
+  return drain(typesFromFilesSteps(nodes, files, fields));
 }
 
-/** typesFromFiles as steps that pause after each file's struct fields (the language server's thread). */
-export function* typesFromFilesSteps(nodes: FnNode[], files: Map<string, FileFacts>): Steps<GraphTypes> {
+/** typesFromFiles as steps (the language server's thread). */
+// eslint-disable-next-line require-yield
+export function* typesFromFilesSteps(nodes: FnNode[], files: Map<string, FileFacts>, fields: FieldTypes): Steps<GraphTypes> {
   const interned = new Map<string, string>();
   const intern = (s: string) => {
     const x = interned.get(s);
@@ -411,8 +418,6 @@ export function* typesFromFilesSteps(nodes: FnNode[], files: Map<string, FileFac
     return fn !== undefined && fn.name === n.name ? fn : undefined;
   };
   const returns = new Map<number, string | undefined>();
-  const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
-  const fields = yield* fieldTypesSteps(releasing(sorted, ['structs', 'defs']));
   return {
     varsOf: (id) => fnOf(id)?.vars,
     returnStructOf: (id) => {
@@ -445,7 +450,7 @@ export function restoreGraphSliced(buf: Buffer, fingerprint: string, files: Map<
 
 function* restoreSteps(buf: Buffer, fingerprint: string, files: Map<string, FileFacts>): Steps<CallGraph> {
   const parts = yield* decodeSteps(buf, fingerprint);
-  return yield* CallGraph.restoreSteps(parts, () => typesFromFilesSteps(parts.nodes, files));
+  return yield* CallGraph.restoreSteps(parts, () => typesFromFilesSteps(parts.nodes, files, parts.fields));
 }
 
 export type LoadOutcome = { graph: CallGraph; seconds: number; bytes: number } | { problem: string };

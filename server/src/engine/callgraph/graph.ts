@@ -566,7 +566,7 @@ export class CallGraph {
   /** restore() as steps that pause in its loops over all nodes and edges (slices.ts). */
   static *restoreSteps(parts: GraphParts, types: () => Steps<GraphTypes>): Steps<CallGraph> {
     const g = new CallGraph();
-    Object.assign(g, { nodes: parts.nodes, flows: parts.flows, external: parts.external, edgeArgs: parts.edgeArgs, stats: parts.stats });
+    Object.assign(g, { nodes: parts.nodes, flows: parts.flows, external: parts.external, edgeArgs: parts.edgeArgs, stats: parts.stats, fields: parts.fields });
     g.pendingTypes = types;
     if (parts.edges instanceof EdgeTable) {
       yield* g.setEdges(parts.edges);
@@ -590,7 +590,7 @@ export class CallGraph {
    * when something made them (and may have set a property on one).
    */
   parts(): GraphParts {
-    return { nodes: this.nodes, edges: this._edges ?? this.table!, flows: this.flows, external: this.external, edgeArgs: this.edgeArgs, stats: this.stats };
+    return { nodes: this.nodes, edges: this._edges ?? this.table!, flows: this.flows, external: this.external, edgeArgs: this.edgeArgs, stats: this.stats, fields: this.fields };
   }
 
   /** The edges as columns, with the adjacency rows by caller and by callee (as steps: slices.ts). */
@@ -607,8 +607,7 @@ export class CallGraph {
 
   /**
    * What typeOf reads, prepared now in steps (the language server runs them in slices before it
-   * serves a restored graph): reading every file's struct fields takes most of a second on the
-   * default scope, too long for one turn of the server's event loop.
+   * serves a restored graph), so the first typeOf does not do it in one block.
    */
   *prepareTypes(): Steps<void> {
     const pending = this.pendingTypes;
@@ -636,6 +635,8 @@ export interface GraphParts {
   external: Map<number, ExternalCaller[]>;
   edgeArgs: Map<number, Array<[number, number]>>;
   stats: ResolutionStats;
+  /** Struct field types (and globals, macro returns) for typeOf: persisted, since reading every file's structs again takes most of a second. */
+  fields: FieldTypes;
 }
 
 /** What typeOf reads, per node id (locals as compactVars, return structs as returnOf) and per struct (fields). */
