@@ -17,8 +17,8 @@ const walk = (dir) => {
 };
 walk(path.join(root, 'test'));
 const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
-// The end-to-end suite in a real VS Code (code-server + Chromium, test/e2e/) runs last, on its
-// own: it indexes the 6.1 tree from scratch and needs the CPU to itself.
+// The end-to-end suite in a real VS Code (code-server + Chromium, test/e2e/): a lane of its own
+// after the cold index, whose copy it starts from (NETPATH_E2E_COLD=1 makes it index from scratch).
 const e2e = fs.readdirSync(path.join(root, 'test/e2e')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/e2e/${f}`)
   .filter((f) => !only.length || only.some((o) => f.includes(o)));
 if (selected.length === 0 && e2e.length === 0) {
@@ -33,30 +33,32 @@ if (kernels.status !== 0) console.error('run-tests: kernel trees are not ready; 
 // Debian's debug build of the 6.12 tree's kernel (~1 GB download once), for `stap -p2` checks.
 const debug = spawnSync('bash', [path.join(root, 'scripts/fetch-debug-build.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (debug.status !== 0) console.error('run-tests: the 6.12 debug build is not ready; stap pass-2 tests will fail and say why');
-// Three phases, by a marker in each file's first lines:
+// Two phases, by a marker in each file's first lines:
 //   `netpath-test: first` - alone, before the rest (cli.test.ts: the cold index the others share);
-//   then two lanes side by side:
-//     unmarked            - two files at a time; they only read the shared index (or a copy);
-//     `netpath-test: host` - one at a time, beside them: real UDP drops and the kfree_skb
-//                           tracepoint (counts another such file's traffic would change), users,
-//                           sudo, sshd and network namespaces. They mostly wait (on intervals, ssh,
-//                           traffic), so the readers use the CPU meanwhile;
-//   `netpath-test: quiet` - alone, last: the responsiveness test, which needs the CPU to itself.
+//   then three lanes side by side:
+//     readers (unmarked)  - two files at a time; they only read the shared index (or a copy);
+//     side                - one at a time: first the `netpath-test: host` files, real UDP drops
+//                           and the kfree_skb tracepoint (counts another such file's traffic would
+//                           change), users, sudo, sshd and network namespaces, which mostly wait
+//                           (on intervals, ssh, traffic); then the `netpath-test: side` files,
+//                           whose language servers build graphs and should not run two at once;
+//     e2e                 - the end-to-end suite in VS Code (test/e2e/), whose steps mostly wait
+//                           on the browser.
 const markers = (f) => fs.readFileSync(path.join(root, f), 'utf8').split('\n', 40).join('\n');
-const phaseOf = (f) => /netpath-test: (first|host|quiet)\b/.exec(markers(f))?.[1] ?? 'readers';
+const markOf = (f) => /netpath-test: (first|host|side)\b/.exec(markers(f))?.[1] ?? 'readers';
 // `netpath-test: long` (minutes of stap, ssh or CLI runs) starts first in its lane, so the
 // longest file does not run alone at the end.
 const longFirst = (files) => [...files].sort((a, b) => Number(/netpath-test: long\b/.test(markers(b))) - Number(/netpath-test: long\b/.test(markers(a))) || a.localeCompare(b));
 const lanes = {
   first: 1,
   readers: Number(process.env.NETPATH_TEST_CONCURRENCY ?? 2),
-  host: 1,
-  quiet: 1,
+  side: 1,
+  e2e: 1,
 };
 /** One `node --test` over a lane's files; its lines go out whole, prefixed with the lane when two run at once. */
 const runLane = (lane, files, prefix) => new Promise((resolve) => {
   console.log(`\nrun-tests: ${lane}: ${files.length} file(s), ${lanes[lane] > 1 ? `${lanes[lane]} at a time` : 'one at a time'}`);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${lanes[lane]}`, ...longFirst(files)], { cwd: root, stdio: ['ignore', prefix ? 'pipe' : 'inherit', prefix ? 'pipe' : 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${lanes[lane]}`, ...files], { cwd: root, stdio: ['ignore', prefix ? 'pipe' : 'inherit', prefix ? 'pipe' : 'inherit'] });
   if (prefix) {
     for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
       let rest = '';
@@ -83,16 +85,26 @@ if (process.getuid?.() === 0 && !fs.existsSync(path.join(TRACEFS, 'events'))) {
   if (m.status === 0) mountedTracefs = true;
   else console.error(`run-tests: mount -t tracefs nodev ${TRACEFS} failed (${m.error?.message ?? m.stderr.trim()}); the tests that need it will fail and say so`);
 }
-const filesOf = (lane) => selected.filter((f) => phaseOf(f) === lane);
+const filesOf = {
+  first: longFirst(selected.filter((f) => markOf(f) === 'first')),
+  readers: longFirst(selected.filter((f) => markOf(f) === 'readers')),
+  side: [...longFirst(selected.filter((f) => markOf(f) === 'host')), ...longFirst(selected.filter((f) => markOf(f) === 'side'))],
+  e2e: [...e2e].sort(),
+};
 const started = Date.now();
 const took = (what, t0) => console.log(`run-tests: ${what} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 // Every phase runs, whatever the last one said: a failure must not hide the next phase's.
 let status = 0;
-for (const phase of [['first'], ['readers', 'host'], ['quiet']]) {
-  const present = phase.filter((lane) => filesOf(lane).length);
+for (const phase of [['first'], ['readers', 'side', 'e2e']]) {
+  const present = phase.filter((lane) => filesOf[lane].length);
   if (!present.length) continue;
   const t0 = Date.now();
-  const codes = await Promise.all(present.map((lane) => runLane(lane, filesOf(lane), present.length > 1)));
+  const codes = await Promise.all(present.map(async (lane) => {
+    const t1 = Date.now();
+    const code = await runLane(lane, filesOf[lane], present.length > 1);
+    took(`the ${lane} lane`, t1);
+    return code;
+  }));
   took(present.join(' + '), t0);
   status ||= codes.find((c) => c !== 0) ?? 0;
 }
@@ -104,12 +116,4 @@ if (mountedTracefs) {
     status ||= 1;
   }
 }
-const r = { status };
-let e2eStatus = 0;
-if (e2e.length) {
-  console.log(`\nrun-tests: end-to-end suite in VS Code (${e2e.join(', ')})`);
-  const t0 = Date.now();
-  e2eStatus = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...e2e.sort()], { cwd: root, stdio: 'inherit' }).status ?? 1;
-  took('the end-to-end suite', t0);
-}
-process.exit((r.status ?? 1) || e2eStatus);
+process.exit(status);

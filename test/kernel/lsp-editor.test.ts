@@ -1,7 +1,8 @@
-// netpath-test: quiet
+// netpath-test: side
 // The language server as an editor uses it, on the real 6.1 and 6.12 trees: header files of
 // include/ (VS Code opens them with the language id `cpp`), unsaved buffers. Expected lines are
-// read from each tree's text. The index comes from the shared test cache (sharedCache()).
+// read from each tree's text. The index is a private copy of the shared test cache's
+// (copyOfSharedIndex): a test runs `netpath index` into it while the server is open.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
 import { DropSitesRequest, IndexStatusRequest, PROBE_COMMANDS, ServerHealthRequest, SHOW_DROP_SITES_COMMAND } from '../../shared/protocol';
 import { FILE_EVENTS_REOPEN_LIMIT } from '../../server/src/features/document-sync';
-import { KERNEL_VERSIONS, TEST_SCOPE, kernelTree, sharedCache } from '../helpers/kernels';
+import { copyOfSharedIndex, KERNEL_VERSIONS, TEST_SCOPE, kernelTree } from '../helpers/kernels';
 import { LspServer } from '../helpers/lsp-server';
 import { shardOf } from '../../server/src/engine/store';
 
@@ -64,6 +65,7 @@ for (const version of KERNEL_VERSIONS) {
   describe(`the language server in an editor on Linux ${version}`, () => {
     let root = '';
     let lsp: LspServer;
+    let cache = '';
     const uriOf = (rel: string) => pathToFileURL(path.join(root, rel)).toString();
     const textOf = (rel: string) => fs.readFileSync(path.join(root, rel), 'utf8');
     /** Opens `rel` as VS Code does: a header with the language id `cpp`. */
@@ -73,11 +75,13 @@ for (const version of KERNEL_VERSIONS) {
 
     before(async () => {
       root = kernelTree(version);
-      lsp = await LspServer.start(root, { scope: SCOPE, cacheDirectory: sharedCache(), trace: { server: 'messages' } });
+      cache = copyOfSharedIndex(root, `editor-${version}`);
+      lsp = await LspServer.start(root, { scope: SCOPE, cacheDirectory: cache, trace: { server: 'messages' } });
       await lsp.ready();
     });
     after(async () => {
       const code = await lsp.stop();
+      fs.rmSync(cache, { recursive: true, force: true });
       assert.equal(code, 0, `server exit code; stderr: ${lsp.stderr.join('')}`);
     });
 
@@ -184,7 +188,7 @@ for (const version of KERNEL_VERSIONS) {
 
       const readies = () => lsp.pushed.filter((p) => p.method === 'netpath/indexReady').length;
       const readyBefore = readies();
-      const cli = await cliIndex(root, sharedCache());
+      const cli = await cliIndex(root, cache);
       assert.equal(cli.code, 0, cli.stderr);
       assert.ok((JSON.parse(cli.stdout) as { indexed: number }).indexed >= 1, 'the CLI indexed tap.c from disk');
 
