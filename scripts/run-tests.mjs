@@ -17,8 +17,8 @@ const walk = (dir) => {
 };
 walk(path.join(root, 'test'));
 const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
-// The end-to-end suite in a real VS Code (code-server + Chromium, test/e2e/): a lane of its own
-// after the cold index, whose copy it starts from (NETPATH_E2E_COLD=1 makes it index from scratch).
+// The end-to-end suite in a real VS Code (code-server + Chromium, test/e2e/): last in the side
+// lane, after the cold index, whose copy it starts from (NETPATH_E2E_COLD=1: from scratch).
 const e2e = fs.readdirSync(path.join(root, 'test/e2e')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/e2e/${f}`)
   .filter((f) => !only.length || only.some((o) => f.includes(o)));
 if (selected.length === 0 && e2e.length === 0) {
@@ -35,15 +35,15 @@ const debug = spawnSync('bash', [path.join(root, 'scripts/fetch-debug-build.sh')
 if (debug.status !== 0) console.error('run-tests: the 6.12 debug build is not ready; stap pass-2 tests will fail and say why');
 // Two phases, by a marker in each file's first lines:
 //   `netpath-test: first` - alone, before the rest (cli.test.ts: the cold index the others share);
-//   then three lanes side by side:
+//   then two lanes side by side:
 //     readers (unmarked)  - two files at a time; they only read the shared index (or a copy);
 //     side                - one at a time: first the `netpath-test: host` files, real UDP drops
 //                           and the kfree_skb tracepoint (counts another such file's traffic would
 //                           change), users, sudo, sshd and network namespaces, which mostly wait
 //                           (on intervals, ssh, traffic); then the `netpath-test: side` files,
 //                           whose language servers build graphs and should not run two at once;
-//     e2e                 - the end-to-end suite in VS Code (test/e2e/), whose steps mostly wait
-//                           on the browser.
+//                           last the end-to-end suite in VS Code (test/e2e/), which also runs a
+//                           live drop session with UDP drops, so never beside a host file.
 const markers = (f) => fs.readFileSync(path.join(root, f), 'utf8').split('\n', 40).join('\n');
 const markOf = (f) => /netpath-test: (first|host|side)\b/.exec(markers(f))?.[1] ?? 'readers';
 // `netpath-test: long` (minutes of stap, ssh or CLI runs) starts first in its lane, so the
@@ -53,7 +53,6 @@ const lanes = {
   first: 1,
   readers: Number(process.env.NETPATH_TEST_CONCURRENCY ?? 2),
   side: 1,
-  e2e: 1,
 };
 /** One `node --test` over a lane's files; its lines go out whole, prefixed with the lane when two run at once. */
 const runLane = (lane, files, prefix) => new Promise((resolve) => {
@@ -88,14 +87,13 @@ if (process.getuid?.() === 0 && !fs.existsSync(path.join(TRACEFS, 'events'))) {
 const filesOf = {
   first: longFirst(selected.filter((f) => markOf(f) === 'first')),
   readers: longFirst(selected.filter((f) => markOf(f) === 'readers')),
-  side: [...longFirst(selected.filter((f) => markOf(f) === 'host')), ...longFirst(selected.filter((f) => markOf(f) === 'side'))],
-  e2e: [...e2e].sort(),
+  side: [...longFirst(selected.filter((f) => markOf(f) === 'host')), ...longFirst(selected.filter((f) => markOf(f) === 'side')), ...[...e2e].sort()],
 };
 const started = Date.now();
 const took = (what, t0) => console.log(`run-tests: ${what} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 // Every phase runs, whatever the last one said: a failure must not hide the next phase's.
 let status = 0;
-for (const phase of [['first'], ['readers', 'side', 'e2e']]) {
+for (const phase of [['first'], ['readers', 'side']]) {
   const present = phase.filter((lane) => filesOf[lane].length);
   if (!present.length) continue;
   const t0 = Date.now();
