@@ -42,17 +42,17 @@ if (debug.status !== 0) console.error('run-tests: the 6.12 debug build is not re
 //                           change), users, sudo, sshd and network namespaces, which mostly wait
 //                           (on intervals, ssh, traffic); then the `netpath-test: side` files,
 //                           whose language servers build graphs and should not run two at once;
-//                           last the end-to-end suite in VS Code (test/e2e/), which also runs a
-//                           live drop session with UDP drops, so never beside a host file.
+//   last, alone, the end-to-end suite in VS Code (test/e2e/): beside the readers its UI steps
+//   timed out, and it runs a live drop session with UDP drops, never to be beside a host file.
+// node --test runs the files it is given in its own order (by path), so each group whose order
+// matters is its own node --test run.
 const markers = (f) => fs.readFileSync(path.join(root, f), 'utf8').split('\n', 40).join('\n');
 const markOf = (f) => /netpath-test: (first|host|side)\b/.exec(markers(f))?.[1] ?? 'readers';
-// `netpath-test: long` (minutes of stap, ssh or CLI runs) starts first in its lane, so the
-// longest file does not run alone at the end.
-const longFirst = (files) => [...files].sort((a, b) => Number(/netpath-test: long\b/.test(markers(b))) - Number(/netpath-test: long\b/.test(markers(a))) || a.localeCompare(b));
 const lanes = {
   first: 1,
   readers: Number(process.env.NETPATH_TEST_CONCURRENCY ?? 2),
   side: 1,
+  e2e: 1,
 };
 /** One `node --test` over a lane's files; its lines go out whole, prefixed with the lane when two run at once. */
 const runLane = (lane, files, prefix) => new Promise((resolve) => {
@@ -85,21 +85,28 @@ if (process.getuid?.() === 0 && !fs.existsSync(path.join(TRACEFS, 'events'))) {
   else console.error(`run-tests: mount -t tracefs nodev ${TRACEFS} failed (${m.error?.message ?? m.stderr.trim()}); the tests that need it will fail and say so`);
 }
 const filesOf = {
-  first: longFirst(selected.filter((f) => markOf(f) === 'first')),
-  readers: longFirst(selected.filter((f) => markOf(f) === 'readers')),
-  side: [...longFirst(selected.filter((f) => markOf(f) === 'host')), ...longFirst(selected.filter((f) => markOf(f) === 'side')), ...[...e2e].sort()],
+  first: selected.filter((f) => markOf(f) === 'first'),
+  readers: selected.filter((f) => markOf(f) === 'readers'),
+  side: [selected.filter((f) => markOf(f) === 'host'), selected.filter((f) => markOf(f) === 'side')],
+  e2e: [...e2e].sort(),
 };
 const started = Date.now();
 const took = (what, t0) => console.log(`run-tests: ${what} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 // Every phase runs, whatever the last one said: a failure must not hide the next phase's.
 let status = 0;
-for (const phase of [['first'], ['readers', 'side']]) {
-  const present = phase.filter((lane) => filesOf[lane].length);
+for (const phase of [['first'], ['readers', 'side'], ['e2e']]) {
+  const present = phase.filter((lane) => filesOf[lane].flat().length);
   if (!present.length) continue;
   const t0 = Date.now();
   const codes = await Promise.all(present.map(async (lane) => {
     const t1 = Date.now();
-    const code = await runLane(lane, filesOf[lane], present.length > 1);
+    // A lane is one list of files, or groups of them run one after the other.
+    const groups = Array.isArray(filesOf[lane][0]) ? filesOf[lane].filter((g) => g.length) : [filesOf[lane]];
+    let code = 0;
+    for (const g of groups) {
+      const c = await runLane(lane, g, present.length > 1);
+      code ||= c;
+    }
     took(`the ${lane} lane`, t1);
     return code;
   }));

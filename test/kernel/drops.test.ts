@@ -1,4 +1,3 @@
-// netpath-test: long
 // Drop sites and the counter map on the real Debian 6.1 and 6.12 trees: the acceptance points
 // of the drop-sites issue, through the CLI (`netpath drops`, `netpath counter-sites`) and the
 // engine, plus golden files of whole files' sites. Expected lines come from each tree's text.

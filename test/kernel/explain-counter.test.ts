@@ -1,4 +1,3 @@
-// netpath-test: long
 // `netpath explain <counter>` on the real 6.1 and 6.12 trees: every name form a user types finds
 // the counter, IPv4 and IPv6 apart; the meaning is the tree's own snmp_counter.rst text; the drop
 // reason beside RcvbufErrors' increment and its comment are read from the tree; the sites agree

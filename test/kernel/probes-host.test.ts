@@ -1,4 +1,3 @@
-// netpath-test: long
 // Scripts fitted to a host, on the real 6.12 tree, checked for real: this machine's facts
 // (`--host local`, collected by the same script ssh runs) for the tap_handle_frame drop script and
 // the ixgbe_poll -> __udp_queue_rcv_skb path in both formats, which must still pass `stap -p2`

@@ -1,4 +1,3 @@
-// netpath-test: long
 // SystemTap probe generation on the real 6.1 and 6.12 trees: the probe points chosen for known
 // functions, every script for the canonical receive path checked by `stap -p1`, golden script
 // texts, and the `netpath probe` CLI. stap is required: without it these tests fail, naming it.

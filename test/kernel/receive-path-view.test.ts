@@ -1,4 +1,3 @@
-// netpath-test: long
 // The Receive path view's answer on the real Debian 6.1 and 6.12 trees: its default end points
 // follow the start (NAPI poll: IPv4/IPv6 UDP and TCP delivery; a middle function: both halves;
 // a socket-delivery function: only the chains into it), no chain leaves the receive path
