@@ -4,8 +4,9 @@
 // It holds what queries read: nodes, edges and flows (field -> functions flowing into it) as
 // little-endian typed-array columns with every string interned once, then as JSON the small
 // maps paths read (external callers, functions passed per edge), any node or edge property the
-// columns do not hold, and the resolution statistics. What typeOf needs (locals, signatures, struct field types) is not stored: it comes
-// from the index's facts on the first typeOf call (CallGraph.restore).
+// columns do not hold, the struct field types typeOf reads, and the resolution statistics. The
+// rest of what typeOf needs (locals, signatures) is not stored: it comes from the index's facts
+// of a function's own file when typeOf first asks about it (CallGraph.restore).
 //
 // The file is keyed by a fingerprint of the index state it was built from (the extractor,
 // every file's header, every shard's checksum: KernelIndex.stateFingerprint) and
