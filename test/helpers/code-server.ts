@@ -100,10 +100,19 @@ export async function openVsCode(folder: string, vsix: string, opts: { seedIndex
 
 /** Runs a command by its title from the command palette. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
+  // Right after a click into a webview (a panel's tab), the webview can take the focus back and
+  // the palette that F1 opened closes again before it is typed into: then F1 once more (bounded).
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
   await quickPickRow(page, title).click({ timeout: 30_000 });
 }
 
