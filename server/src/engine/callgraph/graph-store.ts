@@ -399,12 +399,6 @@ function* decodeSteps(buf: Buffer, fingerprint: string): Steps<GraphParts & { bu
  * types a few calls decodes a few files, not all of them.
  */
 export function typesFromFiles(nodes: FnNode[], files: Map<string, FileFacts>, fields: FieldTypes): GraphTypes {
-  return drain(typesFromFilesSteps(nodes, files, fields));
-}
-
-/** typesFromFiles as steps (the language server's thread). */
-// eslint-disable-next-line require-yield
-export function* typesFromFilesSteps(nodes: FnNode[], files: Map<string, FileFacts>, fields: FieldTypes): Steps<GraphTypes> {
   const interned = new Map<string, string>();
   const intern = (s: string) => {
     const x = interned.get(s);
@@ -437,21 +431,14 @@ export function restoreGraph(buf: Buffer, fingerprint: string, files: Map<string
   return drain(restoreSteps(buf, fingerprint, files));
 }
 
-/**
- * restoreGraph in slices that give the event loop back (the language server's thread), with what
- * typeOf reads prepared too: left to the first typeOf, it would be one block of most of a second.
- */
+/** restoreGraph in slices that give the event loop back (the language server's thread). */
 export function restoreGraphSliced(buf: Buffer, fingerprint: string, files: Map<string, FileFacts>): Promise<CallGraph> {
-  return sliced((function* () {
-    const graph = yield* restoreSteps(buf, fingerprint, files);
-    yield* graph.prepareTypes();
-    return graph;
-  })());
+  return sliced(restoreSteps(buf, fingerprint, files));
 }
 
 function* restoreSteps(buf: Buffer, fingerprint: string, files: Map<string, FileFacts>): Steps<CallGraph> {
   const parts = yield* decodeSteps(buf, fingerprint);
-  return yield* CallGraph.restoreSteps(parts, () => typesFromFilesSteps(parts.nodes, files, parts.fields));
+  return yield* CallGraph.restoreSteps(parts, () => typesFromFiles(parts.nodes, files, parts.fields));
 }
 
 export type LoadOutcome = { graph: CallGraph; seconds: number; bytes: number } | { problem: string };

@@ -556,15 +556,15 @@ export class CallGraph {
   // ---- A graph restored from disk (graph-store.ts) ------------------------------------------
   // Separate from the resolution code above: what queries read is persisted; what typeOf reads
   // (locals, signatures, struct field types) comes from the index, on the first typeOf call.
-  private pendingTypes: (() => Steps<GraphTypes>) | undefined;
+  private pendingTypes: (() => GraphTypes) | undefined;
 
   /** A graph from its persisted parts, with the same public API as a built one. */
-  static restore(parts: GraphParts, types: () => Steps<GraphTypes>): CallGraph {
+  static restore(parts: GraphParts, types: () => GraphTypes): CallGraph {
     return drain(CallGraph.restoreSteps(parts, types));
   }
 
   /** restore() as steps that pause in its loops over all nodes and edges (slices.ts). */
-  static *restoreSteps(parts: GraphParts, types: () => Steps<GraphTypes>): Steps<CallGraph> {
+  static *restoreSteps(parts: GraphParts, types: () => GraphTypes): Steps<CallGraph> {
     const g = new CallGraph();
     Object.assign(g, { nodes: parts.nodes, flows: parts.flows, external: parts.external, edgeArgs: parts.edgeArgs, stats: parts.stats, fields: parts.fields });
     g.pendingTypes = types;
@@ -602,22 +602,7 @@ export class CallGraph {
   }
 
   private loadTypes(): void {
-    this.setTypes(drain(this.pendingTypes!()));
-  }
-
-  /**
-   * What typeOf reads, prepared now in steps (the language server runs them in slices before it
-   * serves a restored graph), so the first typeOf does not do it in one block.
-   */
-  *prepareTypes(): Steps<void> {
-    const pending = this.pendingTypes;
-    if (!pending) return;
-    // Still pending while the steps run: a typeOf meanwhile loads the types itself, in one go.
-    const t = yield* pending();
-    if (this.pendingTypes === pending) this.setTypes(t);
-  }
-
-  private setTypes(t: GraphTypes): void {
+    const t = this.pendingTypes!();
     this.pendingTypes = undefined;
     this.varsAt = (id) => t.varsOf(id);
     this.returnAt = (id) => t.returnStructOf(id);

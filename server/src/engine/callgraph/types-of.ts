@@ -4,7 +4,6 @@
 // (`skb_dst(skb)` returns `struct dst_entry *`).
 import type { FileFacts } from '../types';
 import { flat } from '../codec';
-import { drain, type Steps } from '../slices';
 
 /**
  * struct name -> field name -> struct name the field is (or points to). The entry under the
@@ -19,11 +18,6 @@ export const MACRO_RETURNS = '()';
 const STRUCT_TYPE = /^(?:const\s+|volatile\s+)*(?:struct|union)\s+([A-Za-z_]\w*)/;
 
 export function fieldTypes(files: Iterable<FileFacts>): FieldTypes {
-  return drain(fieldTypesSteps(files));
-}
-
-/** fieldTypes as steps that pause after each file (the server types a restored graph in slices). */
-export function* fieldTypesSteps(files: Iterable<FileFacts>): Steps<FieldTypes> {
   const out: FieldTypes = new Map();
   for (const f of files) {
     for (const s of f.structs) {
@@ -43,7 +37,6 @@ export function* fieldTypesSteps(files: Iterable<FileFacts>): Steps<FieldTypes> 
       if (!g) out.set(key, (g = new Map()));
       if (!g.has(d.name)) g.set(flat(d.name), flat(d.type));
     }
-    yield;
   }
   return out;
 }
