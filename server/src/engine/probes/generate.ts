@@ -50,13 +50,21 @@ async function tableOf(src: ProbeSources, fn: ProbeFunction): Promise<LineTable 
  * The functions a function's drop sites count through: the named calls in each site's
  * `through` chain (`tap->count_rx_dropped` is a field call, `macvtap_count_rx_dropped` a function).
  */
-export function counterFunctions(src: ProbeIndex, fn: ProbeFunction, sites: DropSiteInput[]): ProbeFunction[] {
+export function counterFunctions(src: ProbeIndex, fn: ProbeFunction, sites: DropSiteInput[], fit: (fn: ProbeFunction) => ProbeFunction = (f) => f): ProbeFunction[] {
   const out = new Map<string, ProbeFunction>();
   for (const s of sites) {
+    // A header function in the chain (macvlan_count_rx) runs as the copy inlined into the function
+    // before it that is not in a header (macvtap_count_rx_dropped, module macvtap): probed there only.
+    let linked: ProbeFunction | undefined = fn.file.endsWith('.h') ? undefined : fn;
     for (const name of s.through ?? []) {
-      if (!/^[A-Za-z_]\w*$/.test(name) || name === fn.name || out.has(name)) continue;
-      const def = calleeFunction(src, name, fn.file);
-      if (def) out.set(name, def);
+      if (!/^[A-Za-z_]\w*$/.test(name) || name === fn.name) continue;
+      // Fitted to the target first: where the host links the caller decides where its copy is.
+      const found = out.get(name) ?? calleeFunction(src, name, fn.file);
+      const def = found && (out.has(name) ? found : fit(found));
+      if (!def) continue;
+      if (!def.file.endsWith('.h')) linked = def;
+      if (out.has(name)) continue;
+      out.set(name, def.file.endsWith('.h') && linked ? { ...def, inlinedInto: { name: linked.name, file: linked.file, ...(linked.object ? { object: linked.object } : {}) } } : def);
     }
   }
   return [...out.values()];
@@ -95,7 +103,7 @@ export async function generateProbe(given: ProbeSources, req: ProbeRequest, form
     }
     case 'drops': {
       const { fn, sites } = await dropSitesOf(src, req);
-      return dropsProbe(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites).map(src.fit), await tableOf(src, fn));
+      return dropsProbe(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites, src.fit), await tableOf(src, fn));
     }
   }
 }
@@ -139,7 +147,7 @@ async function generateBpftrace(src: Fitted, req: ProbeRequest, ctx: BtContext):
     }
     case 'drops': {
       const { fn, sites } = await dropSitesOf(src, req);
-      return dropsBpftrace(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites).map(src.fit));
+      return dropsBpftrace(ctx, fn, sites, dropReasons(src), counterFunctions(src, fn, sites, src.fit));
     }
   }
 }

@@ -29,6 +29,10 @@ export function base(file: string): string {
 
 /** Where the probe points look for the function, in words. */
 export function objectText(fn: ProbeFunction): string {
+  if (fn.file.endsWith('.h') && fn.inlinedInto) {
+    const into = fn.inlinedInto;
+    return `a header function, probed where it is inlined into ${into.name} (${into.file}): ${objectText({ ...fn, file: into.file, object: into.object, inlinedInto: undefined })}`;
+  }
   if (fn.file.endsWith('.h')) return 'a header function: it may be inlined into the kernel and into any module';
   const o = fn.object;
   if (!o) return 'not named by any Kbuild makefile: probed in the kernel';
@@ -122,14 +126,22 @@ export function pathProbe(ctx: ModeContext, first: ProbeFunction, hops: Array<{ 
   const last = hops[hops.length - 1].hop.callee;
   const title = `receive path ${first.name} -> ${last}`;
   const sites: ScriptSpec['sites'] = [entrySite(first, `0. ${first.name}`)];
-  hops.forEach(({ hop, callee }, i) => {
+  // A header function on the path runs as the copy inlined into the last function before it that
+  // is not in a header (gro_normal_one into napi_skb_finish, in the kernel): only that object is
+  // searched. module("*") would count copies on other paths, and makes stap read the DWARF of
+  // every module (half a minute, 7-8 GB at pass 2 on 6.12).
+  let linked: ProbeFunction | undefined = first.file.endsWith('.h') ? undefined : first;
+  hops.forEach(({ hop, callee: c }, i) => {
+    const callee: ProbeFunction = c.file.endsWith('.h') && linked ? { ...c, inlinedInto: { name: linked.name, file: linked.file, ...(linked.object ? { object: linked.object } : {}) } } : c;
+    if (!c.file.endsWith('.h')) linked = c;
     sites.push({
       ...entrySite(callee, `${i + 1}. ${hop.caller} -> ${hop.callee}`),
       comment: `Hop ${i + 1}: ${hop.caller} calls ${hop.callee} at ${hop.file}:${hop.line} (${hop.kind}); counted at ${callee.name}'s entry, ${objectText(callee)}.`,
     });
   });
   const lines = [
-    `${hops.length} hops from the call graph. Each hop is counted at its callee's entry, from any caller:`,
+    `${hops.length} hops from the call graph. Each hop is counted at its callee's entry, from any caller`,
+    '(a header function: at its copies in the object its caller on this path is linked into):',
     'the first hop whose count falls behind the one before is where packets leave this path.',
   ];
   return generated('path', title, `path-${first.name}-${last}.stp`, { header: headerOf(ctx, title, lines, [first, ...hops.map((h) => h.callee)]), sites, everySeconds: TABLE_EVERY_S });

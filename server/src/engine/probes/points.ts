@@ -1,12 +1,13 @@
 // Probe-point selection (see stapprobes(3stap)). Which object a function lives in comes from
 // Kbuild: a file linked only into a module is probed as module("m"); one that Kbuild may build
 // in or as a module (obj-$(CONFIG_X)) gets `?` alternatives for both, since only the running
-// kernel's config decides; headers may be inlined anywhere, so kernel and every module.
+// kernel's config decides; headers may be inlined anywhere, so kernel and every module, except
+// for a hop of a path: there the copy that counts is the one inlined where its caller is linked.
 import type { ProbeFunction } from './types';
 
 /** The object prefixes to try, and whether the points are alternatives (each optional). */
-export function objectsOf(fn: Pick<ProbeFunction, 'file' | 'object'>): string[] {
-  if (fn.file.endsWith('.h')) return ['kernel', 'module("*")'];
+export function objectsOf(fn: Pick<ProbeFunction, 'file' | 'object' | 'inlinedInto'>): string[] {
+  if (fn.file.endsWith('.h')) return fn.inlinedInto ? objectsOf({ file: fn.inlinedInto.file, object: fn.inlinedInto.object }) : ['kernel', 'module("*")'];
   const o = fn.object;
   if (!o || o.kind === 'builtin') return ['kernel'];
   const mod = `module(${quote(o.module)})`;
@@ -41,9 +42,12 @@ export function probedInline(fn: ProbeFunction): boolean {
   return fn.isInline || (fn.host?.inlinedAway === true && fn.host.exact);
 }
 
-/** Marks every point optional when there is more than one alternative. */
-function alternatives(points: string[]): string[] {
-  return points.length > 1 ? points.map((p) => `${p}?`) : points;
+/**
+ * Marks every point optional when there is more than one alternative, or when `optional`: a
+ * header function's copies exist only where GCC chose to inline it.
+ */
+function alternatives(points: string[], optional = false): string[] {
+  return points.length > 1 || optional ? points.map((p) => `${p}?`) : points;
 }
 
 export type FunctionProbeKind = 'entry' | 'return';
@@ -61,7 +65,7 @@ export function functionPoints(fn: ProbeFunction, kind: FunctionProbeKind): stri
   for (const obj of objectsOf(fn)) {
     for (const name of nameVariants(fn)) out.push(`${obj}.function(${quote(functionSpec(fn, name))})${suffix}`);
   }
-  return alternatives(out);
+  return alternatives(out, fn.file.endsWith('.h'));
 }
 
 /** A statement probe on one line of a function: `kernel.statement("f@file.c:123")`. */

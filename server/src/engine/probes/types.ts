@@ -18,6 +18,11 @@ export interface ProbeFunction {
   object?: ObjectInfo;
   /** How the target host has it (target.ts), when generating for a host or a kallsyms copy. */
   host?: HostFit;
+  /**
+   * A header function as one hop of a path: the function (not in a header) whose object holds the
+   * copy inlined on this path. Its points are looked up there only, not in every module.
+   */
+  inlinedInto?: Pick<ProbeFunction, 'name' | 'file' | 'object'>;
 }
 
 export type ProbeMode = 'function' | 'line' | 'drops' | 'path';
