@@ -6,6 +6,7 @@ import type { CallGraph } from '../callgraph/graph';
 import type { Edge } from '../callgraph/types';
 import type { FileFacts, Increment } from '../types';
 import { FN_INLINE } from '../types';
+import { mayContain } from '../codec';
 import { dropKnowledge, type DropKnowledge } from './knowledge';
 import { SourceParser, functionNodeAt, type ParsedSource } from './source-parser';
 import { analyseFunction, type FunctionDropFacts, type Segment } from './function-analysis';
@@ -310,11 +311,19 @@ export class DropEngine {
     const stats = this.k.sysfs.struct;
     if (!this.getters) {
       this.getters = new Map();
-      for (const n of this.graph.nodes) {
-        const vars = this.index.files.get(n.file)?.functions[n.index]?.vars;
-        if (!vars || !Object.values(vars).includes(stats)) continue;
-        for (const t of new Set(Object.values(vars))) if (t !== stats) this.getters.set(t, [...(this.getters.get(t) ?? []), n.id]);
+      // Only files whose stored functions name the stats struct are decoded (a few hundred, not all).
+      for (const [file, facts] of this.index.files) {
+        if (!mayContain(facts, 'functions', stats)) continue;
+        const ids = this.fileIds(file);
+        facts.functions.forEach((fn, index) => {
+          const vars = fn.vars;
+          const id = ids[index];
+          if (!vars || id === undefined || !Object.values(vars).includes(stats)) return;
+          for (const t of new Set(Object.values(vars))) if (t !== stats) this.getters!.set(t, [...(this.getters!.get(t) ?? []), id]);
+        });
       }
+      // In graph order, as before: the aliases found first win the same way.
+      for (const list of this.getters.values()) list.sort((a, b) => a - b);
     }
     for (const struct of structs) {
       const found = new Map<string, Set<string>>();

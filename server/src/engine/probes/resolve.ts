@@ -1,6 +1,7 @@
 // From the index to ProbeFunction: definitions by name or by position, with their Kbuild
 // object, and the drop-reason names of the tree. Reads facts only, no I/O.
 import type { KbuildMap } from '../kbuild';
+import { mayContain } from '../codec';
 import { FN_INLINE, FN_STATIC, type FileFacts, type FunctionDef } from '../types';
 import type { ReasonTable } from './stap-script';
 import { ProbeError, type ProbeFunction } from './types';
@@ -26,6 +27,8 @@ export function toProbeFunction(idx: ProbeIndex, file: string, def: FunctionDef)
 export function functionsNamed(idx: ProbeIndex, name: string): ProbeFunction[] {
   const out: ProbeFunction[] = [];
   for (const [file, facts] of idx.files) {
+    // The stored text rules a file out without decoding its functions (most of a CLI probe's second).
+    if (!mayContain(facts, 'functions', name)) continue;
     for (const def of facts.functions) if (def.name === name) out.push(toProbeFunction(idx, file, def));
   }
   return out.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
