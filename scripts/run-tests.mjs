@@ -33,8 +33,10 @@ if (kernels.status !== 0) console.error('run-tests: kernel trees are not ready; 
 // Debian's debug build of the 6.12 tree's kernel (~1 GB download once), for `stap -p2` checks.
 const debug = spawnSync('bash', [path.join(root, 'scripts/fetch-debug-build.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (debug.status !== 0) console.error('run-tests: the 6.12 debug build is not ready; stap pass-2 tests will fail and say why');
-// Two phases, by a marker in each file's first lines:
-//   `netpath-test: first` - alone, before the rest (cli.test.ts: the cold index the others share);
+// Three phases, by a marker in each file's first lines and by folder:
+//   `netpath-test: first` - before the kernel files (cli.test.ts: the cold index the others
+//                           share), beside the early lane: test/unit one at a time, then the host
+//                           files of test/system one at a time (none of them reads the index);
 //   then two lanes side by side:
 //     readers (unmarked)  - two files at a time; they only read the shared index (or a copy);
 //     side                - one at a time: first the `netpath-test: host` files, real UDP drops
@@ -48,8 +50,12 @@ if (debug.status !== 0) console.error('run-tests: the 6.12 debug build is not re
 // matters is its own node --test run.
 const markers = (f) => fs.readFileSync(path.join(root, f), 'utf8').split('\n', 40).join('\n');
 const markOf = (f) => /netpath-test: (first|host|side)\b/.exec(markers(f))?.[1] ?? 'readers';
+// test/unit and test/system read no kernel index: they run beside the cold index, which leaves
+// about a third of the two cores idle (its workers wait on each other and on the disk).
+const early = (f) => f.startsWith('test/unit/') || f.startsWith('test/system/');
 const lanes = {
   first: 1,
+  early: 1,
   readers: Number(process.env.NETPATH_TEST_CONCURRENCY ?? 2),
   side: 1,
   e2e: 1,
@@ -86,15 +92,17 @@ if (process.getuid?.() === 0 && !fs.existsSync(path.join(TRACEFS, 'events'))) {
 }
 const filesOf = {
   first: selected.filter((f) => markOf(f) === 'first'),
-  readers: selected.filter((f) => markOf(f) === 'readers'),
-  side: [selected.filter((f) => markOf(f) === 'host'), selected.filter((f) => markOf(f) === 'side')],
+  // The unit files, then the host files among them (one at a time, as in the side lane).
+  early: [selected.filter((f) => early(f) && markOf(f) === 'readers'), selected.filter((f) => early(f) && markOf(f) === 'host')],
+  readers: selected.filter((f) => !early(f) && markOf(f) === 'readers'),
+  side: [selected.filter((f) => !early(f) && markOf(f) === 'host'), selected.filter((f) => markOf(f) === 'side')],
   e2e: [...e2e].sort(),
 };
 const started = Date.now();
 const took = (what, t0) => console.log(`run-tests: ${what} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 // Every phase runs, whatever the last one said: a failure must not hide the next phase's.
 let status = 0;
-for (const phase of [['first'], ['readers', 'side'], ['e2e']]) {
+for (const phase of [['first', 'early'], ['readers', 'side'], ['e2e']]) {
   const present = phase.filter((lane) => filesOf[lane].flat().length);
   if (!present.length) continue;
   const t0 = Date.now();

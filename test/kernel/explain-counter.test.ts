@@ -1,13 +1,18 @@
 // `netpath explain <counter>` on the real 6.1 and 6.12 trees: every name form a user types finds
 // the counter, IPv4 and IPv6 apart; the meaning is the tree's own snmp_counter.rst text; the drop
 // reason beside RcvbufErrors' increment and its comment are read from the tree; the sites agree
-// with `netpath counter-sites`.
+// with `netpath counter-sites`. The name forms are asked of the engine in this process (one drop
+// engine, as the CLI makes one per run); the CLI's own output is checked to be the same answer.
 import { describe, test, before } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KERNEL_VERSIONS, kernelTree, sharedCache } from '../helpers/kernels';
+import { KERNEL_VERSIONS, kernelTree, sharedCache, TEST_SCOPE } from '../helpers/kernels';
+import { savedGraph } from '../helpers/saved-graph';
+import { KernelIndex } from '../../server/src/engine/indexer';
+import type { DropEngine } from '../../server/src/engine/drops/engine';
+import { explainCounter } from '../../server/src/engine/drops/explain-counter';
 import type { CounterExplanation } from '../../shared/counter-explanation';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
@@ -16,25 +21,29 @@ for (const version of KERNEL_VERSIONS) {
   describe(`netpath explain on Linux ${version}`, () => {
     let root = '';
     let cache = '';
+    let engine: DropEngine;
     const netpath = (args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--kernel', root, '--cache', cache], { encoding: 'utf8', timeout: 600_000 });
-    const explain = (name: string): CounterExplanation => {
-      const r = netpath(['explain', name, '--json']);
-      assert.equal(r.status, 0, r.stderr);
-      return JSON.parse(r.stdout) as CounterExplanation;
-    };
-    before(() => {
+    /** The engine's explanation, as JSON carries it (what the CLI prints with --json). */
+    const explain = async (name: string): Promise<CounterExplanation> => JSON.parse(JSON.stringify(await explainCounter(engine, name))) as CounterExplanation;
+    before(async () => {
       root = kernelTree(version);
       cache = sharedCache();
+      const idx = await KernelIndex.open(root, { scope: TEST_SCOPE, cacheRoot: cache });
+      engine = await (await savedGraph(idx)).drops();
     });
 
-    test('RcvbufErrors in every form a user types; IPv6 is its own choice', () => {
-      const v4 = explain('RcvbufErrors');
+    test('RcvbufErrors in every form a user types; IPv6 is its own choice', async () => {
+      const v4 = await explain('RcvbufErrors');
+      // The CLI gives the engine's answer.
+      const cli = netpath(['explain', 'RcvbufErrors', '--json']);
+      assert.equal(cli.status, 0, cli.stderr);
+      assert.deepEqual(JSON.parse(cli.stdout), v4);
       assert.equal(v4.key, 'Udp:RcvbufErrors');
       assert.equal(v4.title, 'IPv4 UDP RcvbufErrors');
       assert.equal(v4.nstat, 'UdpRcvbufErrors');
       assert.equal(v4.twins[0], '/proc/net/snmp6:Udp6RcvbufErrors', 'the IPv6 counter is offered next');
-      for (const form of ['UdpRcvbufErrors', 'Udp:RcvbufErrors', 'udprcvbuferrors']) assert.equal(explain(form).key, 'Udp:RcvbufErrors', form);
-      const v6 = explain('Udp6RcvbufErrors');
+      for (const form of ['UdpRcvbufErrors', 'Udp:RcvbufErrors', 'udprcvbuferrors']) assert.equal((await explain(form)).key, 'Udp:RcvbufErrors', form);
+      const v6 = await explain('Udp6RcvbufErrors');
       assert.equal(v6.family, 'IPv6');
       assert.equal(v6.title, 'IPv6 UDP RcvbufErrors');
       assert.ok(v6.sites.length && v6.sites.every((s) => s.file === 'net/ipv6/udp.c'), JSON.stringify(v6.sites));
@@ -44,8 +53,8 @@ for (const version of KERNEL_VERSIONS) {
       assert.match(v4.definition?.text ?? '', /"RcvbufErrors",\s*UDP_MIB_RCVBUFERRORS/);
     });
 
-    test('the reason stored beside the RcvbufErrors increment, with its comment from the tree', () => {
-      const v4 = explain('RcvbufErrors');
+    test('the reason stored beside the RcvbufErrors increment, with its comment from the tree', async () => {
+      const v4 = await explain('RcvbufErrors');
       const udp = fs.readFileSync(path.join(root, 'net/ipv4/udp.c'), 'utf8').split('\n');
       const inc = v4.sites.find((s) => s.function === '__udp_queue_rcv_skb');
       assert.ok(inc, JSON.stringify(v4.sites));
@@ -64,11 +73,11 @@ for (const version of KERNEL_VERSIONS) {
       assert.equal(v4.next[0], 'netpath probe __udp_queue_rcv_skb --drops --format bpftrace');
     });
 
-    test('the meaning comes from Documentation/networking/snmp_counter.rst when the tree documents it', () => {
+    test('the meaning comes from Documentation/networking/snmp_counter.rst when the tree documents it', async () => {
       const doc = fs.readFileSync(path.join(root, 'Documentation/networking/snmp_counter.rst'), 'utf8').split('\n');
       const head = doc.findIndex((l) => l === '* IpInDiscards');
       assert.ok(head >= 0);
-      const x = explain('IpInDiscards');
+      const x = await explain('IpInDiscards');
       assert.equal(x.key, 'Ip:InDiscards');
       assert.equal(x.doc?.line, head + 1);
       assert.ok(x.doc?.text.includes(doc.slice(head + 1).find((l) => l.trim())!.replace(/`([^`<]+?)`_/g, '$1').trim()), x.doc?.text);
@@ -78,15 +87,18 @@ for (const version of KERNEL_VERSIONS) {
       assert.match(md.stdout, /From Documentation\/networking\/snmp_counter\.rst:\d+:/);
     });
 
-    test('a device counter for one driver: its own sites first, then the core, then other drivers', () => {
-      const sites = (driver: string) => {
+    test('a device counter for one driver: its own sites first, then the core, then other drivers', async () => {
+      type Grouped = { driver: { name: string; files: number }; sites: Array<{ file: string; line: number; group: string }> };
+      // veth through the CLI; loopback of the engine in this process.
+      const sites = async (driver: string): Promise<Grouped> => {
+        if (driver === 'loopback') return JSON.parse(JSON.stringify(await engine.counterSites('rx_dropped', { driver }))) as Grouped;
         const r = netpath(['counter-sites', 'rx_dropped', '--driver', driver, '--json']);
         assert.equal(r.status, 0, r.stderr);
-        return JSON.parse(r.stdout) as { driver: { name: string; files: number }; sites: Array<{ file: string; line: number; group: string }> };
+        return JSON.parse(r.stdout) as Grouped;
       };
       // veth.c's own rx_dropped lines, read from the tree.
       const veth = fs.readFileSync(path.join(root, 'drivers/net/veth.c'), 'utf8').split('\n').flatMap((l, i) => (/rx_dropped\s*(\+=|\+\+)|rx_dropped_inc/.test(l) ? [i + 1] : []));
-      const v = sites('veth');
+      const v = await sites('veth');
       assert.deepEqual(v.driver, { name: 'veth', files: 1 });
       const mine = v.sites.filter((s) => s.group === 'driver');
       assert.ok(mine.length >= 1 && mine.every((s) => s.file === 'drivers/net/veth.c' && veth.includes(s.line)), JSON.stringify(mine));
@@ -95,7 +107,7 @@ for (const version of KERNEL_VERSIONS) {
       assert.ok(v.sites.filter((s) => s.group === 'core').every((s) => /^(net\/core|net\/ethernet|include)\//.test(s.file)));
       assert.ok(v.sites.filter((s) => s.group === 'other').length > 50, 'every other driver still listed, last');
       // lo has no rx_dropped line of its own: the backlog's drop in net/core/dev.c leads.
-      const lo = sites('loopback');
+      const lo = await sites('loopback');
       assert.equal(lo.sites.filter((s) => s.group === 'driver').length, 0);
       assert.ok(lo.sites.slice(0, 4).some((s) => s.file === 'net/core/dev.c'), JSON.stringify(lo.sites.slice(0, 4)));
       const bad = netpath(['counter-sites', 'rx_dropped', '--driver', 'x;rm -rf /']);

@@ -46,6 +46,11 @@ for (const version of KERNEL_VERSIONS) {
       });
     };
 
+    const close = async (rel: string) => {
+      opened.delete(rel);
+      await lsp.connection.sendNotification('textDocument/didClose', { textDocument: { uri: uriOf(rel) } });
+    };
+
     before(async () => {
       root = kernelTree(version);
       cache = copyOfSharedIndex(root, `lsp-${version}`);
@@ -232,6 +237,36 @@ for (const version of KERNEL_VERSIONS) {
       assert.equal(after.summary?.seconds, before.summary?.seconds, 'no full re-open');
       assert.equal(lsp.pushed.filter((p) => p.method === 'netpath/indexReady').length, 1);
       assert.equal(fs.statSync(path.join(root, rel)).mtimeMs, mtime, 'the tree on disk is untouched');
+      // Back to the disk's text: the tests below start from the state the saved graph describes.
+      await close(rel);
+      assert.deepEqual(await lsp.connection.sendRequest('workspace/symbol', { query: 'netpath_probe_me' }), []);
+    });
+
+    test('stale after an edit: a call added in a buffer is among the outgoing calls of the next request', async () => {
+      // From the disk's state (the edit test closed its buffer): its graph is the saved one, loaded.
+      // One edit then defines netpath_probe_me at the end of tap.c and calls it in tap_handle_frame.
+      const rel = 'drivers/net/tap.c';
+      const text = fs.readFileSync(path.join(root, rel), 'utf8');
+      const def = findLine(path.join(root, rel), /^rx_handler_result_t tap_handle_frame\(/, 'tap_handle_frame');
+      const body = text.split('\n').findIndex((l, i) => i > def.line && l.startsWith('{')) + 1;
+      const end = text.split('\n').length - 1;
+      const outgoing = async () => {
+        const items = await lsp.connection.sendRequest<CallItem[]>('textDocument/prepareCallHierarchy', { textDocument: { uri: uriOf(rel) }, position: def });
+        assert.equal(items.length, 1, JSON.stringify(items));
+        return (await lsp.connection.sendRequest<Array<{ to: CallItem; fromRanges: Loc['range'][] }>>('callHierarchy/outgoingCalls', { item: items[0] }));
+      };
+      await open(rel);
+      assert.ok(!(await outgoing()).some((c) => c.to.name === 'netpath_probe_me'));
+      const at = (line: number) => ({ start: { line, character: 0 }, end: { line, character: 0 } });
+      await lsp.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri: uriOf(rel), version: 2 },
+        contentChanges: [{ range: at(end), text: '\nstatic int netpath_probe_me(void){}\n' }, { range: at(body), text: '\tnetpath_probe_me();\n' }],
+      });
+      const call = (await outgoing()).find((c) => c.to.name === 'netpath_probe_me');
+      assert.ok(call, 'the new callee is there at once: the edit made a new index version and a new analysis');
+      assert.deepEqual(call.fromRanges.map((r) => r.start.line), [body]);
+      assert.match(call.to.detail ?? '', /^direct\b/);
+      await close(rel);
     });
 
     test('a request cancelled while it waits is answered with a cancellation, and the server keeps answering', async () => {
@@ -269,15 +304,20 @@ for (const version of KERNEL_VERSIONS) {
       const refs = await lsp.connection.sendRequest<Loc[]>('textDocument/references', { textDocument: { uri: uriOf('drivers/net/tap.c') }, position: at, context: { includeDeclaration: false } });
       assert.ok(refs.length > 100, `kfree_skb references after the re-index: ${refs.length}`);
       assert.ok(lsp.alive);
+      await close(rel);
     });
 
-    test('after a full re-open the call graph is built again, for the new index', async () => {
-      // Runs after the re-index above: the graph built for the previous index must not be served.
+    test('after a full re-open the call graph is obtained again, for the new index', async () => {
+      // Runs after the re-index above: the graph of the previous index must not be served. Every
+      // buffer is closed, so the new index is the disk's and its saved graph is loaded, with progress.
       const def = findLine(path.join(root, 'net/ipv4/udp.c'), /^int udp_rcv\(struct sk_buff \*skb\)/, 'udp_rcv');
       const from = lsp.pushed.length;
       const items = await lsp.connection.sendRequest<CallItem[]>('textDocument/prepareCallHierarchy', { textDocument: { uri: uriOf('net/ipv4/udp.c') }, position: def, workDoneToken: 'netpath-test-rebuild' });
       const progress = lsp.pushed.slice(from).filter((p) => p.method === '$/progress' && (p.params as { token: unknown }).token === 'netpath-test-rebuild').map((p) => (p.params as { value: { kind: string } }).value.kind);
       assert.deepEqual([progress[0], progress.at(-1)], ['begin', 'end']);
+      // What the progress said: the saved graph of the disk's state, read again for the new index.
+      const said = lsp.pushed.slice(from).filter((p) => p.method === '$/progress' && (p.params as { token: unknown }).token === 'netpath-test-rebuild').map((p) => JSON.stringify((p.params as { value: unknown }).value));
+      assert.ok(said.some((m) => /loading the call graph/.test(m)) && !said.some((m) => /building/.test(m)), said.join('\n'));
       const incoming = await lsp.connection.sendRequest<Array<{ from: CallItem }>>('callHierarchy/incomingCalls', { item: items[0] });
       assert.ok(incoming.some((c) => c.from.name === 'ip_protocol_deliver_rcu'));
       // A second request finds the graph built: no progress for it.
@@ -286,26 +326,6 @@ for (const version of KERNEL_VERSIONS) {
       assert.ok(!lsp.pushed.slice(again).some((p) => p.method === '$/progress' && (p.params as { token: unknown }).token === 'netpath-test-built'));
     });
 
-    test('stale after an edit: a call added in a buffer is among the outgoing calls of the next request', async () => {
-      // Runs after the edit test above: tap.c's buffer (version 2) ends with netpath_probe_me.
-      const rel = 'drivers/net/tap.c';
-      const def = findLine(path.join(root, rel), /^rx_handler_result_t tap_handle_frame\(/, 'tap_handle_frame');
-      const body = fs.readFileSync(path.join(root, rel), 'utf8').split('\n').findIndex((l, i) => i > def.line && l.startsWith('{')) + 1;
-      const outgoing = async () => {
-        const items = await lsp.connection.sendRequest<CallItem[]>('textDocument/prepareCallHierarchy', { textDocument: { uri: uriOf(rel) }, position: def });
-        assert.equal(items.length, 1, JSON.stringify(items));
-        return (await lsp.connection.sendRequest<Array<{ to: CallItem; fromRanges: Loc['range'][] }>>('callHierarchy/outgoingCalls', { item: items[0] }));
-      };
-      assert.ok(!(await outgoing()).some((c) => c.to.name === 'netpath_probe_me'));
-      await lsp.connection.sendNotification('textDocument/didChange', {
-        textDocument: { uri: uriOf(rel), version: 3 },
-        contentChanges: [{ range: { start: { line: body, character: 0 }, end: { line: body, character: 0 } }, text: '\tnetpath_probe_me();\n' }],
-      });
-      const call = (await outgoing()).find((c) => c.to.name === 'netpath_probe_me');
-      assert.ok(call, 'the new callee is there at once: the edit made a new index version and a new analysis');
-      assert.deepEqual(call.fromRanges.map((r) => r.start.line), [body]);
-      assert.match(call.to.detail ?? '', /^direct\b/);
-    });
   });
 }
 
