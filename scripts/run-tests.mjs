@@ -44,12 +44,14 @@ if (debug.status !== 0) console.error('run-tests: the 6.12 debug build is not re
 //                           change), users, sudo, sshd and network namespaces, which mostly wait
 //                           (on intervals, ssh, traffic); then the `netpath-test: side` files,
 //                           whose language servers build graphs and should not run two at once;
-//   last, alone, the end-to-end suite in VS Code (test/e2e/): beside the readers its UI steps
-//   timed out, and it runs a live drop session with UDP drops, never to be beside a host file.
+//   last, the end-to-end suite in VS Code (test/e2e/), which keeps one core busy and leaves the
+//   other mostly idle: beside it only the `netpath-test: tail` files, one at a time (readers
+//   that fill that core). Beside two readers its UI steps timed out, and it runs a live drop
+//   session with UDP drops, never to be beside a host file.
 // node --test runs the files it is given in its own order (by path), so each group whose order
 // matters is its own node --test run.
 const markers = (f) => fs.readFileSync(path.join(root, f), 'utf8').split('\n', 40).join('\n');
-const markOf = (f) => /netpath-test: (first|host|side)\b/.exec(markers(f))?.[1] ?? 'readers';
+const markOf = (f) => /netpath-test: (first|host|side|tail)\b/.exec(markers(f))?.[1] ?? 'readers';
 // test/unit and test/system read no kernel index: they run beside the cold index, which leaves
 // about a third of the two cores idle (its workers wait on each other and on the disk).
 const early = (f) => f.startsWith('test/unit/') || f.startsWith('test/system/');
@@ -59,6 +61,7 @@ const lanes = {
   readers: Number(process.env.NETPATH_TEST_CONCURRENCY ?? 2),
   side: 1,
   e2e: 1,
+  tail: 1,
 };
 /** One `node --test` over a lane's files; its lines go out whole, prefixed with the lane when two run at once. */
 const runLane = (lane, files, prefix) => new Promise((resolve) => {
@@ -97,12 +100,13 @@ const filesOf = {
   readers: selected.filter((f) => !early(f) && markOf(f) === 'readers'),
   side: [selected.filter((f) => !early(f) && markOf(f) === 'host'), selected.filter((f) => markOf(f) === 'side')],
   e2e: [...e2e].sort(),
+  tail: selected.filter((f) => markOf(f) === 'tail'),
 };
 const started = Date.now();
 const took = (what, t0) => console.log(`run-tests: ${what} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 // Every phase runs, whatever the last one said: a failure must not hide the next phase's.
 let status = 0;
-for (const phase of [['first', 'early'], ['readers', 'side'], ['e2e']]) {
+for (const phase of [['first', 'early'], ['readers', 'side'], ['e2e', 'tail']]) {
   const present = phase.filter((lane) => filesOf[lane].flat().length);
   if (!present.length) continue;
   const t0 = Date.now();

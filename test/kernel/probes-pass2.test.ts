@@ -1,3 +1,4 @@
+// netpath-test: tail
 // Generated SystemTap scripts against Debian's real 6.12.117 debug build (the kernel whose
 // source the 6.12 tree is): `stap -p2` must resolve every probe point. Drop scripts with and
 // without the build's line table (--debuginfo), line probes on goto lines, the receive path and
