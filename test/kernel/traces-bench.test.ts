@@ -1,4 +1,3 @@
-// netpath-test: tail
 // The traces benchmark (bench/traces.ts) on both real trees, as CI runs it: 62 real published
 // stack traces mapped onto the index. Its figures go to the README; here it must run, classify
 // every miss, and keep pair recall of the non-drift pairs at the goal (98 %), which a
