@@ -8,7 +8,7 @@ import type { FileFacts, Increment } from '../types';
 import { FN_INLINE } from '../types';
 import { mayContain } from '../codec';
 import { dropKnowledge, type DropKnowledge } from './knowledge';
-import { SourceParser, functionNodeAt, type ParsedSource } from './source-parser';
+import { SourceParser, functionNodeAt, functionSpans, type ParsedSource } from './source-parser';
 import { analyseFunction, type FunctionDropFacts, type Segment } from './function-analysis';
 import { buildCounterMap, type CounterMap } from './counter-map';
 import { statsAliases } from './stats-aliases';
@@ -165,7 +165,7 @@ export class DropEngine {
           const node = functionNodeAt(root, facts.functions[i].line);
           if (node) analyses.set(i, analyseFunction(node, text, this.k));
         }
-      });
+      }, undefined, functionSpans(facts.functions, needAst));
     }
     const reasons = this.reasons();
     const incByFn = new Map<number, Increment[]>();
@@ -330,6 +330,7 @@ export class DropEngine {
       const byFile = new Map<string, number[]>();
       for (const id of this.getters.get(struct) ?? []) byFile.set(this.graph.nodes[id].file, [...(byFile.get(this.graph.nodes[id].file) ?? []), id]);
       for (const [file, ids] of byFile) {
+        const fns = this.index.files.get(file)?.functions ?? [];
         await this.parser.with(file, ({ root }) => {
           for (const id of ids) {
             const n = this.graph.nodes[id];
@@ -338,7 +339,7 @@ export class DropEngine {
             if (!fn || !node) continue;
             for (const [field, as] of statsAliases(node, fn.vars ?? {}, struct, stats)) found.set(field, (found.get(field) ?? new Set()).add(as));
           }
-        });
+        }, undefined, functionSpans(fns, ids.map((id) => this.graph.nodes[id].index)));
       }
       this.aliases.set(struct, found.size ? new Map([...found].map(([f, as]) => [f, [...as].sort()])) : null);
     }
