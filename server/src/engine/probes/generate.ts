@@ -8,7 +8,6 @@ import { TRACE_MIN_STAP } from './tool-versions';
 import { lineTableFor, type LineTable } from './line-table';
 import { dropsProbe, functionProbe, lineProbe, pathProbe } from './modes';
 import { calleeFunction, dropReasons, functionAt, pickFunction, type ProbeIndex } from './resolve';
-import { placeHeaderCopies } from './points';
 import { ProbeError, type DropSiteInput, type GeneratedProbe, type ProbeFormat, type ProbeFunction } from './types';
 import { dropsBpftrace, functionBpftrace, pathBpftrace, type BtContext } from './bpftrace-modes';
 import type { TraceFacts } from './host-facts';
@@ -54,14 +53,19 @@ async function tableOf(src: ProbeSources, fn: ProbeFunction): Promise<LineTable 
 export function counterFunctions(src: ProbeIndex, fn: ProbeFunction, sites: DropSiteInput[], fit: (fn: ProbeFunction) => ProbeFunction = (f) => f): ProbeFunction[] {
   const out = new Map<string, ProbeFunction>();
   for (const s of sites) {
-    // Fitted to the target first: where the host links a caller decides where a header copy is.
-    const chain = (s.through ?? []).filter((name) => /^[A-Za-z_]\w*$/.test(name) && name !== fn.name)
-      .flatMap((name) => {
-        const def = out.get(name) ?? calleeFunction(src, name, fn.file);
-        return def ? [out.has(name) ? def : fit(def)] : [];
-      });
-    // A header function in the chain (macvlan_count_rx) is probed where it is inlined (placeHeaderCopies).
-    for (const def of placeHeaderCopies(fn, chain)) if (!out.has(def.name)) out.set(def.name, def);
+    // A header function in the chain (macvlan_count_rx) runs as the copy inlined into the function
+    // before it that is not in a header (macvtap_count_rx_dropped, module macvtap): probed there only.
+    let linked: ProbeFunction | undefined = fn.file.endsWith('.h') ? undefined : fn;
+    for (const name of s.through ?? []) {
+      if (!/^[A-Za-z_]\w*$/.test(name) || name === fn.name) continue;
+      // Fitted to the target first: where the host links the caller decides where its copy is.
+      const found = out.get(name) ?? calleeFunction(src, name, fn.file);
+      const def = found && (out.has(name) ? found : fit(found));
+      if (!def) continue;
+      if (!def.file.endsWith('.h')) linked = def;
+      if (out.has(name)) continue;
+      out.set(name, def.file.endsWith('.h') && linked ? { ...def, inlinedInto: { name: linked.name, file: linked.file, ...(linked.object ? { object: linked.object } : {}) } } : def);
+    }
   }
   return [...out.values()];
 }

@@ -2,7 +2,7 @@
 // sites and hands them to writeStapScript.
 import { placeDropSites } from './drop-points';
 import { nearestRecorded, type LineTable } from './line-table';
-import { functionPoints, placeHeaderCopies, probedInline, statementPoints } from './points';
+import { functionPoints, probedInline, statementPoints } from './points';
 import { writeStapScript, type ReasonTable, type ScriptSpec } from './stap-script';
 import { buildNote, traceSupport } from './tool-versions';
 import { ProbeError, type DropSiteInput, type GeneratedProbe, type PathHopInput, type ProbeFunction, type ProbeSite } from './types';
@@ -126,10 +126,14 @@ export function pathProbe(ctx: ModeContext, first: ProbeFunction, hops: Array<{ 
   const last = hops[hops.length - 1].hop.callee;
   const title = `receive path ${first.name} -> ${last}`;
   const sites: ScriptSpec['sites'] = [entrySite(first, `0. ${first.name}`)];
-  // A header function on the path is probed where it is inlined on it (placeHeaderCopies).
-  const placed = placeHeaderCopies(first, hops.map((h) => h.callee));
-  hops.forEach(({ hop }, i) => {
-    const callee = placed[i];
+  // A header function on the path runs as the copy inlined into the last function before it that
+  // is not in a header (gro_normal_one into napi_skb_finish, in the kernel): only that object is
+  // searched. module("*") would count copies on other paths, and makes stap read the DWARF of
+  // every module (half a minute, 7-8 GB at pass 2 on 6.12).
+  let linked: ProbeFunction | undefined = first.file.endsWith('.h') ? undefined : first;
+  hops.forEach(({ hop, callee: c }, i) => {
+    const callee: ProbeFunction = c.file.endsWith('.h') && linked ? { ...c, inlinedInto: { name: linked.name, file: linked.file, ...(linked.object ? { object: linked.object } : {}) } } : c;
+    if (!c.file.endsWith('.h')) linked = c;
     sites.push({
       ...entrySite(callee, `${i + 1}. ${hop.caller} -> ${hop.callee}`),
       comment: `Hop ${i + 1}: ${hop.caller} calls ${hop.callee} at ${hop.file}:${hop.line} (${hop.kind}); counted at ${callee.name}'s entry, ${objectText(callee)}.`,

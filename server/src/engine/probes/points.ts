@@ -14,24 +14,6 @@ export function objectsOf(fn: Pick<ProbeFunction, 'file' | 'object' | 'inlinedIn
   return o.kind === 'module' ? [mod] : [mod, 'kernel'];
 }
 
-/**
- * A call chain's functions in order, each header function marked with the last function before it
- * that is not in a header (`first` starts the chain): its copy on this chain is inlined there
- * (gro_normal_one into napi_skb_finish; macvlan_count_rx into macvtap_count_rx_dropped), so only
- * that object is searched. module("*") would count copies on other chains, and makes stap read the
- * DWARF of every module (16 s and 7.4 GB at pass 2 of one drop script on 6.12, against 2 s and 0.6 GB).
- */
-export function placeHeaderCopies(first: ProbeFunction | undefined, chain: ProbeFunction[]): ProbeFunction[] {
-  let linked = first && !first.file.endsWith('.h') ? first : undefined;
-  return chain.map((fn) => {
-    if (!fn.file.endsWith('.h')) {
-      linked = fn;
-      return fn;
-    }
-    return linked ? { ...fn, inlinedInto: { name: linked.name, file: linked.file, ...(linked.object ? { object: linked.object } : {}) } } : fn;
-  });
-}
-
 /** A string literal for a probe point: kernel names and paths never hold quotes, but be safe. */
 export function quote(s: string): string {
   return JSON.stringify(s);
