@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Downloads Debian's debug build of the kernel whose source the tests index (linux-source-6.12),
-# unpacks it into a cache outside git and links it where SystemTap looks, so that `stap -r REL -p2`
-# resolves probe points against the real DWARF (see README, SystemTap probes).
-# Usage: scripts/fetch-debug-build.sh          (prints "<REL> <dir>")
+# Downloads Debian's debug build of the kernel whose source the tests index (linux-source-6.12 at
+# the version kernel-pins.txt names), unpacks it into a cache outside git and links it where
+# SystemTap looks, so that `stap -r REL -p2` resolves probe points against the real DWARF.
+# Usage: scripts/fetch-debug-build.sh [--newest]    (prints "<REL> <dir>")
+#   --newest  the build of the newest linux-source-6.12 the archives serve (the drift bench)
 # Reuses an unpack whose stamp names the source package's version; a half-unpacked one (no stamp)
 # is removed and unpacked again. Needs root to download and to make the links; without root it
 # only reports what is ready, or the command to run.
@@ -10,9 +11,10 @@ set -euo pipefail
 series=6.12
 cache="${NETPATH_DEBUG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/netpath/debug}"
 
-srcver=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null || true)
+. "$(cd "$(dirname "$0")" && pwd)/kernel-pins.sh"
+if [ "${1:-}" = "--newest" ]; then srcver=$(newest_version "linux-source-$series"); else srcver=$(pinned_version "$series"); fi
 if [ -z "$srcver" ]; then
-  echo "fetch-debug-build: linux-source-$series is not installed; run scripts/setup-system.sh as root" >&2
+  echo "fetch-debug-build: no version of linux-source-$series is known (apt-get update as root first)" >&2
   exit 1
 fi
 # 6.12.117-1~deb12u1 -> ABI 6.12.117+deb12: Debian names a kernel backported to release N "+debN".
@@ -53,12 +55,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 if ! [ -f "$stamp" ] || [ "$(cat "$stamp")" != "$srcver" ]; then
-  dbgver() { apt-cache show --no-all-versions "linux-image-$REL-dbg" 2>/dev/null | sed -n 's/^Version: //p' | head -n1; }
-  have=$(dbgver)
-  if [ "$have" != "$srcver" ]; then apt-get update -qq >&2 || true; have=$(dbgver); fi
-  if [ "$have" != "$srcver" ]; then
-    echo "fetch-debug-build: linux-source-$series is $srcver but linux-image-$REL-dbg is ${have:-not in the archive};" \
-      "the debug build must be the same kernel as the indexed source: upgrade both (apt-get install linux-source-$series) and run again" >&2
+  if ! served "linux-image-$REL-dbg" "$srcver"; then apt-get update -qq >&2 || true; fi
+  if ! served "linux-image-$REL-dbg" "$srcver"; then
+    have=$(newest_version "linux-image-$REL-dbg")
+    echo "fetch-debug-build: linux-source-$series is pinned at $srcver but the archives serve linux-image-$REL-dbg at ${have:-no version};" \
+      "the debug build must be the same kernel as the indexed source: move the pin (npm run pin -- $series=$(newest_version "linux-source-$series")) and review the goldens" >&2
     exit 1
   fi
   echo "fetch-debug-build: downloading ${packages[*]} ($srcver, about 1 GB) into $dest" >&2

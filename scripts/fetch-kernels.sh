@@ -1,40 +1,91 @@
 #!/usr/bin/env bash
-# Installs Debian's linux-source packages and unpacks them into a cache outside git.
-# Usage: scripts/fetch-kernels.sh [6.1 6.12 ...]   (prints "<version> <dir>" per tree)
-# Reuses an unpacked tree when the package version matches the stamp written after a
-# complete unpack; a half-unpacked tree (no stamp) is removed and unpacked again.
+# Unpacks Debian's linux-source trees into a cache outside git.
+# Usage: scripts/fetch-kernels.sh [--pinned|--newest] [6.1 6.12 ...]   (prints "<series> <dir>" per tree)
+#   --pinned  the versions kernel-pins.txt names (the tests), into CACHE/linux-source-<series>
+#   --newest  the newest version the archives serve (the drift bench), into CACHE/newest/linux-source-<series>
+#   (none)    the installed linux-source package, installing it when missing (npm start, users),
+#             into CACHE/installed/linux-source-<series>, or the pinned tree when it is the same version
+# A pinned or newest version is downloaded with `apt-get download pkg=version` and never replaces
+# the installed package. An unpacked tree is reused when its stamp (written after a complete
+# unpack) names the wanted version; a half-unpacked one (no stamp) is removed and unpacked again.
 set -euo pipefail
-versions=("$@"); [ ${#versions[@]} -gt 0 ] || versions=(6.1 6.12)
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/kernel-pins.sh"
+mode=installed
+case "${1:-}" in --pinned) mode=pinned; shift ;; --newest) mode=newest; shift ;; esac
+series=("$@"); [ ${#series[@]} -gt 0 ] || series=(6.1 6.12)
 cache="${NETPATH_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/netpath/kernels}"
 mkdir -p "$cache"
-
-need=()
-for v in "${versions[@]}"; do
-  [ -f "/usr/src/linux-source-$v.tar.xz" ] || need+=("linux-source-$v")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "fetch-kernels: missing ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2
-    exit 1
-  fi
+updated=0
+apt_update() {
+  [ "$updated" = 1 ] && return 0
+  updated=1
   # bookworm ships 6.12 in bookworm-security; an update makes sure the index knows it.
-  apt-get update -qq >&2 || true
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
-fi
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq >&2 || true; fi
+}
+stamp_of() { cat "$1/.netpath-unpacked" 2>/dev/null || true; }
 
-for v in "${versions[@]}"; do
-  tarball="/usr/src/linux-source-$v.tar.xz"
-  pkgver=$(dpkg-query -W -f='${Version}' "linux-source-$v" 2>/dev/null || stat -c %Y "$tarball")
-  dir="$cache/linux-source-$v"
-  stamp="$dir/.netpath-unpacked"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pkgver" ]; then
-    echo "$v $dir"; continue
+# unpack SERIES VERSION DIR: the tree of linux-source-SERIES at VERSION, into DIR.
+unpack() {
+  local v=$1 ver=$2 dir=$3 pkg="linux-source-$1" tarball tmp
+  if [ "$(stamp_of "$dir")" = "$ver" ]; then return 0; fi
+  tmp="$dir.tmp"
+  rm -rf "$dir" "$tmp"
+  mkdir -p "$tmp"
+  if [ "$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)" = "$ver" ] && [ -f "/usr/src/$pkg.tar.xz" ]; then
+    tarball="/usr/src/$pkg.tar.xz"
+  else
+    if ! served "$pkg" "$ver"; then apt_update; fi
+    if ! served "$pkg" "$ver"; then
+      rm -rf "$tmp"
+      echo "fetch-kernels: the archives no longer serve $pkg=$ver (pinned in kernel-pins.txt)." >&2
+      echo "fetch-kernels: move the pin to a served version and review the goldens: npm run pin -- $v=$(newest_version "$pkg")" >&2
+      return 1
+    fi
+    echo "fetch-kernels: downloading $pkg=$ver" >&2
+    # apt-get download writes into the current folder, which the _apt sandbox user cannot reach
+    # under $HOME: download as the caller instead of warning about it.
+    (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User="$(id -un)" "$pkg=$ver" >&2)
+    dpkg -x "$tmp"/*.deb "$tmp/deb"
+    tarball="$tmp/deb/usr/src/$pkg.tar.xz"
   fi
-  echo "fetch-kernels: unpacking $tarball ($pkgver) into $dir" >&2
-  rm -rf "$dir" "$dir.tmp"
-  mkdir -p "$dir.tmp"
-  tar -xJf "$tarball" -C "$dir.tmp" --strip-components=1
-  echo "$pkgver" > "$dir.tmp/.netpath-unpacked"
-  mv "$dir.tmp" "$dir"
+  echo "fetch-kernels: unpacking $pkg $ver into $dir" >&2
+  mkdir -p "$tmp/tree"
+  tar -xJf "$tarball" -C "$tmp/tree" --strip-components=1
+  echo "$ver" > "$tmp/tree/.netpath-unpacked"
+  mv "$tmp/tree" "$dir"
+  rm -rf "$tmp"
+}
+
+for v in "${series[@]}"; do
+  pkg="linux-source-$v"
+  case "$mode" in
+    pinned)
+      ver=$(pinned_version "$v")
+      dir="$cache/$pkg"
+      ;;
+    newest)
+      ver=$(newest_version "$pkg")
+      if [ -z "$ver" ]; then apt_update; ver=$(newest_version "$pkg"); fi
+      [ -n "$ver" ] || { echo "fetch-kernels: no archive serves $pkg" >&2; exit 1; }
+      dir="$cache/newest/$pkg"
+      ;;
+    installed)
+      if ! [ -f "/usr/src/$pkg.tar.xz" ]; then
+        if [ "$(id -u)" -ne 0 ]; then
+          echo "fetch-kernels: missing $pkg; run as root or: sudo apt-get install $pkg" >&2
+          exit 1
+        fi
+        apt_update
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >&2
+      fi
+      ver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || stat -c %Y "/usr/src/$pkg.tar.xz")
+      dir="$cache/installed/$pkg"
+      # The same version as the tests' tree: share its unpack (and its index) instead of a second copy.
+      if [ "$(stamp_of "$cache/$pkg")" = "$ver" ]; then dir="$cache/$pkg"; fi
+      ;;
+  esac
+  mkdir -p "$(dirname "$dir")"
+  unpack "$v" "$ver" "$dir"
   echo "$v $dir"
 done

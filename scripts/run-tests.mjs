@@ -28,7 +28,7 @@ if (selected.length === 0 && e2e.length === 0) {
 // System packages (ctags, gtags, cscope, linux-source): installed when root, else named.
 const system = spawnSync('bash', [path.join(root, 'scripts/setup-system.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (system.status !== 0) console.error('run-tests: some system packages are missing; the tests that need them will fail and name them');
-const kernels = spawnSync('bash', [path.join(root, 'scripts/fetch-kernels.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+const kernels = spawnSync('bash', [path.join(root, 'scripts/fetch-kernels.sh'), '--pinned'], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (kernels.status !== 0) console.error('run-tests: kernel trees are not ready; kernel tests will fail and say why');
 // Debian's debug build of the 6.12 tree's kernel (~1 GB download once), for `stap -p2` checks.
 const debug = spawnSync('bash', [path.join(root, 'scripts/fetch-debug-build.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -2,7 +2,10 @@
 # Installs the Debian packages the tests and the benchmark use (run as root, or it prints the
 # command to run). Idempotent: packages already present are left alone.
 set -euo pipefail
-packages=(linux-source-6.1 linux-source-6.12 universal-ctags global cscope util-linux systemtap
+# The kernel trees themselves are not here: scripts/fetch-kernels.sh --pinned downloads the versions
+# kernel-pins.txt names (the tests), and without --pinned installs linux-source-6.1 (npm start).
+# linux-config-* gives the tests a real .config for `stap -p1`.
+packages=(linux-config-6.1 linux-config-6.12 universal-ctags global cscope util-linux systemtap
   # code-server's native modules (scripts/code-server.mjs) and the browser of the e2e suite
   libkrb5-dev pkg-config build-essential python3 ripgrep chromium
   # live counters tests: a real sshd on loopback, ssh, ethtool -S, ip netns
