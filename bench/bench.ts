@@ -20,12 +20,14 @@ import { runCountersBench } from './counters';
 import { runLiveBench } from './live';
 import { runEditorBench } from './editor';
 import { runTracesBench } from './traces';
+import { runDriftBench } from './drift';
 import { formatWarmQueries, measureWarmQueries, QUERY_GOAL_SECONDS, runQueriesBench } from './queries';
 import { checkTools, freshDir, TOOLS } from './tools';
 
 const USAGE = `usage: npm run bench -- <kernel-dir> [--scope S] [--rounds N] [--workers N] [--whole-tree] [--json] [--strict]
        npm run bench -- queries <kernel-dir> [--scope S] [--cache C] [--json]   (warm graph queries only)
        npm run bench -- editor <kernel-dir> [--cache C] [--rounds N] [--json]   (server responsiveness while the graph builds)
+       npm run bench -- drift [--series 6.12] [--json] [--strict]   (the newest served point release against the pinned one)
 
   --scope S      folders to index (default: the net scope, net,drivers/net,include)
   --rounds N     cold rounds of every indexer, interleaved; medians reported (default 2)
@@ -63,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'counters') return runCountersBench(argv.slice(1));
   if (argv[0] === 'live') return runLiveBench(argv.slice(1));
   if (argv[0] === 'traces') return runTracesBench(argv.slice(1));
+  if (argv[0] === 'drift') return runDriftBench(argv.slice(1));
   if (!process.env.NETPATH_BENCH_SNAPSHOT) return runFromSnapshot(argv);
   if (argv[0] === 'queries') return runQueriesBench(argv.slice(1), path.join(__dirname, 'netpath.js'));
   if (argv[0] === 'editor') return runEditorBench(argv.slice(1), path.join(__dirname, 'server.js'));

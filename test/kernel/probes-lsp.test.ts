@@ -63,7 +63,7 @@ for (const version of KERNEL_VERSIONS) {
       const drops = await ask({ mode: 'drops', uri: uriOf('drivers/net/tap.c'), function: 'tap_handle_frame', line: def - 1 });
       const firstGoto = lineOf(root, 'drivers/net/tap.c', /\bgoto drop;/, def);
       // A goto line has no line record: the site is counted at the drop label, told apart by $drop_reason.
-      assert.ok(drops.points.includes('module("tap").function("tap_handle_frame@drivers/net/tap.c").label("drop")?'), drops.points.join('\n'));
+      assert.ok(drops.points.includes('module("tap").function("tap_handle_frame@drivers/net/tap.c").label("drop")!'), drops.points.join('\n'));
       assert.match(drops.text, new RegExp(`\\n# {3}tap\\.c:${firstGoto} goto drop: label drop where \\$drop_reason == \\d+`));
       assert.match(drops.text, /kernel\.trace\("skb:kfree_skb"\)/);
       const poll = lineOf(root, 'drivers/net/ethernet/intel/ixgbe/ixgbe_main.c', /^int ixgbe_poll\(/);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { kernelTree, sharedCache, TEST_SCOPE } from '../helpers/kernels';
 import { savedGraph } from '../helpers/saved-graph';
 import { debugBuild, type DebugBuild } from '../helpers/debug-build';
+import { RECEIVE_DROP_FUNCTIONS } from '../helpers/receive-functions';
 import { pass2Problems, probeStatements, requireStap, stapPass2, stapPass2Together } from '../helpers/stap-pass2';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { kernelVersion } from '../../server/src/engine/kernel-tree';
@@ -22,7 +23,6 @@ import type { GeneratedProbe } from '../../server/src/engine/probes/types';
 
 /** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
 const SCOPE = TEST_SCOPE;
-const DROP_FUNCTIONS = ['tap_handle_frame', 'enqueue_to_backlog', '__netif_receive_skb_core', '__udp_queue_rcv_skb', 'net_rx_action'];
 const TAP = 'drivers/net/tap.c';
 const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
 
@@ -37,6 +37,7 @@ describe('probe scripts resolve on the real 6.12 build (stap -p2)', () => {
     assert.equal(results.length, scripts.length);
     const byName = new Map(scripts.map((s) => [s.fileName, s.text]));
     assert.deepEqual(results.flatMap((r) => pass2Problems(r, byName.get(r.name)!)), []);
+    return results;
   };
   /** 1-based lines of the goto-drop statements of tap_handle_frame, from the file itself. */
   const tapGotoLines = () => {
@@ -94,9 +95,9 @@ describe('probe scripts resolve on the real 6.12 build (stap -p2)', () => {
     for (const [name, value] of compared) assert.equal(value, dwarf.get(name), `SKB_DROP_REASON_${name}`);
   });
 
-  test('--drops of five functions, with and without the line table, resolve; no goto line is probed', async () => {
+  test(`--drops of the receive path's ${RECEIVE_DROP_FUNCTIONS.length} main functions, with and without the line table, resolve; no goto line is probed`, async () => {
     const scripts: GeneratedProbe[] = [];
-    for (const name of DROP_FUNCTIONS) {
+    for (const name of RECEIVE_DROP_FUNCTIONS) {
       for (const debuginfo of [undefined, build.dir]) {
         const p = await probe({ mode: 'drops', function: name }, debuginfo);
         assert.match(p.text, debuginfo ? /# Probe points checked against the statement line records of / : /# Probe points chosen without the build's line table/);
@@ -113,7 +114,23 @@ describe('probe scripts resolve on the real 6.12 build (stap -p2)', () => {
     const tap = scripts.find((s) => s.fileName === 'drops-tap_handle_frame.stp')!;
     assert.match(tap.text, /\nprobe module\("macvtap"\)\.function\("macvlan_count_rx@include\/linux\/if_macvlan\.h"\)\.inline\?,\n {6}kernel\.function\("macvlan_count_rx@include\/linux\/if_macvlan\.h"\)\.inline\?\n/);
     for (const p of scripts) assert.doesNotMatch(p.text, /module\("\*"\)/, p.fileName);
-    await resolveAll(scripts);
+    // ip_rcv_core's inhdr_error: this build keeps no DWARF label for it, so the label point is
+    // optional and sufficient, and the lines from the label to its statement stand in.
+    const ipInput = fs.readFileSync(path.join(root, 'net/ipv4/ip_input.c'), 'utf8').split('\n');
+    const coreStart = ipInput.findIndex((l) => /^static struct sk_buff \*ip_rcv_core\(/.test(l));
+    const labelLine = ipInput.findIndex((l, i) => i > coreStart && l === 'inhdr_error:') + 1;
+    assert.ok(labelLine > 0, 'inhdr_error: in ip_rcv_core');
+    const core = scripts.find((s) => s.fileName === 'drops-ip_rcv_core.stp')!;
+    const labelPoint = 'kernel.function("ip_rcv_core@net/ipv4/ip_input.c").label("inhdr_error")!';
+    const standIn = `kernel.statement("ip_rcv_core@net/ipv4/ip_input.c:${labelLine}-${labelLine + 1}")`;
+    assert.ok(core.points.includes(labelPoint) && core.points.includes(standIn), core.points.join('\n'));
+    // __udp4_lib_rcv: $drop_reason is not readable at every address of its label.
+    const udp = scripts.find((s) => s.fileName === 'drops-__udp4_lib_rcv.stp')!;
+    assert.match(udp.text, /if \(@defined\(\$drop_reason\) && \$drop_reason == \d+\) \{/);
+    const [run] = await resolveAll(scripts);
+    // What the build really has: no label inhdr_error, so pass 2 placed the statement on the label's line after it.
+    assert.match(run.stdout, new RegExp(`kernel\\.statement\\("ip_rcv_core@net/ipv4/ip_input\\.c:${labelLine + 1}"\\)`));
+    assert.doesNotMatch(run.stdout, /label\("inhdr_error"\)/);
   });
 
   test('--line on each goto-drop line of tap_handle_frame resolves: snapped with the line table, the drop label without', async () => {

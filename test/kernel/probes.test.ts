@@ -210,7 +210,11 @@ for (const version of KERNEL_VERSIONS) {
       const tapLine = lineOf(root, 'drivers/net/tap.c', /goto drop;/, lineOf(root, 'drivers/net/tap.c', /^rx_handler_result_t tap_handle_frame\(/));
       const t = await probe({ mode: 'line', function: 'tap_handle_frame', line: tapLine });
       // A goto line has no code of its own: without a line table it is counted as its drop site is.
-      assert.deepEqual(t.points.slice(0, 2), ['module("tap").function("tap_handle_frame@drivers/net/tap.c").label("drop")?', 'kernel.function("tap_handle_frame@drivers/net/tap.c").label("drop")?']);
+      // The label as an optional and sufficient point, then the lines from the label to its statement, per object.
+      const drop = lineOf(root, 'drivers/net/tap.c', /^drop:$/, tapLine);
+      const at = `${drop}-${drop + 1}`;
+      assert.deepEqual(t.points.slice(0, 4), ['module("tap").function("tap_handle_frame@drivers/net/tap.c").label("drop")!', `module("tap").statement("tap_handle_frame@drivers/net/tap.c:${at}")!`,
+        'kernel.function("tap_handle_frame@drivers/net/tap.c").label("drop")!', `kernel.statement("tap_handle_frame@drivers/net/tap.c:${at}")?`]);
       assert.match(t.text, new RegExp(`# Line ${tapLine} is a goto to drop label drop: a goto has no line record of its own`));
       await assert.rejects(probe({ mode: 'line', function: '__udp_queue_rcv_skb', line: start - 1 }), (e) => e instanceof ProbeError && /is not in __udp_queue_rcv_skb/.test(e.message));
       await assert.rejects(probe({ mode: 'function', function: 'no_such_function_netpath' }), (e) => e instanceof ProbeError && /no function "no_such_function_netpath"/.test(e.message));
@@ -277,8 +281,8 @@ for (const version of KERNEL_VERSIONS) {
         assert.ok(!p.points.some((x) => x.includes(`tap.c:${n}"`)), `no statement probe on goto line ${n}`);
         assert.match(p.text, new RegExp(`\\n# {3}tap\\.c:${n} goto drop: label drop where \\$drop_reason == \\d+ \\((SKB_GSO_SEG|FULL_RING|SKB_CSUM)\\)`));
       }
-      assert.ok(p.points.includes(`module("tap").function("tap_handle_frame@${file}").label("drop")?`));
-      assert.match(p.text, /\n {2}if \(\$drop_reason == \d+\) \{\n {4}hits\[\d+\]\+\+/);
+      assert.ok(p.points.includes(`module("tap").function("tap_handle_frame@${file}").label("drop")!`));
+      assert.match(p.text, /\n {2}if \(@defined\(\$drop_reason\) && \$drop_reason == \d+\) \{\n {4}hits\[\d+\]\+\+/);
       assert.ok(p.points.some((x) => x.startsWith('module("macvtap").function("macvtap_count_rx_dropped@drivers/net/macvtap.c")')), 'counter function macvtap_count_rx_dropped');
       // No SystemTap version given: the tracepoint part is written (with a note on 6.12+).
       assert.match(p.text, /\nprobe kernel\.trace\("skb:kfree_skb"\)\n\{\n {2}drops\[\$reason, symname\(\$location\)\]\+\+/);

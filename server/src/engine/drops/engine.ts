@@ -183,14 +183,14 @@ export class DropEngine {
       const incs = incByFn.get(i) ?? [];
       const withReason = (reason: string | null, possible?: PossibleReasons) => ({ reason, ...(reason && reasons.has(reason) ? { reasonText: reasons.get(reason) } : {}), ...(!reason && possible ? { reasons: possible } : {}) });
       // Drop labels: their code frees the skb or counts a drop.
-      const dropLabels = new Map<string, { line: number; counters: Reached[]; segments: Segment[]; fallsInto: boolean }>();
+      const dropLabels = new Map<string, { line: number; bodyLine: number; counters: Reached[]; segments: Segment[]; fallsInto: boolean }>();
       for (const code of a?.labels ?? []) {
         const onLines = (line: number) => code.segments.some((g) => line >= g.startLine && line <= g.endLine);
         const reached = [
           ...incs.filter((x) => onLines(x.line)).flatMap((x) => this.dropCounters(map, x, id).map((entry) => ({ entry, through: [] }))),
           ...this.reachedFromCalls(map, id, onLines),
         ];
-        if (code.frees.length || reached.length) dropLabels.set(code.label, { line: code.line, counters: reached, segments: code.segments, fallsInto: code.fallsInto });
+        if (code.frees.length || reached.length) dropLabels.set(code.label, { line: code.line, bodyLine: code.bodyLine, counters: reached, segments: code.segments, fallsInto: code.fallsInto });
       }
       // A label's frees and counters are its gotos' sites; when code also runs into the label,
       // they are sites of their own as well.
@@ -200,7 +200,7 @@ export class DropEngine {
         const l = dropLabels.get(g.label);
         if (!l) continue;
         const through = l.counters.find((r) => r.through.length)?.through;
-        out.push({ function: fn.name, file: facts.path, line: g.line, kind: 'goto', label: g.label, labelLine: l.line, ...withReason(g.reason, g.reasons),
+        out.push({ function: fn.name, file: facts.path, line: g.line, kind: 'goto', label: g.label, labelLine: l.line, labelBodyLine: l.bodyLine, ...withReason(g.reason, g.reasons),
           counters: names(l.counters), ...(g.condition ? { condition: g.condition, conditionLine: g.conditionLine, branchLine: g.branchLine } : {}),
           ...(g.reasonVariable ? { reasonVariable: g.reasonVariable } : {}), ...(l.fallsInto ? { labelFallsInto: true } : {}), ...(through ? { through } : {}) });
       }

@@ -14,6 +14,11 @@ export interface LabelCode {
   label: string;
   line: number;
   /**
+   * The line the label's own statement starts on (`inhdr_error:` at 547, its `if` at 548). GCC may
+   * keep no DWARF label for it, and a probe then goes on this line (probes/points.ts).
+   */
+  bodyLine: number;
+  /**
    * The label's code: the statements from the label on, to the next return, through
    * unconditional gotos. Statements that contain their own exit (`if (x) { ...; return; }`)
    * are other paths and are left out.
@@ -119,7 +124,9 @@ export function analyseFunction(fn: Node, text: string, k: DropKnowledge): Funct
   const inside = (segs: Segment[], at: number) => segs.some((g) => at >= g.start && at < g.end);
   const codes: LabelCode[] = labels.map((l) => {
     const segments = labelCode(l.node, labelNodes, chained);
-    return { label: l.label, line: l.line, segments, fallsInto: fallsInto(l.node), frees: frees.filter((f) => inside(segments, f.at)).map((f) => ({ name: f.name, line: f.line, at: f.at, reason: f.constant ?? null })) };
+    let body: Node = l.node;
+    while (body.type === 'labeled_statement' && body.lastNamedChild) body = body.lastNamedChild;
+    return { label: l.label, line: l.line, bodyLine: body.startPosition.row + 1, segments, fallsInto: fallsInto(l.node), frees: frees.filter((f) => inside(segments, f.at)).map((f) => ({ name: f.name, line: f.line, at: f.at, reason: f.constant ?? null })) };
   });
   const gotoFacts: GotoFact[] = gotos.filter((g) => !chained.has(g.at)).map((g) => {
     const code = codes.find((c) => c.label === g.label);

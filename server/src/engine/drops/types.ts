@@ -21,6 +21,8 @@ export interface DropSite {
   /** goto: the drop label and the line it is defined on. */
   label?: string;
   labelLine?: number;
+  /** goto: the line the label's statement starts on (the label's own line when they share it). */
+  labelBodyLine?: number;
   /** SKB_DROP_REASON_* assigned before the goto or passed at the label / free; null when none is. */
   reason: string | null;
   /** The reason's comment in include/net/dropreason*.h. */

@@ -38,8 +38,17 @@ export function placeDropSites(fn: ProbeFunction, mine: DropSiteInput[], reasons
   const shared = new Map<string, DropSiteInput[]>();
   for (const s of mine) if (s.kind === 'goto' && s.reasonVariable && valueOf(s.reason) >= 0) shared.set(keyOf(s), [...(shared.get(keyOf(s)) ?? []), s]);
   const grouped = new Set<string>();
+  // Where a label's statement probe goes when the build keeps no DWARF label (points.ts): the
+  // lines from the label to its statement, or with the line table the first of them that has a
+  // record (none: the label point alone, as before).
+  const labelAt = (s: Pick<DropSiteInput, 'labelLine' | 'labelBodyLine'>) => {
+    if (s.labelLine === undefined || s.labelBodyLine === undefined) return undefined;
+    if (!table) return { line: s.labelLine, bodyLine: s.labelBodyLine };
+    for (let n = s.labelLine; n <= s.labelBodyLine; n++) if (recorded(n)) return { line: n, bodyLine: n };
+    return undefined;
+  };
   const statement = (s: DropSiteInput, line: number, what: string, why: string) => {
-    sites.push({ label: `${f}:${s.line} ${what}${line !== s.line ? ` (at :${line})` : ''}`, points: statementPoints(fn, line), comment: `${describeSite(s)}\n${why}` });
+    sites.push({ label: `${f}:${s.line} ${what}${line !== s.line ? ` (at :${line})` : ''}`, points: statementPoints(fn, line, { unchecked: !table }), comment: `${describeSite(s)}\n${why}` });
     methods.push(`  ${f}:${s.line} ${what}: statement at line ${line}: ${why}`);
   };
 
@@ -47,7 +56,7 @@ export function placeDropSites(fn: ProbeFunction, mine: DropSiteInput[], reasons
     if (only !== undefined && s.line !== only) continue;
     const what = s.kind === 'goto' ? `goto ${s.label ?? '?'}` : s.kind;
     if (s.kind !== 'goto') {
-      if (!table) statement(s, s.line, what, 'a call or an increment, which has code of its own (not checked: no --debuginfo).');
+      if (!table) statement(s, s.line, what, 'a call or an increment, which has code of its own (not checked: no --debuginfo; optional, so a build that merged the line away leaves it uncounted instead of failing the script).');
       else if (recorded(s.line)) statement(s, s.line, what, `the line has a statement record in ${obj}.`);
       else {
         const near = nearestRecorded(table, fn, s.line);
@@ -71,19 +80,23 @@ export function placeDropSites(fn: ProbeFunction, mine: DropSiteInput[], reasons
     const value = valueOf(s.reason);
     const same = shared.get(keyOf(s));
     if (s.label && s.reasonVariable && same) {
-      const when = `$${s.reasonVariable} == ${value}`;
+      // The DWARF may not locate the variable at every address of the label (6.12.117's
+      // __udp4_lib_rcv: "$drop_reason not accessible at this address" at one of them), which
+      // fails the whole script at pass 2; @defined makes the test false there instead.
+      const test = `$${s.reasonVariable} == ${value}`;
+      const when = `@defined($${s.reasonVariable}) && ${test}`;
       const reason = s.reason!.replace(REASON_PREFIX, '');
       const fallsIn = s.labelFallsInto ? ` Code before ${s.label}: also runs into it, and is counted here when it carries the same reason.` : '';
       if (same.length === 1) {
-        sites.push({ label: `${f}:${s.line} ${what} (${reason})`, points: labelPoints(fn, s.label), when, comment: `${describeSite(s)}\nCounted at label ${s.label}, where ${s.reasonVariable} tells its gotos apart.${fallsIn}` });
-        methods.push(`  ${f}:${s.line} ${what}: label ${s.label} where ${when} (${reason}): no line of its own to probe${table ? ` in ${obj}` : ' without --debuginfo'}, and no other goto to ${s.label} sets ${reason}.${fallsIn}`);
+        sites.push({ label: `${f}:${s.line} ${what} (${reason})`, points: labelPoints(fn, s.label, labelAt(s)), when, comment: `${describeSite(s)}\nCounted at label ${s.label}, where ${s.reasonVariable} tells its gotos apart.${fallsIn}` });
+        methods.push(`  ${f}:${s.line} ${what}: label ${s.label} where ${test} (${reason}): no line of its own to probe${table ? ` in ${obj}` : ' without --debuginfo'}, and no other goto to ${s.label} sets ${reason}.${fallsIn}`);
       } else {
         const lines = same.map((x) => x.line).join(',');
         if (!grouped.has(keyOf(s))) {
           grouped.add(keyOf(s));
-          sites.push({ label: `${f}:${lines} ${what} (${reason})`, points: labelPoints(fn, s.label), when, comment: `${same.map(describeSite).join('\n')}\nCounted together at label ${s.label}: they set the same reason.${fallsIn}` });
+          sites.push({ label: `${f}:${lines} ${what} (${reason})`, points: labelPoints(fn, s.label, labelAt(s)), when, comment: `${same.map(describeSite).join('\n')}\nCounted together at label ${s.label}: they set the same reason.${fallsIn}` });
         }
-        methods.push(`  ${f}:${s.line} ${what}: label ${s.label} where ${when} (${reason}), together with line${same.length > 2 ? 's' : ''} ${same.filter((x) => x !== s).map((x) => x.line).join(', ')}, which set the same reason; ${table ? `none of their lines has a statement record in ${obj}` : 'their condition lines may have no line record (pass --debuginfo DIR to check and split them)'}.${fallsIn}`);
+        methods.push(`  ${f}:${s.line} ${what}: label ${s.label} where ${test} (${reason}), together with line${same.length > 2 ? 's' : ''} ${same.filter((x) => x !== s).map((x) => x.line).join(', ')}, which set the same reason; ${table ? `none of their lines has a statement record in ${obj}` : 'their condition lines may have no line record (pass --debuginfo DIR to check and split them)'}.${fallsIn}`);
       }
       continue;
     }
@@ -102,10 +115,11 @@ export function placeDropSites(fn: ProbeFunction, mine: DropSiteInput[], reasons
     methods.push(`  ${f}:${s.line} ${what}: counted only among the arrivals at label ${s.label}: neither its branch nor its condition has a statement record${table ? ` in ${obj}` : ''}.`);
   }
   // Every arrival at each drop label, from any goto or by falling through.
-  const labels = new Map<string, number | undefined>();
-  for (const s of mine) if (s.kind === 'goto' && s.label && !labels.has(s.label) && (only === undefined || s.line === only)) labels.set(s.label, s.labelLine);
-  for (const [label, line] of labels) {
-    sites.push({ label: `label ${label}${line ? ` (${f}:${line})` : ''}`, points: labelPoints(fn, label), comment: `Every arrival at ${label}:, from any goto or by falling through.` });
+  const labels = new Map<string, DropSiteInput>();
+  for (const s of mine) if (s.kind === 'goto' && s.label && !labels.has(s.label) && (only === undefined || s.line === only)) labels.set(s.label, s);
+  for (const [label, s] of labels) {
+    const line = s.labelLine;
+    sites.push({ label: `label ${label}${line ? ` (${f}:${line})` : ''}`, points: labelPoints(fn, label, labelAt(s)), comment: `Every arrival at ${label}:, from any goto or by falling through.` });
   }
   return { sites, methods };
 }

@@ -68,14 +68,42 @@ export function functionPoints(fn: ProbeFunction, kind: FunctionProbeKind): stri
   return alternatives(out, fn.file.endsWith('.h'));
 }
 
-/** A statement probe on one line of a function: `kernel.statement("f@file.c:123")`. */
-export function statementPoints(fn: ProbeFunction, line: number): string[] {
-  return alternatives(objectsOf(fn).map((obj) => `${obj}.statement(${quote(`${fn.name}@${fn.file}:${line}`)})`));
+/**
+ * A statement probe on one line of a function: `kernel.statement("f@file.c:123")`. `unchecked`:
+ * no line table said the build has a record for the line. A single line without one fails the
+ * whole script at pass 2, `?` or not (stap 4.8, "no line records"); a one-line range
+ * (`:123-123`) without one is only "no match", which `?` makes optional. So an unchecked line is
+ * written as a range, optional: on a build that merged the line away the site goes uncounted
+ * (the header says so) instead of the script failing.
+ */
+export function statementPoints(fn: ProbeFunction, line: number, o: { unchecked?: boolean } = {}): string[] {
+  const at = o.unchecked ? `${line}-${line}` : `${line}`;
+  return alternatives(objectsOf(fn).map((obj) => `${obj}.statement(${quote(`${fn.name}@${fn.file}:${at}`)})`), o.unchecked);
 }
 
-/** A label probe: `kernel.function("f@file.c").label("drop")`. */
-export function labelPoints(fn: ProbeFunction, label: string): string[] {
-  return alternatives(objectsOf(fn).map((obj) => `${obj}.function(${quote(`${fn.name}@${fn.file}`)}).label(${quote(label)})`));
+/**
+ * A label probe: `kernel.function("f@file.c").label("drop")`. GCC does not always keep a DWARF
+ * label: Debian's 6.12.117 build has `drop` and `csum_error` of ip_rcv_core but no
+ * `inhdr_error`, and a label point that does not resolve fails the whole script at pass 2. So
+ * when the label's statement line is known, each object gets the label as an optional and
+ * sufficient point (`!`), then a statement probe on the lines from the label to its statement
+ * (`f@file.c:547-548`; a range takes only its lines that have records, where a single line
+ * without one fails the script, "?" or not). stap resolves no alternative after a `!` point
+ * that resolved, so the statement is tried only where the label is missing.
+ */
+export function labelPoints(fn: ProbeFunction, label: string, at?: { line: number; bodyLine: number }): string[] {
+  const labelled = (obj: string) => `${obj}.function(${quote(`${fn.name}@${fn.file}`)}).label(${quote(label)})`;
+  if (!at) return alternatives(objectsOf(fn).map(labelled));
+  const lines = at.bodyLine > at.line ? `${at.line}-${at.bodyLine}` : `${at.line}`;
+  const objects = objectsOf(fn);
+  const out: string[] = [];
+  objects.forEach((obj, i) => {
+    out.push(`${labelled(obj)}!`);
+    const statement = `${obj}.statement(${quote(`${fn.name}@${fn.file}:${lines}`)})`;
+    // The last object's statement is the last resort: optional only when the objects are alternatives.
+    out.push(i < objects.length - 1 ? `${statement}!` : objects.length > 1 || fn.file.endsWith('.h') ? `${statement}?` : statement);
+  });
+  return out;
 }
 
 /** The kfree_skb tracepoint, which carries the drop reason on trees that have drop reasons. */

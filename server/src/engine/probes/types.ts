@@ -44,6 +44,8 @@ export interface DropSiteInput {
   kind: 'goto' | 'free' | 'counter';
   label?: string;
   labelLine?: number;
+  /** goto: the line the label's statement starts on (the label's own line when they share it). */
+  labelBodyLine?: number;
   reason?: string | null;
   counters?: string[];
   /** free: the freeing function; counter: how the counter is bumped. */
