@@ -21,11 +21,25 @@ export function kernelCacheDir(): string {
   return process.env.NETPATH_KERNEL_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'netpath', 'kernels');
 }
 
+/** The Debian package version the suite is written against (kernel-pins.txt), e.g. 6.12.117-1~deb12u1. */
+export function pinnedVersion(version: KernelVersion): string {
+  const file = path.join(__dirname, '..', '..', 'kernel-pins.txt');
+  const m = new RegExp(`^linux-source-${version.replace('.', '\\.')} (\\S+)$`, 'm').exec(fs.readFileSync(file, 'utf8'));
+  if (!m) throw new Error(`${file} names no version of linux-source-${version}`);
+  return m[1];
+}
+
 export function kernelTree(version: KernelVersion): string {
   const dir = path.join(kernelCacheDir(), `linux-source-${version}`);
-  if (!fs.existsSync(path.join(dir, '.netpath-unpacked'))) {
-    throw new Error(`prerequisite missing: Debian linux-source-${version} unpacked at ${dir}; run "npm run kernels" (scripts/fetch-kernels.sh, needs root for apt-get)`);
+  const stamp = path.join(dir, '.netpath-unpacked');
+  if (!fs.existsSync(stamp)) {
+    throw new Error(`prerequisite missing: Debian linux-source-${version} unpacked at ${dir}; run "npm run kernels" (scripts/fetch-kernels.sh --pinned, needs apt)`);
   }
+  // The goldens and the debug build are of the pinned release: another one would fail them for
+  // what a point release moved, not for what the product did.
+  const have = fs.readFileSync(stamp, 'utf8').trim();
+  const want = pinnedVersion(version);
+  if (have !== want) throw new Error(`prerequisite missing: ${dir} holds linux-source-${version} ${have}, but the suite is pinned to ${want} (kernel-pins.txt); run "npm run kernels"`);
   return dir;
 }
 
