@@ -1,5 +1,5 @@
 # Sourced by the fetch scripts: pinned_version SERIES prints the version kernel-pins.txt names.
-pins_file="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/kernel-pins.txt"
+pins_file="${NETPATH_KERNEL_PINS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/kernel-pins.txt}"
 pinned_version() {
   local v
   v=$(awk -v p="linux-source-$1" '$1 == p { print $2 }' "$pins_file")
