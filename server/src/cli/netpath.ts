@@ -39,8 +39,9 @@ usage:
   netpath drops <function|file> [--kernel <dir>] [--json]
   netpath drops --path <from> <to> [--kernel <dir>] [--json]
   netpath drops --live [--host H|local] [--sudo] [--source auto|bpftrace|tracefs] [--debuginfo F] [--duration S] [--interval S] [--ssh-config F] [--kernel <dir>] [--json]
-  netpath counter-sites <name> [--driver D] [--kernel <dir>] [--json]   (--driver: a device counter's driver, e.g. virtio_net, loopback, veth)
-  netpath explain <counter> [--kernel <dir>] [--json]   (RcvbufErrors, Udp:RcvbufErrors, UdpRcvbufErrors, Udp6RcvbufErrors)
+  netpath counter-sites <counter> [--driver D] [--kernel <dir>] [--json]   (--driver: a device counter's driver, e.g. virtio_net, loopback, veth)
+  netpath explain <counter> [--kernel <dir>] [--json]
+                   (<counter>: RcvbufErrors, Udp:RcvbufErrors, "Udp RcvbufErrors", UdpRcvbufErrors, Udp6RcvbufErrors, time_squeeze, ...)
   netpath trace [file|-] [--kernel <dir>] [--json]
   netpath counters [--host H] [--interval S] [--count N] [--ssh-config F] [--json]
   netpath probe <function> [--line N | --drops] [--file F] [--format stap|bpftrace] [--host H | --kallsyms F] [--debuginfo DIR] [--stap-version V] [--kprobes yes|no] [--kernel <dir>]
