@@ -3,7 +3,9 @@
 // (`Udp:RcvbufErrors`), nstat's joined form (`UdpRcvbufErrors`, `TcpExtTCPBacklogDrop`), the
 // snmp6 name (`Udp6RcvbufErrors`), or a file-qualified key (`/proc/net/softnet_stat:dropped`).
 // A bare name shared by IPv4 and IPv6 gives both, labelled, IPv4 first. Shared by the CLI, the
-// server and the client's quick pick; no vscode import.
+// server and the client's quick pick; no vscode import. Every command that takes a counter name
+// (counter-sites, explain, their LSP requests, the counters panel's links) resolves it with
+// resolveCounter, so a name one of them understands the others understand too.
 
 /** The fields of a counter-map entry the matching reads (CounterInfo on the wire). */
 export interface NamedCounter {
@@ -12,6 +14,8 @@ export interface NamedCounter {
   name: string;
   file: string;
   prefix?: string;
+  /** The struct field the column shows (`sk_drops`, `time_squeeze`), for a user reading the code. */
+  field?: string;
   drop: boolean;
 }
 
@@ -89,7 +93,72 @@ export function matchCounters<T extends NamedCounter>(query: string, counters: r
     }
     if (best) out.push(best);
   }
-  const famRank = (c: NamedCounter) => ['IPv4', 'IPv6', 'IPv4 and IPv6'].indexOf(familyOf(c)) + 1 || 9;
-  const lite = (c: NamedCounter) => (/Lite/.test(c.prefix ?? c.name) ? 1 : 0);
-  return out.sort((a, b) => b.score - a.score || lite(a.counter) - lite(b.counter) || famRank(a.counter) - famRank(b.counter) || a.counter.key.localeCompare(b.counter.key));
+  return out.sort((a, b) => b.score - a.score || byChoice(a.counter, b.counter));
+}
+
+/** What a counter name resolves to: one counter, several that count different things, or none. */
+export type CounterResolution<T extends NamedCounter> =
+  /** `also`: the same column in the other families or the -Lite variant, when a plain name chose among them. */
+  | { kind: 'one'; counter: T; also: T[] }
+  | { kind: 'ambiguous'; candidates: T[] }
+  /** `suggestions`: counters whose names contain the query, best first (at most five). */
+  | { kind: 'none'; suggestions: T[] };
+
+/** Names that say which counter they mean: the key, file-qualified, nstat, `Udp:X`, `Udp X`, `Udp6:X`. */
+function qualifiedForms(c: NamedCounter): string[] {
+  // `/proc/net/snmp:RcvbufErrors` leaves the line prefix (Udp or UdpLite) open: a plain form there.
+  const out = [c.key, ...(c.prefix ? [] : [`${c.file}:${c.name}`])];
+  const nstat = nstatName(c);
+  if (nstat) out.push(nstat);
+  if (c.prefix) out.push(`${c.prefix}:${c.name}`, `${c.prefix} ${c.name}`);
+  const m = c.file === '/proc/net/snmp6' ? SNMP6.exec(c.name) : null;
+  if (m) out.push(`${m[1]}6:${m[2]}`, `${m[1]}6 ${m[2]}`);
+  return out;
+}
+
+/** Names that leave the family or file open: the column as printed, the struct field, the file's column without its line prefix. */
+function plainForms(c: NamedCounter): string[] {
+  return [bareName(c), ...(c.field ? [c.field] : []), ...(c.prefix ? [`${c.file}:${c.name}`] : [])];
+}
+
+/** "UDP" for UDP and UDP-Lite: a plain name shared by one protocol's families names one counter. */
+function protocolGroup(c: NamedCounter): string | undefined {
+  const p = protocolOf(c);
+  return p ? `${p.replace(/-Lite$/, '')} ${bareName(c)}` : undefined;
+}
+
+const famRank = (c: NamedCounter) => ['IPv4', 'IPv6', 'IPv4 and IPv6'].indexOf(familyOf(c)) + 1 || 9;
+const lite = (c: NamedCounter) => (/Lite/.test(c.prefix ?? c.name) ? 1 : 0);
+/** The main protocol before its -Lite variant, IPv4 before IPv6, then by key. */
+const byChoice = (a: NamedCounter, b: NamedCounter) => lite(a) - lite(b) || famRank(a) - famRank(b) || a.key.localeCompare(b.key);
+
+/**
+ * The counter a command means by `query`. Exact names only, case-sensitive first, then in any
+ * case: a qualified name (key, nstat, prefixed, snmp6) is its counter; a plain column or field
+ * name is one counter when every counter having it is the same protocol's (IPv4 and IPv6, UDP and
+ * UDP-Lite: `RcvbufErrors`), and then the defined choice is the main protocol over IPv4, the
+ * others listed in `also`; when it names different protocols or files (`InCsumErrors`, `drops`)
+ * it is ambiguous and nothing is chosen. A substring is never taken: it only suggests.
+ */
+export function resolveCounter<T extends NamedCounter>(query: string, counters: readonly T[]): CounterResolution<T> {
+  const q = query.trim();
+  if (!q) return { kind: 'none', suggestions: [] };
+  for (const same of [(n: string) => n === q, (n: string) => n.toLowerCase() === q.toLowerCase()]) {
+    const qualified = counters.filter((c) => qualifiedForms(c).some(same));
+    if (qualified.length === 1) return { kind: 'one', counter: qualified[0], also: [] };
+    if (qualified.length > 1) return { kind: 'ambiguous', candidates: [...qualified].sort(byChoice) };
+    const plain = counters.filter((c) => plainForms(c).some(same)).sort(byChoice);
+    if (!plain.length) continue;
+    const group = protocolGroup(plain[0]);
+    if (plain.length === 1 || (group && plain.every((c) => protocolGroup(c) === group))) return { kind: 'one', counter: plain[0], also: plain.slice(1) };
+    return { kind: 'ambiguous', candidates: plain };
+  }
+  return { kind: 'none', suggestions: matchCounters(q, counters).slice(0, 5).map((m) => m.counter) };
+}
+
+/** The message for a name that resolves to no single counter: the candidates, or names close to it. */
+export function unresolvedMessage<T extends NamedCounter>(query: string, r: Exclude<CounterResolution<T>, { kind: 'one' }>, where = 'the counter map of this tree'): string {
+  const named = (c: NamedCounter) => `${c.key} (${counterTitle(c)})`;
+  if (r.kind === 'ambiguous') return `counter "${query}" is ambiguous: name one of ${r.candidates.map(named).join(', ')}`;
+  return `no counter named "${query}" in ${where}${r.suggestions.length ? `; names containing it: ${r.suggestions.map((c) => c.key).join(', ')}` : ''}`;
 }

@@ -266,7 +266,7 @@ export interface ProbeCommandArgs {
 
 /** Client → server: the kernel lines that increment a counter (from the drop-site engine). */
 export interface CounterSitesParams extends WorkDoneProgressParams {
-  /** The drop engine's counter name: "Udp:RcvbufErrors", "/proc/net/softnet_stat:dropped", "rx_dropped". */
+  /** A counter name in any form shared/counter-names.ts resolveCounter takes: the panel sends keys ("Udp:RcvbufErrors", "/proc/net/softnet_stat:dropped", "rx_dropped"). */
   counter: string;
   /** A device counter's driver as the host names it (ethtool -i: "virtio_net", "veth"; "loopback" for lo): its sites first. */
   driver?: string;
@@ -286,6 +286,8 @@ export interface CounterSiteLocation {
 
 export interface CounterSitesResult {
   counter: string;
+  /** The counter the name resolved to ("Udp:RcvbufErrors"), whichever form was sent. */
+  key: string;
   /** Where user space reads it ("/proc/net/snmp"). */
   file: string;
   mib: string | null;
@@ -294,7 +296,7 @@ export interface CounterSitesResult {
   driver?: { name: string; files: number };
 }
 
-/** Client → server: increment sites of one counter; fails with a message when the tree has no such counter. */
+/** Client → server: increment sites of one counter; fails with a message naming the candidates when the name is ambiguous or unknown. */
 export const CounterSitesRequest = new RequestType<CounterSitesParams, CounterSitesResult, void>('netpath/counterSites');
 
 /** One counter row of the panel. `value` is a decimal string: counters are 64-bit. */
@@ -592,11 +594,11 @@ export interface CounterInfo {
 export const CounterMapRequest = new RequestType<WorkDoneProgressParams, CounterInfo[], void>('netpath/counterMap');
 
 export interface ExplainCounterParams extends WorkDoneProgressParams {
-  /** Any name shared/counter-names.ts matches: "RcvbufErrors", "Udp:RcvbufErrors", "UdpRcvbufErrors", a CounterInfo key. */
+  /** Any name shared/counter-names.ts resolveCounter takes: "RcvbufErrors", "Udp:RcvbufErrors", "UdpRcvbufErrors", a CounterInfo key. */
   counter: string;
 }
 
-/** Client → server: one counter explained from the tree; fails with a message when no counter has that name. */
+/** Client → server: one counter explained from the tree; fails with a message naming the candidates when the name is ambiguous or unknown. */
 export const ExplainCounterRequest = new RequestType<ExplainCounterParams, ExplainCounterResult, void>('netpath/explainCounter');
 
 /** The explanation, and the tree's root URI its tree-relative paths resolve against. */

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CounterMapRequest, DropSitesRequest, ExplainCounterRequest, type CounterInfo, type DropSiteInfo, type DropSitesParams } from '../../shared/protocol';
-import { counterTitle, matchCounters, nstatName } from '../../shared/counter-names';
+import { counterTitle, matchCounters, nstatName, resolveCounter } from '../../shared/counter-names';
 import { explanationMarkdown } from '../../shared/counter-explanation';
 import {
   buildDropTree, counterChoices, siteDescription, siteLabel, DROP_SITES_COMMANDS, DROP_SITES_VIEW, dropTreeMessage, filterSites, reasonChoices,
@@ -96,7 +96,10 @@ async function explainCounter(running: () => LanguageClient | undefined, token: 
   if (!c) return;
   try {
     const counters = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'netpath: reading the counter map' }, () => c.sendRequest(CounterMapRequest, {}, token()));
-    const key = await pickCounter(counters, typeof name === 'string' ? name : undefined);
+    // A name given with the command resolves as the CLI and the server resolve it (one counter:
+    // explained at once); an ambiguous or unknown one opens the pick, filtered by it.
+    const given = typeof name === 'string' ? resolveCounter(name, counters) : undefined;
+    const key = given?.kind === 'one' ? given.counter.key : await pickCounter(counters, typeof name === 'string' ? name : undefined);
     if (!key) return;
     const x = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `netpath: explaining ${key}` }, () => c.sendRequest(ExplainCounterRequest, { counter: key }, token()));
     const root = vscode.Uri.parse(x.rootUri);

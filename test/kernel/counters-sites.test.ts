@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ResponseError } from 'vscode-jsonrpc/node';
-import { CounterSitesRequest, type CounterSitesResult } from '../../shared/protocol';
+import { CounterSitesRequest, ExplainCounterRequest, type CounterSitesResult, type ExplainCounterResult } from '../../shared/protocol';
 import { readLocalSnapshot } from '../../live-counters/local-feed';
 import { CounterModel } from '../../live-counters/model';
 import { sitesName } from '../../live-counters/site-names';
@@ -80,6 +80,29 @@ for (const version of KERNEL_VERSIONS) {
         }
       }
       assert.deepEqual(unknown, []);
+    });
+
+    test('the panel\'s request and Explain counter take every name form, as the CLI does; an ambiguous one names the candidates', async () => {
+      const v4: CounterSitesResult = await lsp.connection.sendRequest(CounterSitesRequest.method, { counter: 'Udp:RcvbufErrors' });
+      for (const counter of ['RcvbufErrors', 'Udp RcvbufErrors', 'UdpRcvbufErrors', 'udp:rcvbuferrors']) {
+        const r: CounterSitesResult = await lsp.connection.sendRequest(CounterSitesRequest.method, { counter });
+        assert.equal(r.key, 'Udp:RcvbufErrors', counter);
+        assert.deepEqual(r.sites, v4.sites, counter);
+        const x = (await lsp.connection.sendRequest(ExplainCounterRequest.method, { counter })) as ExplainCounterResult;
+        assert.equal(x.key, 'Udp:RcvbufErrors', counter);
+      }
+      for (const counter of ['Udp6RcvbufErrors', 'Udp6:RcvbufErrors', 'Udp6 RcvbufErrors']) {
+        const r: CounterSitesResult = await lsp.connection.sendRequest(CounterSitesRequest.method, { counter });
+        assert.equal(r.key, '/proc/net/snmp6:Udp6RcvbufErrors', counter);
+        assert.deepEqual([...new Set(r.sites.map((s) => s.file))], ['net/ipv6/udp.c'], counter);
+      }
+      for (const method of [CounterSitesRequest.method, ExplainCounterRequest.method]) {
+        await assert.rejects(lsp.connection.sendRequest(method, { counter: 'InCsumErrors' }), (e: unknown) => {
+          assert.ok(e instanceof ResponseError);
+          assert.match(e.message, /^counter "InCsumErrors" is ambiguous: name one of .*Tcp:InCsumErrors \(IPv4 TCP InCsumErrors\)/);
+          return true;
+        });
+      }
     });
 
     test('an unknown counter is a clear error, not a crash', async () => {

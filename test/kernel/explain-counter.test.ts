@@ -115,6 +115,32 @@ for (const version of KERNEL_VERSIONS) {
       assert.match(bad.stderr, /--driver takes a driver's module name/);
     });
 
+    test('every counter command takes every name form: counter-sites and explain agree on each', async () => {
+      const forms: Array<[string, string]> = [
+        ...['RcvbufErrors', 'Udp:RcvbufErrors', 'Udp RcvbufErrors', 'UdpRcvbufErrors', 'udprcvbuferrors', '/proc/net/snmp:RcvbufErrors'].map((f): [string, string] => [f, 'Udp:RcvbufErrors']),
+        ...['Udp6RcvbufErrors', 'Udp6:RcvbufErrors', 'Udp6 RcvbufErrors', '/proc/net/snmp6:Udp6RcvbufErrors'].map((f): [string, string] => [f, '/proc/net/snmp6:Udp6RcvbufErrors']),
+        ...['time_squeeze', '/proc/net/softnet_stat:time_squeeze'].map((f): [string, string] => [f, '/proc/net/softnet_stat:time_squeeze']),
+        ['TcpExtTCPBacklogDrop', 'TcpExt:TCPBacklogDrop'], ['TcpExt TCPBacklogDrop', 'TcpExt:TCPBacklogDrop'], ['rx_dropped', 'rx_dropped'],
+      ];
+      const v4 = await engine.counterSites('Udp:RcvbufErrors');
+      for (const [form, key] of forms) {
+        const sites = await engine.counterSites(form);
+        assert.equal(sites.key, key, form);
+        assert.equal((await explain(form)).key, key, form);
+        if (key === 'Udp:RcvbufErrors') assert.deepEqual(sites.sites, v4.sites, form);
+      }
+      assert.ok(v4.sites.length >= 2 && v4.sites.every((s) => s.file === 'net/ipv4/udp.c'), JSON.stringify(v4.sites));
+      // A plain name shared by IPv4 and IPv6: IPv4 chosen, the IPv6 counters named.
+      assert.deepEqual((await engine.counterSites('RcvbufErrors')).also, ['/proc/net/snmp6:Udp6RcvbufErrors', '/proc/net/snmp6:UdpLite6RcvbufErrors']);
+      // A plain name of different protocols: both commands refuse, naming every candidate.
+      const candidates = ['Tcp:InCsumErrors', 'Udp:InCsumErrors', 'IpExt:InCsumErrors'];
+      for (const run of [() => engine.counterSites('InCsumErrors'), () => explainCounter(engine, 'InCsumErrors')]) {
+        await assert.rejects(run(), (e: Error) => /^counter "InCsumErrors" is ambiguous: name one of /.test(e.message) && candidates.every((c) => e.message.includes(`${c} (`)));
+      }
+      // A part of a name is not taken, only suggested.
+      await assert.rejects(explainCounter(engine, 'RcvbufErr'), /no counter named "RcvbufErr" in the counter map of this tree; names containing it: Udp:RcvbufErrors/);
+    });
+
     test('an unknown counter is a clear error', () => {
       const r = netpath(['explain', 'NoSuchCounterAnywhere']);
       assert.equal(r.status, 1);
@@ -122,3 +148,40 @@ for (const version of KERNEL_VERSIONS) {
     });
   });
 }
+
+// The same name forms through the real CLI (one process per command and form, as a user types
+// them), on the 6.12 tree: what the engine answers above is what `netpath` prints.
+describe('netpath counter-sites and explain take every name form (the CLI, Linux 6.12)', () => {
+  let root = '';
+  const netpath = (args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--kernel', root, '--cache', sharedCache()], { encoding: 'utf8', timeout: 600_000 });
+  before(() => {
+    root = kernelTree('6.12');
+  });
+
+  test('IPv4 and IPv6 RcvbufErrors in each form; an ambiguous plain name refused by both, naming the candidates', () => {
+    const cases: Array<[string, string]> = [
+      ['Udp:RcvbufErrors', 'Udp:RcvbufErrors'], ['Udp RcvbufErrors', 'Udp:RcvbufErrors'], ['UdpRcvbufErrors', 'Udp:RcvbufErrors'],
+      ['Udp6RcvbufErrors', '/proc/net/snmp6:Udp6RcvbufErrors'],
+    ];
+    let v4Sites: unknown;
+    for (const [form, key] of cases) {
+      const sites = netpath(['counter-sites', form, '--json']);
+      assert.equal(sites.status, 0, `counter-sites ${form}: ${sites.stderr}`);
+      const r = JSON.parse(sites.stdout) as { key: string; sites: Array<{ file: string }> };
+      assert.equal(r.key, key, `counter-sites ${form}`);
+      assert.ok(r.sites.length > 0 && r.sites.every((s) => s.file === (key.includes('snmp6') ? 'net/ipv6/udp.c' : 'net/ipv4/udp.c')), JSON.stringify(r.sites));
+      if (key === 'Udp:RcvbufErrors') {
+        v4Sites ??= r.sites;
+        assert.deepEqual(r.sites, v4Sites, `counter-sites ${form}`);
+      }
+      const x = netpath(['explain', form, '--json']);
+      assert.equal(x.status, 0, `explain ${form}: ${x.stderr}`);
+      assert.equal((JSON.parse(x.stdout) as { key: string }).key, key, `explain ${form}`);
+    }
+    for (const cmd of ['counter-sites', 'explain']) {
+      const r = netpath([cmd, 'InCsumErrors']);
+      assert.equal(r.status, 1, `${cmd} InCsumErrors: ${r.stdout.slice(0, 300)}`);
+      assert.match(r.stderr, /^netpath: counter "InCsumErrors" is ambiguous: name one of .*Tcp:InCsumErrors \(IPv4 TCP InCsumErrors\).*Udp:InCsumErrors \(IPv4 UDP InCsumErrors\)/);
+    }
+  });
+});

@@ -4,6 +4,8 @@
 // with --emit-elf, and the drop script runs for real as root on this machine's kernel while a
 // UDP socket on loopback overflows: it must count the drops by reason at the UDP receive buffer.
 // This kernel has no kprobe_events, so the live script must leave its kprobes out and say so.
+// The real CLI on this machine: without --host the script is for a generic target and its header
+// names what this machine lacks; with --host local it is refused, offering the kfree_skb stand-in.
 import { before, describe, test } from 'node:test';
 import { useTracefs } from '../helpers/live-session';
 import * as assert from 'node:assert/strict';
@@ -22,6 +24,7 @@ import { ProbeError, type GeneratedProbe } from '../../server/src/engine/probes/
 
 /** The scope every kernel test shares (TEST_SCOPE, the default), so one cached index serves all. */
 const SCOPE = TEST_SCOPE;
+const CLI = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
 const DROP_FUNCTIONS = ['tap_handle_frame', 'enqueue_to_backlog', '__netif_receive_skb_core', '__udp_queue_rcv_skb', 'net_rx_action'];
 const TRACEFS = '/sys/kernel/tracing';
 
@@ -138,5 +141,61 @@ describe('bpftrace scripts on Linux 6.12', () => {
     const m = new RegExp(`@drops\\[${rcvbuff}, SOCKET_RCVBUFF, udp_queue_rcv_one_skb\\]: (\\d+)`).exec(totals);
     assert.ok(m, `no SOCKET_RCVBUFF drops at udp_queue_rcv_one_skb in:\n${totals}`);
     assert.ok(Number(m[1]) >= 1000, `drops counted ${m[1]}`);
+  });
+});
+
+describe('netpath probe --format bpftrace on this machine, which has no kprobes', () => {
+  useTracefs();
+  let root = '';
+  let dir = '';
+  const netpath = (args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--kernel', root, '--cache', sharedCache(), '--quiet'], { encoding: 'utf8', timeout: 600_000 });
+  before(() => {
+    requireBpftrace();
+    root = kernelTree('6.12');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netpath-bt-cli-'));
+    assert.equal(localTraceFacts().kprobes, false, `this test expects a kernel without kprobes: ${TRACEFS}/kprobe_events exists; update it if kprobes appear`);
+  });
+
+  test('without --host: a script for a generic target, its header naming what this machine lacks; bpftrace -d parses it', () => {
+    const r = netpath(['probe', 'ip_rcv', '--format', 'bpftrace']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\nkprobe:ip_rcv\n/);
+    assert.match(r.stdout, /\nkretprobe:ip_rcv\n/);
+    assert.match(r.stdout, /\n\/\/ This machine cannot run it as it is: this machine's tracefs \(\/sys\/kernel\/tracing\) has no kprobe_events, so its 2 kprobes cannot attach here \(CONFIG_KPROBE_EVENTS\)/);
+    assert.match(r.stdout, /`netpath drops --live --host local` counts every drop/);
+    const file = path.join(dir, 'ip_rcv.bt');
+    fs.writeFileSync(file, r.stdout);
+    const d = spawnSync('bpftrace', ['-d', file], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+    assert.equal(d.status, 0, d.stderr.split('\n').filter((l) => /ERROR|error:/.test(l)).join(' | '));
+    // The drops script for a generic target keeps its kprobe and offers the tracepoint-only script for here.
+    const drops = netpath(['probe', '__udp_queue_rcv_skb', '--drops', '--format', 'bpftrace']);
+    assert.equal(drops.status, 0, drops.stderr);
+    assert.match(drops.stdout, /\nkprobe:__udp_queue_rcv_skb\n/);
+    assert.match(drops.stdout, /\n\/\/ Here the kfree_skb tracepoint stands in: generated for this machine \(--host local;/);
+  });
+
+  test('--host local: refused with the reason, offering the kfree_skb tracepoint that stands in; its --drops script runs on tracepoints alone', async () => {
+    const r = netpath(['probe', '__udp_queue_rcv_skb', '--format', 'bpftrace', '--host', 'local', '--refresh-host']);
+    assert.equal(r.status, 1, r.stdout.slice(0, 500));
+    assert.match(r.stderr, /^netpath: no bpftrace probe for __udp_queue_rcv_skb: __udp_queue_rcv_skb: left out: host local's (tracefs \(\/sys\/kernel\/tracing\)|kernel config \(.+\)) has no kprobe_events/);
+    const offered = /`(netpath probe __udp_queue_rcv_skb --drops --format bpftrace)` \(with the same --host\) counts __udp_queue_rcv_skb's drops through tracepoint:skb:kfree_skb/.exec(r.stderr);
+    assert.ok(offered, r.stderr);
+    // ip_rcv: the drops --live stand-in, and the --drops offer only when it has drop sites of its own.
+    const ip = netpath(['probe', 'ip_rcv', '--format', 'bpftrace', '--host', 'local']);
+    assert.equal(ip.status, 1);
+    assert.match(ip.stderr, /There tracepoints need no kprobes: .*`netpath drops --live` \(with the same --host\)/);
+    const idx = await KernelIndex.open(root, { scope: SCOPE, cacheRoot: sharedCache() });
+    const ipSites = await (await (await savedGraph(idx)).drops()).sites('ip_rcv');
+    assert.equal(/netpath probe ip_rcv --drops/.test(ip.stderr), ipSites.some((s) => s.file === 'net/ipv4/ip_input.c'), ip.stderr);
+    // The offered command, with the same --host: tracepoints only, and bpftrace -d parses it.
+    const standIn = netpath([...offered[1].split(' ').slice(1), '--host', 'local']);
+    assert.equal(standIn.status, 0, standIn.stderr);
+    assert.match(standIn.stdout, /\ntracepoint:skb:kfree_skb\n/);
+    assert.doesNotMatch(standIn.stdout, /\nk(ret)?probe:/);
+    assert.match(standIn.stdout, /tracepoint:skb:kfree_skb needs no kprobes: it stands in for them/);
+    const file = path.join(dir, 'stand-in.bt');
+    fs.writeFileSync(file, standIn.stdout);
+    const d = spawnSync('bpftrace', ['-d', file], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
+    assert.equal(d.status, 0, d.stderr.split('\n').filter((l) => /ERROR|error:/.test(l)).join(' | '));
   });
 });

@@ -85,6 +85,14 @@ for (const version of KERNEL_VERSIONS) {
       assert.equal(fitted.languageId, 'systemtap');
       assert.ok(fitted.text.includes(`\n# Fitted to host local (uname -r ${os.release()}), facts collected `), fitted.text.slice(0, 2000));
       assert.match(fitted.text, /\n# Every probed function is in host local's kallsyms\.\n/);
+      // bpftrace without a host: written for a generic target, the header saying what this machine
+      // lacks (no kprobe_events; tracefs may be unmounted in this lane); host local refuses it.
+      const generic = await ask({ mode: 'function', tool: 'bpftrace', uri: uriOf('net/ipv4/ip_input.c'), line: ipRcv });
+      assert.deepEqual(generic.points, ['kprobe:ip_rcv', 'kretprobe:ip_rcv']);
+      assert.match(generic.text, /\n\/\/ (This machine cannot run it as it is: this machine's tracefs \(\S+\) has no kprobe_events|Whether this machine can run it was not checked: )/);
+      const refused = ask({ mode: 'function', tool: 'bpftrace', host: 'local', uri: uriOf('net/ipv4/ip_input.c'), line: ipRcv });
+      await assert.rejects(refused, (e) => e instanceof ResponseError && e.code === INVALID_PARAMS
+        && /^netpath: no bpftrace probe for ip_rcv: ip_rcv: left out: host local's .* has no kprobe_events/.test(e.message) && /There tracepoints need no kprobes: .*`netpath drops --live`/.test(e.message));
       const badHost = ask({ mode: 'function', host: '-oProxyCommand=x', uri: uriOf('net/ipv4/ip_input.c'), line: ipRcv });
       await assert.rejects(badHost, (e) => e instanceof ResponseError && e.code === INVALID_PARAMS && /not a host: it starts with "-"/.test(e.message));
       assert.ok(lsp.alive);

@@ -105,7 +105,7 @@ test('the counter map is read from the tree: MIB tables with /proc file and pref
   assert.deepEqual(show('rx_dropped').map((e) => e.file), ['/sys/class/net/*/statistics/rx_dropped']);
   assert.deepEqual(show('drops').map((e) => [e.file, e.field]), [['/proc/net/udp', 'sk_drops']]);
   const r = await engine.counterSites('RcvbufErrors');
-  assert.deepEqual(r, { counter: 'RcvbufErrors', file: '/proc/net/snmp', mib: 'UDP_MIB_RCVBUFERRORS', prefixes: ['Udp'],
+  assert.deepEqual(r, { counter: 'RcvbufErrors', key: 'Udp:RcvbufErrors', file: '/proc/net/snmp', mib: 'UDP_MIB_RCVBUFERRORS', prefixes: ['Udp'],
     sites: [{ function: 'udp_queue', file: 'net/ipv4/udp.c', line: line('net/ipv4/udp.c', 'UDP_MIB_RCVBUFERRORS'), via: '__UDP_INC_STATS' }] });
   assert.deepEqual((await engine.counterSites('Udp:RcvbufErrors')).sites.length, 1);
   await assert.rejects(engine.counterSites('NoSuchCounter'), UnknownCounterError);

@@ -41,7 +41,7 @@ export async function runDrops(rest: string[], args: ParsedArgs, load: Load): Pr
   return 0;
 }
 
-/** `counter-sites <name>`: where the kernel increments the counter user space sees as `name`. */
+/** `counter-sites <name>`: where the kernel increments the counter user space sees as `name` (any name form `explain` takes). */
 export async function runCounterSites(rest: string[], args: ParsedArgs, load: Load): Promise<number> {
   if (!rest[0]) throw new UsageError('netpath counter-sites needs a counter name (RcvbufErrors, Udp:InErrors, time_squeeze, rx_dropped, ...)');
   const { analysis } = await load();
@@ -52,6 +52,8 @@ export async function runCounterSites(rest: string[], args: ParsedArgs, load: Lo
     if (args.flags.has('json')) process.stdout.write(JSON.stringify(r) + '\n');
     else {
       process.stdout.write(`${r.counter}  ${r.file}${r.prefixes ? ` (${r.prefixes.join(', ')})` : ''}${r.mib ? `  ${r.mib}` : ''}${r.field ? `  .${r.field}` : ''}\n`);
+      // A plain name chose IPv4's counter: say which others it could have meant, and how to ask for them.
+      if (r.also?.length) process.stdout.write(`  (${r.key}; also named so: ${r.also.join(', ')}: name one of those for its sites)\n`);
       if (r.driver) process.stdout.write(`  (driver ${r.driver.name}: ${r.driver.files} file${r.driver.files === 1 ? '' : 's'} in the tree; its sites first, then the core's)\n`);
       for (const s of r.sites) process.stdout.write(`  ${s.file}:${s.line}\t${s.function}\t${s.via}${s.group ? `\t${s.group}` : ''}\n`);
     }

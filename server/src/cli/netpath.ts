@@ -39,8 +39,9 @@ usage:
   netpath drops <function|file> [--kernel <dir>] [--json]
   netpath drops --path <from> <to> [--kernel <dir>] [--json]
   netpath drops --live [--host H|local] [--sudo] [--source auto|bpftrace|tracefs] [--debuginfo F] [--duration S] [--interval S] [--ssh-config F] [--kernel <dir>] [--json]
-  netpath counter-sites <name> [--driver D] [--kernel <dir>] [--json]   (--driver: a device counter's driver, e.g. virtio_net, loopback, veth)
-  netpath explain <counter> [--kernel <dir>] [--json]   (RcvbufErrors, Udp:RcvbufErrors, UdpRcvbufErrors, Udp6RcvbufErrors)
+  netpath counter-sites <counter> [--driver D] [--kernel <dir>] [--json]   (--driver: a device counter's driver, e.g. virtio_net, loopback, veth)
+  netpath explain <counter> [--kernel <dir>] [--json]
+                   (<counter>: RcvbufErrors, Udp:RcvbufErrors, "Udp RcvbufErrors", UdpRcvbufErrors, Udp6RcvbufErrors, time_squeeze, ...)
   netpath trace [file|-] [--kernel <dir>] [--json]
   netpath counters [--host H] [--interval S] [--count N] [--ssh-config F] [--json]
   netpath probe <function> [--line N | --drops] [--file F] [--format stap|bpftrace] [--host H | --kallsyms F] [--debuginfo DIR] [--stap-version V] [--kprobes yes|no] [--kernel <dir>]
@@ -63,7 +64,9 @@ options:
   --file F         probe: the function's file (tree-relative) when its name is defined in several
   --format F       probe: script language, stap (SystemTap, the default) or bpftrace;
                    path: text (the default), or the receive path map as dot (Graphviz) or svg
-  --kprobes yes|no probe, bpftrace: whether the target can attach kprobes (default: this machine's tracefs)
+  --kprobes yes|no probe, bpftrace: whether the target can attach kprobes (default: not known, a script for any
+                   target; the header says what this machine lacks to run it; --host H checks H and refuses
+                   what H cannot run)
   --kallsyms F     probe: flag probed functions missing from the target's /proc/kallsyms (a copy, or the file)
   --debuginfo DIR  probe: the target's debug build (unpacked linux-image-*-dbg, or a folder with vmlinux and .ko
                    files): statement probes go on lines its line table has records for;
@@ -305,10 +308,13 @@ async function runCalls(cmd: 'callers' | 'callees', name: string, args: ParsedAr
   return 0;
 }
 
-/** This machine's tracefs facts, with kprobes as --kprobes says when given (a script for another host). */
-function traceFactsFor(kprobes: string | undefined): TraceFacts {
-  const local = localTraceFacts();
-  return kprobes === undefined ? local : { ...local, kprobes: kprobes === 'yes' };
+/**
+ * bpftrace without --host: a script for a generic target, with this machine's facts for the header
+ * only (users generate on one machine and run on another). --kprobes says what the target has:
+ * then it decides, as a host's facts do (without this machine's drop-reason names, another kernel's).
+ */
+function traceFactsFor(kprobes: string | undefined): { traceFacts: TraceFacts } | { here: TraceFacts } {
+  return kprobes === undefined ? { here: localTraceFacts() } : { traceFacts: { kprobes: kprobes === 'yes', source: `--kprobes ${kprobes}` } };
 }
 
 /**
@@ -389,7 +395,7 @@ async function runProbe(rest: string[], args: ParsedArgs): Promise<number> {
       dropSites: async (fn) => (await analysis.drops()).sites(fn.name),
       ...(args.options.has('debuginfo') ? { debuginfo: path.resolve(args.options.get('debuginfo')!) } : {}),
       stapVersion: args.options.get('stap-version') ?? localStapVersion(),
-      ...(format === 'bpftrace' ? { traceFacts: traceFactsFor(kprobesOpt) } : {}),
+      ...(format === 'bpftrace' ? traceFactsFor(kprobesOpt) : {}),
     }, req, format);
     process.stdout.write(probe.text);
     return 0;

@@ -21,7 +21,7 @@ export class CounterSitesFeature {
         const driver = typeof params.driver === 'string' && validDriverName(params.driver) ? params.driver : undefined;
         const r = await untilCancelled(loaded.engine.counterSites(params.counter, driver ? { driver } : {}), token);
         return {
-          counter: r.counter, file: r.file, mib: r.mib, ...(r.driver ? { driver: r.driver } : {}),
+          counter: r.counter, key: r.key, file: r.file, mib: r.mib, ...(r.driver ? { driver: r.driver } : {}),
           sites: r.sites.map((s) => ({ function: s.function, file: s.file, line: s.line, via: s.via, uri: this.session.toUri(s.file), ...(s.group ? { group: s.group } : {}) })),
         };
       } catch (err) {

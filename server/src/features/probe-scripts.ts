@@ -76,9 +76,10 @@ export class ProbeScriptsFeature {
     const tool = params.tool ?? this.session.settings.probes.defaultTool;
     const target = params.host ? await this.hostTarget(params.host, progress) : undefined;
     throwIfCancelled(token);
-    // Without a host the script is for this machine, as the CLI's defaults: its stap and its tracefs.
+    // Without a host, as the CLI's defaults: this machine's stap; a bpftrace script for a generic
+    // target whose header says what this machine's tracefs lacks to run it (never refused for that).
     const p = await generateProbe({
-      ...src, ...(target ? { target } : { stapVersion: localStapVersion(), ...(tool === 'bpftrace' ? { traceFacts: localTraceFacts() } : {}) }),
+      ...src, ...(target ? { target } : { stapVersion: localStapVersion(), ...(tool === 'bpftrace' ? { here: localTraceFacts() } : {}) }),
     }, req, tool);
     throwIfCancelled(token);
     return { title: p.title, fileName: p.fileName, languageId: tool === 'bpftrace' ? 'bpftrace' : 'systemtap', text: p.text, points: p.points };

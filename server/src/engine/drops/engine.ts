@@ -14,6 +14,10 @@ import { buildCounterMap, type CounterMap } from './counter-map';
 import { statsAliases } from './stats-aliases';
 import { driverFiles, groupSites, validDriverName } from './driver-sites';
 import type { CounterEntry, CounterSite, CounterSitesResult, DropSite, PossibleReasons } from './types';
+import { resolveCounter, unresolvedMessage, type NamedCounter } from '../../../../shared/counter-names';
+
+/** A name resolved to one counter of the map: its key, its entry, and the other families' keys a plain name left out. */
+export interface ResolvedCounter { key: string; entry: CounterEntry; named: NamedCounter; also: string[] }
 
 /** A counter reached from some code, and the calls followed to reach it. */
 interface Reached { entry: CounterEntry; through: string[] }
@@ -88,50 +92,53 @@ export class DropEngine {
     return { functions: chain.map((c) => c.name), sites };
   }
 
-  /** The counter named `name` ("RcvbufErrors", "Udp:InErrors", "time_squeeze", "rx_dropped") and the code incrementing it. */
+  /**
+   * The counter `name` means, in any form shared/counter-names.ts resolves (`RcvbufErrors`,
+   * `Udp:RcvbufErrors`, `Udp RcvbufErrors`, `UdpRcvbufErrors`, `Udp6RcvbufErrors`, a key): every
+   * command taking a counter asks here, so they all accept the same names. Throws
+   * UnknownCounterError naming the candidates when the name is ambiguous or unknown.
+   */
+  async resolveCounter(name: string): Promise<ResolvedCounter> {
+    const map = await this.counterMap();
+    const named = map.entries.map((e) => ({ ...e, key: qualifiedName(e), entry: e }));
+    const r = resolveCounter(name, named);
+    if (r.kind !== 'one') throw new UnknownCounterError(unresolvedMessage(name, r));
+    return { key: r.counter.key, entry: r.counter.entry, named: r.counter, also: r.also.map((c) => c.key) };
+  }
+
+  /** The counter named `name` (any form resolveCounter takes) and the code incrementing it. */
   async counterSites(name: string, opts: { driver?: string } = {}): Promise<CounterSitesResult> {
     const map = await this.counterMap();
-    const entries = this.findCounter(map, name);
-    const files = new Set(entries.map((e) => e.file));
-    const mibs = new Set(entries.map((e) => e.mib ?? ''));
-    if (files.size > 1 || mibs.size > 1) {
-      throw new UnknownCounterError(`counter "${name}" is ambiguous: ${entries.map(qualifiedName).join(', ')}`);
-    }
+    const { key, entry: e, also } = await this.resolveCounter(name);
+    // The same MIB or field printed under other line prefixes (Udp and UdpLite share
+    // UDP_MIB_RCVBUFERRORS): the same increments, so one answer whichever of them was named.
+    const entries = map.entries.filter((x) => x === e || (x.file === e.file && x.name === e.name && x.mib === e.mib && x.field === e.field && x.struct === e.struct));
     const wanted = new Set(entries);
+    const merged = new Set(entries.map(qualifiedName));
+    const others = also.filter((k) => !merged.has(k));
     const sites: CounterSite[] = [];
     for (const [rel, f] of this.index.files) {
-      const mib = entries[0].mib;
-      const field = entries[0].field;
+      const mib = e.mib;
+      const field = e.field;
       const any = f.increments.some((i) => (mib ? i.kind === 'mib' && i.name === mib : i.kind === 'field' && i.name === field));
       if (!any) continue;
       const ids = this.fileIds(rel);
       for (const inc of f.increments) {
         if (ids[inc.fn] === undefined) continue;
-        if (this.countersOf(map, inc, ids[inc.fn]).some((e) => wanted.has(e))) {
+        if (this.countersOf(map, inc, ids[inc.fn]).some((x) => wanted.has(x))) {
           sites.push({ function: f.functions[inc.fn].name, file: rel, line: inc.line, via: inc.via });
         }
       }
     }
     sites.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
-    const e = entries[0];
     const prefixes = [...new Set(entries.map((x) => x.prefix).filter((p): p is string => !!p))];
-    const head = { counter: e.name, file: e.file, mib: e.mib ?? null, ...(e.field ? { field: e.field } : {}), ...(prefixes.length ? { prefixes } : {}) };
+    const head = { counter: e.name, key, file: e.file, mib: e.mib ?? null, ...(e.field ? { field: e.field } : {}), ...(prefixes.length ? { prefixes } : {}), ...(others.length ? { also: others } : {}) };
     // A device counter asked for one device: its driver's sites first, the core's next.
     if (opts.driver !== undefined && validDriverName(opts.driver)) {
       const mine = new Set(driverFiles(this.index.kbuild, opts.driver));
       return { ...head, sites: groupSites(sites, mine), driver: { name: opts.driver, files: mine.size } };
     }
     return { ...head, sites };
-  }
-
-  private findCounter(map: CounterMap, name: string): CounterEntry[] {
-    const colon = name.lastIndexOf(':');
-    const prefix = colon > 0 ? name.slice(0, colon) : undefined;
-    const bare = colon > 0 ? name.slice(colon + 1) : name;
-    let found = map.entries.filter((e) => e.name === bare && (!prefix || e.prefix === prefix || e.file === prefix));
-    if (!found.length && !prefix) found = map.entries.filter((e) => e.field === bare);
-    if (!found.length) throw new UnknownCounterError(`no counter named "${name}" in the counter map of this tree`);
-    return found;
   }
 
   /** Drop sites of one file, cached until its facts change. `text` analyses an unsaved buffer. */

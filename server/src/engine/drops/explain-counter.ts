@@ -7,11 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node } from 'web-tree-sitter';
-import { bareName, counterTitle, familyOf, matchCounters, nstatName } from '../../../../shared/counter-names';
+import { bareName, counterTitle, familyOf, nstatName } from '../../../../shared/counter-names';
 import type { CounterExplanation } from '../../../../shared/counter-explanation';
 import { possibleReasons } from '../../../../shared/drop-reason-text';
 import type { DropEngine } from './engine';
-import { qualifiedName, UnknownCounterError } from './engine';
 import { walk } from './source-parser';
 import type { CounterEntry, CounterSite } from './types';
 
@@ -19,14 +18,12 @@ export type { CounterExplanation };
 
 const DOC = 'Documentation/networking/snmp_counter.rst';
 
-/** Explains the counter `query` names (any form matchCounters accepts); the best match when several do. */
+/**
+ * Explains the counter `query` names, in any form the engine's resolveCounter takes (the same
+ * names counter-sites takes); an ambiguous or unknown name throws UnknownCounterError naming the candidates.
+ */
 export async function explainCounter(engine: DropEngine, query: string): Promise<CounterExplanation> {
-  const map = await engine.counterMap();
-  const named = map.entries.map((e) => ({ ...e, key: qualifiedName(e), entry: e }));
-  const matches = matchCounters(query, named);
-  if (!matches.length) throw new UnknownCounterError(`no counter named "${query}" in the counter map of this tree`);
-  const best = matches[0].counter;
-  const e = best.entry;
+  const { named: best, entry: e, also } = await engine.resolveCounter(query);
   const counterSites = await engine.counterSites(best.key);
   const sites = counterSites.sites;
   const reasons = await reasonsOf(engine, e, sites);
@@ -37,12 +34,11 @@ export async function explainCounter(engine: DropEngine, query: string): Promise
     ...(top ? [`netpath probe ${top.function} --drops --format bpftrace`, `netpath probe ${top.function} --drops`, `netpath drops ${top.function}`] : []),
     `netpath counters --host <host>   (watch ${nstat ?? e.name} rise, then open its sites)`,
   ];
-  const twins = matches.slice(1).filter((m) => m.score === matches[0].score && m.counter.key !== best.key).map((m) => m.counter.key);
   return {
     key: best.key, title: counterTitle(best), family: familyOf(best), file: e.file,
     ...(nstat ? { nstat } : {}), ...(e.mib ? { mib: e.mib } : {}), ...(doc ? { doc } : {}),
     ...(definitionLine(engine.index.root, e) ?? {}),
-    reasons, sites, next, twins,
+    reasons, sites, next, twins: also,
   };
 }
 

@@ -78,10 +78,14 @@ export interface CounterSite {
 /** `netpath counter-sites <name>`. */
 export interface CounterSitesResult {
   counter: string;
+  /** The counter the name resolved to ("Udp:RcvbufErrors"), whichever form was asked for. */
+  key: string;
   file: string;
   mib: string | null;
   field?: string;
   prefixes?: string[];
+  /** A plain name shared by IPv4 and IPv6: the keys of the counters it also names whose sites are not in this answer. */
+  also?: string[];
   sites: CounterSite[];
   /** The device driver the sites were ordered for, and how many files Kbuild links into it. */
   driver?: { name: string; files: number };

@@ -11,6 +11,14 @@ import { ProbeError, type DropSiteInput, type GeneratedProbe, type PathHopInput,
 export interface BtContext extends ModeContext {
   /** The target's tracefs facts: whether kprobes attach, its drop-reason names. */
   host: TraceFacts;
+  /**
+   * This machine's facts when the script is for a generic target (no host named): scripts are
+   * often generated on one machine and run on another, so what this machine lacks is said in the
+   * header and never leaves a probe out; a host that was named decides through `host` instead.
+   */
+  here?: TraceFacts;
+  /** Whether the function has drop sites: a kprobe-less target's refusal then offers its --drops script. */
+  hasDropSites?: boolean;
   /** Function mode: the callers of a function the target inlined away (from the call graph), counted in its place. */
   callers?: ProbeFunction[];
 }
@@ -34,6 +42,46 @@ function hostLines(ctx: BtContext, any: boolean): string[] {
   return [];
 }
 
+/** The facts of a target nobody named: nothing is known, so nothing is left out. */
+export const GENERIC_TARGET: TraceFacts = { source: 'a generic target: no --host, so not checked' };
+
+/**
+ * What stands in for kprobes where only tracepoints attach: the kfree_skb tracepoint, by reason
+ * and location. `host`: the --host of the commands offered; undefined: the host the user named.
+ */
+function standIn(fn: string | undefined, hasDropSites: boolean | undefined, host: string | undefined): string {
+  const h = host ? ` --host ${host}` : '';
+  const same = host ? '' : ' (with the same --host)';
+  const drops = fn && hasDropSites ? `\`netpath probe ${fn} --drops --format bpftrace${h}\`${same} counts ${fn}'s drops through tracepoint:skb:kfree_skb by reason and location; ` : '';
+  return `tracepoints need no kprobes: ${drops}\`netpath drops --live${h}\`${same} counts every drop (skb:kfree_skb) at its source line.`;
+}
+
+/**
+ * Header lines on this machine (ctx.here), for a script written for a generic target: what it
+ * lacks to run the script as it is, and what stands in here. Nothing when the facts say it can.
+ */
+function hereLines(ctx: BtContext, probes: BtProbe[], kfreeSkb: boolean, fn?: string): string[] {
+  const here = ctx.here;
+  if (!here) return [];
+  const kprobeCount = probes.filter((p) => /^k(ret)?probe:/.test(p.point)).length;
+  const out: string[] = [];
+  if (kprobeCount && here.kprobes === false) {
+    out.push(`This machine cannot run it as it is: ${here.source} has no kprobe_events, so its ${kprobeCount} kprobe${kprobeCount === 1 ? '' : 's'} cannot attach here (CONFIG_KPROBE_EVENTS); written for a generic target, it runs on one that has them.`);
+    out.push(kfreeSkb && here.kfreeSkb !== false
+      ? `Here the kfree_skb tracepoint stands in: generated for this machine (--host local; in VS Code, "Probe for host…" then local) the script keeps only tracepoint:skb:kfree_skb and counts the drops by reason and location.`
+      : `Here ${standIn(fn, ctx.hasDropSites, 'local')}`);
+  }
+  if (kfreeSkb && here.kfreeSkb === false) out.push(`This machine has no skb:kfree_skb event (${here.source}): the drops cannot be counted by reason here.`);
+  if ((kprobeCount || kfreeSkb) && here.kprobes === undefined && here.kfreeSkb === undefined) out.push(`Whether this machine can run it was not checked: ${here.source}.`);
+  return out;
+}
+
+/** Why a target that was named cannot run any probe of the script, and what stands in there. */
+function refusal(ctx: BtContext, what: string, notes: string, fn?: string): ProbeError {
+  if (ctx.host.kprobes === false && ctx.host.kfreeSkb !== false) notes += `${notes.includes('\n') ? '\n' : ' '}There ${standIn(fn, ctx.hasDropSites, undefined)}`;
+  return new ProbeError(`no bpftrace probe ${what}:${notes.startsWith('\n') ? '' : ' '}${notes}`);
+}
+
 function staticNote(fns: ProbeFunction[]): string[] {
   const cloned = fns.filter((f) => f.isStatic && !f.isInline).map((f) => f.name);
   return cloned.length ? [`Static functions (${cloned.join(', ')}) may be inlined or cloned (f.isra.N) by GCC: a kprobe on the plain name then fails to attach; /proc/kallsyms tells.`] : [];
@@ -47,9 +95,9 @@ function generated(mode: GeneratedProbe['mode'], title: string, fileName: string
 export function functionBpftrace(ctx: BtContext, fn: ProbeFunction): GeneratedProbe {
   if (fn.host?.inlinedAway && ctx.host.kprobes !== false) return inlinedBpftrace(ctx, fn);
   const k = kprobes(ctx, fn, `entry ${fn.name}`, true);
-  if (!k.probes.length) throw new ProbeError(`no bpftrace probe for ${fn.name}: ${k.note}`);
+  if (!k.probes.length) throw refusal(ctx, `for ${fn.name}`, k.note ?? '', fn.name);
   const title = `entry and return of ${fn.name}`;
-  return generated('function', title, `${fn.name}.bt`, { header: headerOf(ctx, `${title} (bpftrace)`, [describe(fn), ...hostLines(ctx, true), ...staticNote([fn])], [fn]), probes: k.probes });
+  return generated('function', title, `${fn.name}.bt`, { header: headerOf(ctx, `${title} (bpftrace)`, [describe(fn), ...hostLines(ctx, true), ...hereLines(ctx, k.probes, false, fn.name), ...staticNote([fn])], [fn]), probes: k.probes });
 }
 
 /**
@@ -67,7 +115,7 @@ function inlinedBpftrace(ctx: BtContext, fn: ProbeFunction): GeneratedProbe {
   }
   if (!probes.length) throw new ProbeError(`no bpftrace probe for ${fn.name}: the target inlined it into its callers, and ${callers.length ? 'none of them has a symbol either' : 'the call graph knows no caller'}; use --format stap (.inline)`);
   const title = `callers of ${fn.name}, inlined on the target`;
-  const lines = [describe(fn), `The target has no symbol for ${fn.name} (GCC inlined it): counted at its callers' entries, an upper bound of its calls.`, ...(left.length ? ['Left out:', ...left] : []), ...hostLines(ctx, true)];
+  const lines = [describe(fn), `The target has no symbol for ${fn.name} (GCC inlined it): counted at its callers' entries, an upper bound of its calls.`, ...(left.length ? ['Left out:', ...left] : []), ...hostLines(ctx, true), ...hereLines(ctx, probes, false, fn.name)];
   return generated('function', title, `${fn.name}.bt`, { header: headerOf(ctx, `${title} (bpftrace)`, lines, [fn, ...callers]), probes });
 }
 
@@ -85,14 +133,14 @@ export function pathBpftrace(ctx: BtContext, first: ProbeFunction, hops: Array<{
   };
   add(first, `${num(0)}. ${first.name}`, `Entry of ${first.name}, where the path starts.`);
   hops.forEach(({ hop, callee }, i) => add(callee, `${num(i + 1)}. ${hop.caller} -> ${hop.callee}`, `Hop ${i + 1}: ${hop.caller} calls ${hop.callee} at ${hop.file}:${hop.line} (${hop.kind}); counted at ${callee.name}'s entry.`));
-  if (!probes.length) throw new ProbeError(`no bpftrace probe on the path from ${first.name}:\n${notes.join('\n')}`);
+  if (!probes.length) throw refusal(ctx, `on the path from ${first.name}`, `\n${notes.join('\n')}`);
   const last = hops[hops.length - 1].hop.callee;
   const title = `receive path ${first.name} -> ${last}`;
   const lines = [
     `${hops.length} hops from the call graph, each counted at its callee's entry (kprobe), from any caller:`,
     'the first hop whose count falls behind the one before is where packets leave this path.',
     ...(notes.length ? ['Hops without a probe:', ...notes] : []),
-    ...hostLines(ctx, true), ...staticNote([first, ...hops.map((h) => h.callee)]),
+    ...hostLines(ctx, true), ...hereLines(ctx, probes, false), ...staticNote([first, ...hops.map((h) => h.callee)]),
   ];
   return generated('path', title, `path-${first.name}-${last}.bt`, { header: headerOf(ctx, `${title} (bpftrace)`, lines, [first, ...hops.map((h) => h.callee)]), probes, everySeconds: TABLE_EVERY_S });
 }
@@ -128,6 +176,8 @@ export function dropsBpftrace(ctx: BtContext, fn: ProbeFunction, sites: DropSite
   const noTrace = ctx.host.kfreeSkb === false;
   if (noTrace) left.push(`  tracepoint:skb:kfree_skb: ${ctx.host.source} has no skb:kfree_skb event, so drops cannot be counted by reason there.`);
   if (noTrace && !probes.length) throw new ProbeError(`no bpftrace probe for the drops of ${fn.name}: ${left.join(';').trim()}`);
+  // A target without kprobes still counts the drops: the tracepoint stands in for the left-out kprobes.
+  if (!noTrace && ctx.host.kprobes === false && left.length) left.push(`  tracepoint:skb:kfree_skb needs no kprobes: it stands in for them, telling the drops apart by reason and location.`);
   const title = `which drop site fires in ${fn.name}?`;
   const lines = [
     describe(fn),
@@ -136,7 +186,7 @@ export function dropsBpftrace(ctx: BtContext, fn: ProbeFunction, sites: DropSite
     `kfree_skb's location is the function that called it after inlining: a static function's drops may show under the function it was inlined into.`,
     names.note,
     ...(left.length ? ['Left out:', ...left] : []),
-    ...hostLines(ctx, probes.length > 0), ...staticNote(probes.length ? [fn, ...counterFunctions] : []),
+    ...hostLines(ctx, probes.length > 0), ...hereLines(ctx, probes, !noTrace, fn.name), ...staticNote(probes.length ? [fn, ...counterFunctions] : []),
   ];
   return generated('drops', title, `drops-${fn.name}.bt`, {
     header: headerOf(ctx, `${title} (bpftrace)`, lines, [fn, ...counterFunctions]), probes, everySeconds: TABLE_EVERY_S,

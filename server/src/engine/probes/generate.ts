@@ -9,7 +9,7 @@ import { lineTableFor, type LineTable } from './line-table';
 import { dropsProbe, functionProbe, lineProbe, pathProbe } from './modes';
 import { calleeFunction, dropReasons, functionAt, pickFunction, type ProbeIndex } from './resolve';
 import { ProbeError, type DropSiteInput, type GeneratedProbe, type ProbeFormat, type ProbeFunction } from './types';
-import { dropsBpftrace, functionBpftrace, pathBpftrace, type BtContext } from './bpftrace-modes';
+import { dropsBpftrace, functionBpftrace, GENERIC_TARGET, pathBpftrace, type BtContext } from './bpftrace-modes';
 import type { TraceFacts } from './host-facts';
 
 export type ProbeRequest =
@@ -36,6 +36,11 @@ export interface ProbeSources extends ProbeIndex {
   stapVersion?: string;
   /** bpftrace: the target's tracefs facts (kprobes, drop-reason names); unknown when absent. */
   traceFacts?: TraceFacts;
+  /**
+   * bpftrace without a named target: this machine's tracefs facts, said in the header (what it
+   * lacks to run the script, what stands in here) but never deciding what the script probes.
+   */
+  here?: TraceFacts;
 }
 
 /** The function's line table in the --debuginfo build; an object missing there is an error, not a silent guess. */
@@ -76,8 +81,10 @@ export async function generateProbe(given: ProbeSources, req: ProbeRequest, form
   const check = target ? { check: (fns: ProbeFunction[]) => [...targetLines(target, src.version), ...toolLines(target, format), ...fitNotes(target, fns)] } : {};
   const targetKernel = target?.release ? { targetKernel: target.release } : {};
   if (format === 'bpftrace') {
-    const host = target?.trace ?? src.traceFacts ?? { source: 'the target (not checked)' };
-    return generateBpftrace(src, req, { version: src.version, host, ...check, ...targetKernel });
+    const host = target?.trace ?? src.traceFacts ?? GENERIC_TARGET;
+    // This machine is described only when the script is not for a host whose facts say what it has.
+    const here = !target?.trace && !src.traceFacts && src.here ? { here: src.here } : {};
+    return generateBpftrace(src, req, { version: src.version, host, ...here, ...check, ...targetKernel });
   }
   const noKfreeSkb = target?.trace?.kfreeSkb === false ? { noKfreeSkb: `kernel.trace("skb:kfree_skb") is left out: ${target.trace.source} has no skb:kfree_skb event.` } : {};
   // The host's own stap when its facts say (null: not installed), else the version given for the target.
@@ -137,7 +144,10 @@ async function generateBpftrace(src: Fitted, req: ProbeRequest, ctx: BtContext):
       const fn = src.fit(pickFunction(src, req.function, req.file, req.at));
       // Inlined away on the target: its callers are counted instead, from the call graph.
       const callers = fn.host?.inlinedAway && src.graph ? callersOf(src, await src.graph(), fn) : undefined;
-      return functionBpftrace({ ...ctx, ...(callers ? { callers } : {}) }, fn);
+      // Refused on a named target without kprobes: does its --drops script stand in? Asking costs
+      // the drop analysis (seconds), so only then; a generic script's header offers drops --live.
+      const hasDropSites = ctx.host.kprobes === false && src.dropSites ? (await src.dropSites(fn)).some((s) => s.function === fn.name && s.file === fn.file) : undefined;
+      return functionBpftrace({ ...ctx, ...(callers ? { callers } : {}), ...(hasDropSites !== undefined ? { hasDropSites } : {}) }, fn);
     }
     case 'line':
       throw new ProbeError('bpftrace cannot probe a source line (kprobes attach to symbols): use --format stap for --line');
