@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, UsageError } from '../server/src/cli/args';
 import { CANONICAL_PATHS, DRIFT_FILES, RECEIVE_DROP_FUNCTIONS } from '../test/helpers/receive-functions';
-import { pass2Problems, stapPass2Together } from '../test/helpers/stap-pass2';
+import { pass2Problems, stapPass2Together, uncountedSites } from '../test/helpers/stap-pass2';
 
 const USAGE = 'usage: npm run bench -- drift [--series 6.1|6.12] [--cache DIR] [--json] [--strict]\n';
 const say = (s: string) => process.stderr.write(`bench drift: ${s}\n`);
@@ -30,7 +30,8 @@ interface DriftReport {
   same: boolean;
   drops: Array<{ file: string; added: string[]; removed: string[] }>;
   paths: Array<{ from: string; to: string; pinned: string[]; newest: string[]; same: boolean }>;
-  pass2?: { release: string; scripts: number; problems: string[] };
+  /** problems: scripts that fail; uncounted: sites placed without the line table on a line this build has no record for. */
+  pass2?: { release: string; scripts: number; problems: string[]; uncounted: string[] };
 }
 
 function sh(cmd: string, args: string[]): string {
@@ -117,7 +118,8 @@ export async function runDriftBench(argv: string[]): Promise<number> {
     }
     const results = await stapPass2Together(release, scripts);
     const problems = results.flatMap((r) => pass2Problems(r, scripts.find((s) => s.name === r.name)!.text));
-    report.pass2 = { release, scripts: scripts.length, problems };
+    const uncounted = results.flatMap((r) => uncountedSites(r, scripts.find((s) => s.name === r.name)!.text));
+    report.pass2 = { release, scripts: scripts.length, problems, uncounted };
   }
   if (args.flags.has('json')) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(formatDrift(report));
@@ -142,6 +144,7 @@ function formatDrift(r: DriftReport): string {
   if (r.pass2) {
     out.push('', `stap -p2 against ${r.pass2.release}: ${r.pass2.scripts - new Set(r.pass2.problems.map((p) => p.split(':')[0])).size} of ${r.pass2.scripts} drop scripts pass`);
     for (const p of r.pass2.problems) out.push(`  ${p}`);
+    if (r.pass2.uncounted.length) out.push(`  ${r.pass2.uncounted.length} sites placed without the line table fall on lines this build has no record for (optional: uncounted, pass --debuginfo):`, ...r.pass2.uncounted.map((u) => `    ${u}`));
   }
   return `${out.join('\n')}\n`;
 }

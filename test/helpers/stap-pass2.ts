@@ -72,21 +72,48 @@ export function probeStatements(text: string): string[][] {
   return out;
 }
 
-/** A point as pass 2 echoes it: no `?`, and no line stap adds to a function("f@file") spec. */
+/** A point as pass 2 echoes it: no `?` or `!`, and no line stap adds to a function("f@file") spec. */
 function canonical(point: string): string {
-  return point.replace(/\?$/, '').replace(/(function\("[^"@]*@[^":]*):\d+"\)/g, '$1")');
+  return point.replace(/[?!]$/, '').replace(/(function\("[^"@]*@[^":]*):\d+"\)/g, '$1")');
+}
+
+const RANGE = /^(.*\.statement\("[^"]*:)(\d+)-(\d+)("\))$/;
+
+/** Whether pass 2 resolved the point: a line range (`f@file:547-548`) is echoed as the line it found. */
+function isResolved(point: string, resolved: Set<string>): boolean {
+  const c = canonical(point);
+  if (resolved.has(c)) return true;
+  const m = RANGE.exec(c);
+  if (!m) return false;
+  for (let n = Number(m[2]); n <= Number(m[3]); n++) if (resolved.has(`${m[1]}${n}${m[4]}`)) return true;
+  return false;
+}
+
+/** An optional one-line range: a site placed without a line table, on a line the build may have merged away (points.ts). */
+const uncheckedLine = (p: string) => /\.statement\("[^"]*:(\d+)-\1"\)\?$/.test(p);
+
+function unresolved(r: Pass2Result, text: string): string[][] {
+  const resolved = new Set([...r.stdout.matchAll(/\/\* <- (.+?) \*\/$/gm)].map((m) => canonical(m[1])));
+  return probeStatements(text).filter((points) => !points.some((p) => p.includes('*') || isResolved(p, resolved)));
 }
 
 /**
  * Problems with one script's pass 2: a non-zero exit, or a probe statement none of whose points
  * resolved (all its alternatives skipped). Empty when every probe found its place in the build.
+ * Probes whose points are all unchecked lines (uncountedSites) are not problems: the script says
+ * such a site may go uncounted.
  */
 export function pass2Problems(r: Pass2Result, text: string): string[] {
   if (r.code !== 0) return [`${r.name}: exit ${r.code}: ${r.stderr.split('\n').filter((l) => /error|no line records|not found|killed/i.test(l)).slice(0, 3).join(' | ')}`];
-  const resolved = new Set([...r.stdout.matchAll(/\/\* <- (.+?) \*\/$/gm)].map((m) => canonical(m[1])));
-  return probeStatements(text)
-    .filter((points) => !points.some((p) => p.includes('*') || resolved.has(canonical(p))))
+  return unresolved(r, text)
+    .filter((points) => !points.every(uncheckedLine))
     .map((points) => `${r.name}: no point of "probe ${points.join(', ')}" resolved`);
+}
+
+/** Drop sites placed without a line table on a line this build has no record for: pass 2 passes, they count nothing. */
+export function uncountedSites(r: Pass2Result, text: string): string[] {
+  if (r.code !== 0) return [];
+  return unresolved(r, text).filter((points) => points.every(uncheckedLine)).map((points) => `${r.name}: ${points[0].replace(/^.*statement\("([^"]+)"\)\?$/, '$1')}`);
 }
 
 /**

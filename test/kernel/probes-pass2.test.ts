@@ -12,7 +12,7 @@ import { kernelTree, sharedCache, TEST_SCOPE } from '../helpers/kernels';
 import { savedGraph } from '../helpers/saved-graph';
 import { debugBuild, type DebugBuild } from '../helpers/debug-build';
 import { RECEIVE_DROP_FUNCTIONS } from '../helpers/receive-functions';
-import { pass2Problems, probeStatements, requireStap, stapPass2, stapPass2Together } from '../helpers/stap-pass2';
+import { pass2Problems, probeStatements, requireStap, stapPass2, stapPass2Together, uncountedSites } from '../helpers/stap-pass2';
 import { KernelIndex } from '../../server/src/engine/indexer';
 import { kernelVersion } from '../../server/src/engine/kernel-tree';
 import { generateProbe, type ProbeRequest, type ProbeSources } from '../../server/src/engine/probes/generate';
@@ -127,7 +127,16 @@ describe('probe scripts resolve on the real 6.12 build (stap -p2)', () => {
     // __udp4_lib_rcv: $drop_reason is not readable at every address of its label.
     const udp = scripts.find((s) => s.fileName === 'drops-__udp4_lib_rcv.stp')!;
     assert.match(udp.text, /if \(@defined\(\$drop_reason\) && \$drop_reason == \d+\) \{/);
-    const [run] = await resolveAll(scripts);
+    const results = await resolveAll(scripts);
+    const [run] = results;
+    // With the line table every site sits on a line the build has: none may go uncounted. Without
+    // it, a call line GCC merged away is an optional range that counts nothing, and says so.
+    const uncounted = results.flatMap((r) => uncountedSites(r, scripts.find((x) => x.fileName === r.name)!.text));
+    assert.deepEqual(uncounted.filter((u) => u.startsWith('dbg-')), []);
+    for (const u of uncounted) {
+      const script = scripts.find((x) => u.startsWith(`${x.fileName}:`))!;
+      assert.match(script.text, /optional, so a build that merged the line away leaves it uncounted/, u);
+    }
     // What the build really has: no label inhdr_error, so pass 2 placed the statement on the label's line after it.
     assert.match(run.stdout, new RegExp(`kernel\\.statement\\("ip_rcv_core@net/ipv4/ip_input\\.c:${labelLine + 1}"\\)`));
     assert.doesNotMatch(run.stdout, /label\("inhdr_error"\)/);
