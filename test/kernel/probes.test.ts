@@ -212,7 +212,10 @@ for (const version of KERNEL_VERSIONS) {
       // A goto line has no code of its own: without a line table it is counted as its drop site is.
       // The label as an optional and sufficient point, then the lines from the label to its statement, per object.
       const drop = lineOf(root, 'drivers/net/tap.c', /^drop:$/, tapLine);
-      const at = `${drop}-${drop + 1}`;
+      // The label's statement: the first line after it that is neither blank nor a comment.
+      const body = lineOf(root, 'drivers/net/tap.c', /^\s+(?!\/\*|\*|\/\/)\S/, drop + 1);
+      assert.match(fs.readFileSync(path.join(root, 'drivers/net/tap.c'), 'utf8').split('\n')[body - 1], /if \(tap->count_rx_dropped\)/);
+      const at = `${drop}-${body}`;
       assert.deepEqual(t.points.slice(0, 4), ['module("tap").function("tap_handle_frame@drivers/net/tap.c").label("drop")!', `module("tap").statement("tap_handle_frame@drivers/net/tap.c:${at}")!`,
         'kernel.function("tap_handle_frame@drivers/net/tap.c").label("drop")!', `kernel.statement("tap_handle_frame@drivers/net/tap.c:${at}")?`]);
       assert.match(t.text, new RegExp(`# Line ${tapLine} is a goto to drop label drop: a goto has no line record of its own`));
