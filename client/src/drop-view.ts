@@ -62,13 +62,17 @@ export function registerDropSites(context: vscode.ExtensionContext, getClient: (
     vscode.commands.registerCommand(DROP_SITES_COMMANDS.clearFilter, () => tree.setFilter({})),
     // The "N drop sites" lens: each site labelled (line, what it does, reason, counters, condition),
     // then opened; the raw line text alone (four identical `goto drop;`) told them apart by nothing.
-    vscode.commands.registerCommand(DROP_SITES_COMMANDS.showAt, async (uri: string, lines: number[]) => {
+    // A lens made before the last edit still shows until its successor arrives: with the
+    // function's name, its sites are asked for as the buffer is now, not at the stale lines.
+    vscode.commands.registerCommand(DROP_SITES_COMMANDS.showAt, async (uri: string, lines: number[], fn?: string) => {
       const target = vscode.Uri.parse(uri);
       const c = running();
       let sites: DropSiteInfo[] = [];
       if (c?.isRunning()) {
         try {
-          sites = (await c.sendRequest(DropSitesRequest, { uri }, token())).sites.filter((s) => lines.includes(s.line));
+          const now = (await c.sendRequest(DropSitesRequest, { uri }, token())).sites;
+          const ofFunction = fn ? now.filter((s) => s.function === fn) : [];
+          sites = ofFunction.length ? ofFunction : now.filter((s) => lines.includes(s.line));
         } catch {
           // the plain locations below still open
         }

@@ -16,7 +16,7 @@ import { IndexStore } from '../../server/src/engine/store';
 import { parseScope } from '../../server/src/engine/kernel-tree';
 import { baseKnowledge } from '../../server/src/engine/knowledge';
 import { induceUdpDrops, udpRcvbufErrors } from './udp-drops';
-import { findChannelLog, openVsCode, packageVsix, quickPickRow, runCommand, statusItem, widenSideBar, type VsCode } from '../helpers/code-server';
+import { findChannelLog, openVsCode, packageVsix, quickPickRow, runCommand, runCommandAndPick, statusItem, widenSideBar, type VsCode } from '../helpers/code-server';
 
 /** Cold index of the net scope, with four other engineers' work on two cores: generous. */
 const INDEX_READY_MS = 300_000;
@@ -508,8 +508,8 @@ describe('netpath in VS Code (code-server) on Linux 6.1', () => {
     await quickPickRow(vs.page, 'local').click({ timeout: STEP_MS });
     const panel = vs.page.locator('iframe.webview.ready').last().contentFrame().frameLocator('#active-frame');
     await panel.locator('#sources td.name', { hasText: /^Udp\.RcvbufErrors$/ }).first().waitFor({ timeout: STEP_MS });
-    await runCommand(vs.page, 'netpath: Watch drops on host…');
-    await quickPickRow(vs.page, 'local').click();
+    // The panel just opened may take the focus back and close the pick: runCommandAndPick retries.
+    await runCommandAndPick(vs.page, 'netpath: Watch drops on host…', 'local');
     await quickPickRow(vs.page, 'As this user').click();
     const status = vs.page.locator('.statusbar-item[id$="netpath.liveDrops"]');
     await status.waitFor({ timeout: STEP_MS });

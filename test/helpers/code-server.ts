@@ -116,10 +116,32 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await quickPickRow(page, title).click({ timeout: 30_000 });
 }
 
+/**
+ * Runs a command that opens a quick pick and clicks its row `label`. A webview that had the
+ * focus (a counters panel just opened, still loading) can take it back and close the pick before
+ * the click: its row stays in the page, hidden. Then the command runs once more (bounded: 3).
+ */
+export async function runCommandAndPick(page: Page, title: string, label: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, title);
+    const row = page.locator('.quick-input-widget:visible .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactLabel(label) }) }).first();
+    try {
+      await row.click({ timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
+function exactLabel(label: string): RegExp {
+  return new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
 /** A quick-pick row whose label is exactly `label`. */
 export function quickPickRow(page: Page, label: string): Locator {
-  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  return page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+  return page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactLabel(label) }) }).first();
 }
 
 /** Drags the side bar's sash so tree labels are readable in screenshots, as a user would. */

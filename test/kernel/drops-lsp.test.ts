@@ -117,7 +117,7 @@ for (const version of KERNEL_VERSIONS) {
 
     test('code lens "N drop sites" above tap_handle_frame, running the client command with the lines', async () => {
       const lenses = await lsp.connection.sendRequest('textDocument/codeLens', { textDocument: { uri: uriOf(TAP) } }) as Array<{
-        range: { start: { line: number } }; command: { title: string; command: string; arguments: [string, number[]] };
+        range: { start: { line: number } }; command: { title: string; command: string; arguments: [string, number[], string] };
       }>;
       const file = await lsp.connection.sendRequest(DropSitesRequest, { uri: uriOf(TAP) });
       const mine = file.sites.filter((s) => s.function === 'tap_handle_frame');
@@ -127,7 +127,7 @@ for (const version of KERNEL_VERSIONS) {
       assert.ok(lens, JSON.stringify(lenses.map((l) => [l.range.start.line, l.command.title])));
       assert.equal(lens.command.title, `${mine.length} drop sites`);
       assert.equal(lens.command.command, SHOW_DROP_SITES_COMMAND);
-      assert.deepEqual(lens.command.arguments, [uriOf(TAP), mine.map((s) => s.line)]);
+      assert.deepEqual(lens.command.arguments, [uriOf(TAP), mine.map((s) => s.line), 'tap_handle_frame']);
       // One lens per function with drop sites.
       assert.equal(lenses.filter((l) => l.command.command === SHOW_DROP_SITES_COMMAND).length, new Set(file.sites.map((s) => s.function)).size);
     });

@@ -131,7 +131,7 @@ for (const version of KERNEL_VERSIONS) {
       assert.ok(drops, `a drop lens on udp_rcv_segment: ${JSON.stringify(lenses.filter((l) => l.command?.command === SHOW_DROP_SITES_COMMAND))}`);
       const all = result.sites.filter((s) => s.function === 'udp_rcv_segment').map((s) => s.line);
       assert.equal(drops.command?.title, `${all.length} drop sites`);
-      assert.deepEqual(drops.command?.arguments, [uriOf(UDP_H), all]);
+      assert.deepEqual(drops.command?.arguments, [uriOf(UDP_H), all, 'udp_rcv_segment']);
       const probeDrops = lenses.find((l) => l.command?.command === PROBE_COMMANDS.drops && l.range.start.line === def.line);
       assert.equal(probeDrops?.command?.title, `Probe ${all.length} drop sites`);
     });

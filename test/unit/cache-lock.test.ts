@@ -61,14 +61,23 @@ test('a lock left by a process that died is taken over at once', async () => {
   }
 });
 
-test('an open waits for another process writing the same cache, then reads what it wrote', async () => {
-  const root = makeFakeTree({ 'net/a.c': 'int a(void)\n{\n\treturn 0;\n}\n' });
+test('an open of a tree the cache does not match waits for another process writing it; an open of a current one reads it at once', async () => {
+  const root = makeFakeTree({ 'net/a.c': 'int a(void)\n{\n\treturn 0;\n}\n', 'net/b.c': 'int b(void)\n{\n\treturn 1;\n}\n' });
   const cache = tempCache('lock-open');
   const other = otherProcess();
   try {
     const first = await KernelIndex.open(root, { cacheRoot: cache });
     assert.equal(first.stats().indexed > 0, true);
     holdAs(first.cacheDir, other.pid);
+    // Current for every file: a reader needs no writer's lock.
+    const noWait: number[] = [];
+    const current = await KernelIndex.open(root, { cacheRoot: cache, onLockWait: (o) => noWait.push(o?.pid ?? -1) });
+    assert.deepEqual(noWait, [], 'a current cache is read without waiting');
+    assert.equal(current.stats().indexed, 0);
+    assert.deepEqual([...current.files.keys()].sort(), [...first.files.keys()].sort());
+    // A file changed since: the cache must be written, so the open waits for the other writer.
+    fs.writeFileSync(path.join(root, 'net/a.c'), 'int a(void)\n{\n\treturn 2;\n}\n');
+    fs.utimesSync(path.join(root, 'net/a.c'), new Date(), new Date(Date.now() + 5000));
     const waits: number[] = [];
     const opening = KernelIndex.open(root, { cacheRoot: cache, onLockWait: (o) => waits.push(o?.pid ?? -1) });
     let opened = false;
@@ -78,7 +87,7 @@ test('an open waits for another process writing the same cache, then reads what 
     assert.deepEqual(waits, [other.pid]);
     fs.rmSync(path.join(first.cacheDir, 'lock'));
     const second = await opening;
-    assert.equal(second.stats().indexed, 0, 'everything from the cache the other process left');
+    assert.equal(second.stats().indexed, 1, 'the changed file indexed, the other from the cache');
     assert.equal(fs.existsSync(path.join(first.cacheDir, 'lock')), false, 'released');
   } finally {
     other.stop();

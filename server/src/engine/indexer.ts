@@ -121,6 +121,12 @@ export class KernelIndex {
     const scope = parseScope(opts.scope, knowledge.defaultScope);
     const store = new IndexStore(root, scope, opts.cacheRoot);
     const log = opts.log ?? (() => undefined);
+    // A cache that is current for every file of the tree needs no writer: readers (the CLI, a
+    // second editor) open it without the lock, so they never queue behind each other.
+    if (!opts.rebuild) {
+      const current = KernelIndex.openIfCurrent(new KernelIndex(root, scope, knowledge, store, log), started);
+      if (current) return current;
+    }
     const idx = new KernelIndex(root, scope, knowledge, store, log);
     // Held from reading the manifest to writing it: a second process waits, then finds the cache current.
     const unlock = await writeLock(store.dir, log, { waitMs: opts.lockWaitMs, onWait: opts.onLockWait, isCancelled: opts.isCancelled });
@@ -129,6 +135,43 @@ export class KernelIndex {
     } finally {
       unlock();
     }
+  }
+
+  /**
+   * The cache as it is, read without the lock, when its manifest is whole and every file, Makefile
+   * and skip of the tree matches it; else undefined, and the caller opens it under the lock (which
+   * also logs any problem). A writer replacing the manifest meanwhile (its stamp moved) is the same
+   * as a mismatch: shards and manifest are each replaced whole (store.ts), never written in place.
+   */
+  private static openIfCurrent(idx: KernelIndex, started: bigint): KernelIndex | undefined {
+    const { root, scope, store } = idx;
+    const stamp = store.manifestStamp();
+    if (stamp === undefined) return undefined;
+    const { manifest, problems } = store.open(engineFingerprint(idx.knowledge));
+    if (!manifest || problems.length) return undefined;
+    idx.hadManifest = true;
+    for (const [p, f] of idx.cache.adopt(manifest)) idx.files.set(p, f);
+    idx.kbuild = manifest.kbuild ?? {};
+    idx.makefiles = manifest.makefiles ?? {};
+    const scan = scanTree(root, scope);
+    if (scan.files.length !== idx.files.size) return undefined;
+    for (const f of scan.files) {
+      const h = idx.cache.header(f);
+      if (!h) return undefined;
+      try {
+        const st = fs.statSync(path.join(root, f));
+        if (st.mtimeMs !== h.mtimeMs || st.size !== h.size) return undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    if (JSON.stringify(scan.skipped) !== JSON.stringify(manifest.skipped)) return undefined;
+    if (idx.refreshKbuild(scan.makefiles) || idx.cache.isDirty) return undefined;
+    if (store.manifestStamp() !== stamp) return undefined;
+    idx.skipped = manifest.skipped;
+    idx.seenManifest = stamp;
+    idx.lastStats = idx.computeStats(0, scan.files.length, started);
+    return idx;
   }
 
   private static async openLocked(idx: KernelIndex, opts: OpenOptions, started: bigint): Promise<KernelIndex> {

@@ -43,7 +43,9 @@ export class DropLensFeature {
       const title = `${list.length} drop site${list.length === 1 ? '' : 's'}`;
       lenses.push({
         range: { start: { line: def.line - 1, character: def.col }, end: { line: def.line - 1, character: def.col + name.length } },
-        command: { title, command: SHOW_DROP_SITES_COMMAND, arguments: [params.textDocument.uri, list.map((s) => s.line)] },
+        // The function's name too: VS Code shows a lens computed before the last edit until the new
+        // ones arrive, and its lines are then stale; the command lists the function's sites as they are.
+        command: { title, command: SHOW_DROP_SITES_COMMAND, arguments: [params.textDocument.uri, list.map((s) => s.line), name] },
       });
     }
     return lenses;

@@ -20,7 +20,13 @@ export interface LineTable {
 interface DebugObjects { vmlinux?: string; modules: Map<string, string> }
 
 const folders = new Map<string, DebugObjects>();
-const tables = new Map<string, Promise<Set<number>>>();
+/**
+ * Every object's statement lines, by file heading, read once: vmlinux's line table takes readelf
+ * about 5 s, and a drop script for each of a path's functions used to read it once per source file.
+ * About 770,000 distinct lines in 6.12's vmlinux (15-30 MB as sets); the last few objects are kept.
+ */
+const tables = new Map<string, Promise<Map<string, Set<number>>>>();
+const KEPT_OBJECTS = 4;
 
 /**
  * vmlinux and the .ko files of a debuginfo folder: an unpacked linux-image-*-dbg (or /), its
@@ -79,14 +85,26 @@ function sameFile(heading: string, file: string): boolean {
 }
 
 /** Every line of `file` with a statement record in `object` (readelf -W --debug-dump=decodedline). */
-function statementLines(object: string, file: string): Promise<Set<number>> {
-  const key = `${object}\0${file}`;
-  let p = tables.get(key);
-  if (p) return p;
-  p = new Promise<Set<number>>((resolve, reject) => {
+async function statementLines(object: string, file: string): Promise<Set<number>> {
+  const byHeading = await objectLines(object);
+  const out = new Set<number>();
+  for (const [heading, lines] of byHeading) if (sameFile(heading, file)) for (const n of lines) out.add(n);
+  return out;
+}
+
+/** The statement lines of every file of `object`, by the heading readelf names it with. */
+function objectLines(object: string): Promise<Map<string, Set<number>>> {
+  let p = tables.get(object);
+  if (p) {
+    // Most recently used last: the first is the one to drop.
+    tables.delete(object);
+    tables.set(object, p);
+    return p;
+  }
+  p = new Promise<Map<string, Set<number>>>((resolve, reject) => {
     const child = spawn('readelf', ['-W', '--debug-dump=decodedline', object], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines = new Set<number>();
-    let inFile = false;
+    const byHeading = new Map<string, Set<number>>();
+    let current: Set<number> | undefined;
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (e) => reject(new ProbeError(`readelf (binutils) is needed to read ${object}'s line table: ${e.message}`)));
@@ -95,21 +113,24 @@ function statementLines(object: string, file: string): Promise<Set<number>> {
     readline.createInterface({ input: child.stdout }).on('line', (l) => {
       if (l.endsWith(':')) {
         const heading = l.startsWith('CU: ') ? l.slice(4, -1) : l.slice(0, -1);
-        if (!/\s/.test(heading)) inFile = sameFile(heading, file);
+        if (/\s/.test(heading)) return;
+        current = byHeading.get(heading);
+        if (!current) byHeading.set(heading, (current = new Set()));
         return;
       }
-      if (!inFile || !l.endsWith('x')) return;
+      if (!current || !l.endsWith('x')) return;
       const cols = l.trim().split(/\s+/);
       const n = Number(cols[1]);
-      if (cols[cols.length - 1] === 'x' && Number.isInteger(n)) lines.add(n);
+      if (cols[cols.length - 1] === 'x' && Number.isInteger(n)) current.add(n);
     });
     child.on('close', (code) => {
-      if (code === 0) resolve(lines);
+      if (code === 0) resolve(byHeading);
       else reject(new ProbeError(`readelf --debug-dump=decodedline ${object} failed (${code}): ${stderr.trim().split('\n')[0] ?? ''}`));
     });
   });
-  p.catch(() => tables.delete(key));
-  tables.set(key, p);
+  p.catch(() => tables.delete(object));
+  tables.set(object, p);
+  while (tables.size > KEPT_OBJECTS) tables.delete(tables.keys().next().value!);
   return p;
 }
 
