@@ -14,7 +14,11 @@ test('a worker killed mid-index is replaced, and only its files are skipped, wit
   // the worker cannot have answered, whatever the machine's speed.
   const slow = 'net/slow.c';
   const slowText = Array.from({ length: 25_000 }, (_, i) => `static int slow_${i}(int a)\n{\n\treturn a + ${i};\n}\n`).join('');
-  const root = makeFakeTree({ ...Object.fromEntries(files.map((f, i) => [f, `int fn_${i}(void)\n{\n\treturn ${i};\n}\n`])), [slow]: slowText });
+  // The other files are not trivial either (300 functions each): a pool replaces a dead worker only
+  // while files are left to send, and 80 one-line files could all be done by the live worker
+  // before the dead one's exit is seen, on a loaded machine (then no replacement is needed).
+  const body = (i: number) => Array.from({ length: 300 }, (_, k) => `int fn_${i}_${k}(void)\n{\n\treturn ${k};\n}\n`).join('');
+  const root = makeFakeTree({ ...Object.fromEntries(files.map((f, i) => [f, body(i)])), [slow]: slowText });
   const all = [...files.slice(0, 40), slow, ...files.slice(40)];
   const started: Worker[] = [];
   const results: WorkerResult[] = [];
