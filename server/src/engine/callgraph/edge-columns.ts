@@ -8,17 +8,8 @@
 import type { EdgeKind } from './types';
 import { EDGE_COLS, EdgeTable, NONE } from './edge-table';
 
-/**
- * Edges per chunk of the columns (6 MB): the whole tree's 6.6 million edges grew one array by half
- * again, the old and new copies alive together at the peak of the build (about 380 MB of columns
- * for 166 MB of edges); chunks are added, never copied.
- */
-const CHUNK_SHIFT = 18;
-const CHUNK_EDGES = 1 << CHUNK_SHIFT;
-
 export class EdgeColumns {
-  private readonly chunks: Uint32Array[] = [];
-  private cols = new Uint32Array(0);
+  private cols = new Uint32Array(EDGE_COLS * 4096);
   private kinds = new Uint8Array(4096);
   private count = 0;
   private readonly kindIds = new Map<EdgeKind, number>();
@@ -43,9 +34,8 @@ export class EdgeColumns {
     const key = `${from}:${to}:${line}:${col}:${kind}`;
     if (this.seen.has(key)) return false;
     this.seen.add(key);
-    if (this.count === this.kinds.length) this.growKinds();
-    if ((this.count & (CHUNK_EDGES - 1)) === 0) this.chunks.push((this.cols = new Uint32Array(CHUNK_EDGES * EDGE_COLS)));
-    const o = (this.count & (CHUNK_EDGES - 1)) * EDGE_COLS;
+    if (this.count === this.kinds.length) this.grow();
+    const o = this.count * EDGE_COLS;
     const c = this.cols;
     c[o] = from;
     c[o + 1] = to;
@@ -60,18 +50,20 @@ export class EdgeColumns {
   }
 
   /**
-   * The columns, the chunks as they are (the builder is not used afterwards): no copy; the last
-   * chunk's unused tail (under 6 MB) is the price of not holding two copies at once.
+   * The columns, views of the edges added (the builder is not used afterwards): no copy, the
+   * unused tail (under a third, see grow) is the price of not holding two copies at once.
    */
   finish(): EdgeTable {
     this.seen = new Set();
-    const chunks = this.chunks.map((c, i) => (i === this.chunks.length - 1 ? c.subarray(0, (this.count - i * CHUNK_EDGES) * EDGE_COLS) : c));
-    return new EdgeTable({ chunks, shift: CHUNK_SHIFT }, this.kinds.subarray(0, this.count), this.kindNames, this.strings, this.extras);
+    return new EdgeTable(this.cols.subarray(0, this.count * EDGE_COLS), this.kinds.subarray(0, this.count), this.kindNames, this.strings, this.extras);
   }
 
-  /** The kind byte per edge (a seventh of the columns' size) still grows by half again. */
-  private growKinds(): void {
-    const kinds = new Uint8Array(Math.ceil(this.kinds.length * 1.5));
+  /** By half again: the old and new columns are both alive while copying. */
+  private grow(): void {
+    const cols = new Uint32Array(Math.ceil(this.kinds.length * 1.5) * EDGE_COLS);
+    cols.set(this.cols);
+    this.cols = cols;
+    const kinds = new Uint8Array(cols.length / EDGE_COLS);
     kinds.set(this.kinds);
     this.kinds = kinds;
   }

@@ -13,54 +13,34 @@ export const EDGE_COLS = 6;
 /** A candidates column holding this means "not an indirect edge" (no count). */
 export const NONE = 0xffffffff;
 
-/**
- * The columns in chunks of 2^shift edges (a built graph: its builder never copies them to grow),
- * or one chunk holding them all (a restored graph: a view of its file, shift 31).
- */
-export interface EdgeChunks { chunks: readonly Uint32Array[]; shift: number }
-
 export class EdgeTable {
-  private readonly chunks: readonly Uint32Array[];
-  private readonly shift: number;
-  private readonly mask: number;
-
   constructor(
-    cols: Uint32Array | EdgeChunks,
+    private readonly cols: Uint32Array,
     private readonly kindIds: Uint8Array,
     private readonly kindNames: readonly EdgeKind[],
     private readonly strings: readonly string[],
     /** Properties the columns do not hold (param, and any a later build adds), per edge. */
     private readonly extras: ReadonlyMap<number, Record<string, unknown>>,
-  ) {
-    const c = cols instanceof Uint32Array ? { chunks: [cols], shift: 31 } : cols;
-    this.chunks = c.chunks;
-    this.shift = c.shift;
-    this.mask = 2 ** c.shift - 1;
-  }
-
-  /** Column k of edge i. */
-  private at(i: number, k: number): number {
-    return this.chunks[i >>> this.shift][(i & this.mask) * EDGE_COLS + k];
-  }
+  ) {}
 
   get length(): number {
     return this.kindIds.length;
   }
 
   from(i: number): number {
-    return this.at(i, 0);
+    return this.cols[i * EDGE_COLS];
   }
 
   to(i: number): number {
-    return this.at(i, 1);
+    return this.cols[i * EDGE_COLS + 1];
   }
 
   line(i: number): number {
-    return this.at(i, 3);
+    return this.cols[i * EDGE_COLS + 3];
   }
 
   col(i: number): number {
-    return this.at(i, 4);
+    return this.cols[i * EDGE_COLS + 4];
   }
 
   kind(i: number): EdgeKind {
@@ -68,7 +48,7 @@ export class EdgeTable {
   }
 
   candidates(i: number): number | undefined {
-    const c = this.at(i, 5);
+    const c = this.cols[i * EDGE_COLS + 5];
     return c === NONE ? undefined : c;
   }
 
@@ -77,31 +57,17 @@ export class EdgeTable {
   }
 
   edge(i: number): Edge {
-    const c = this.chunks[i >>> this.shift];
-    const o = (i & this.mask) * EDGE_COLS;
-    const e: Edge = { from: c[o], to: c[o + 1], file: this.strings[c[o + 2]], line: c[o + 3], col: c[o + 4], kind: this.kind(i) };
-    if (c[o + 5] !== NONE) e.candidates = c[o + 5];
+    const o = i * EDGE_COLS;
+    const e: Edge = { from: this.cols[o], to: this.cols[o + 1], file: this.strings[this.cols[o + 2]], line: this.cols[o + 3], col: this.cols[o + 4], kind: this.kind(i) };
+    if (this.cols[o + 5] !== NONE) e.candidates = this.cols[o + 5];
     const x = this.extras.get(i);
     if (x) Object.assign(e, x);
     return e;
   }
 
   /** The columns as they are, for writing them to a file (graph-store.ts). */
-  columns(): { kindIds: Uint8Array; kindNames: readonly EdgeKind[]; strings: readonly string[]; extras: ReadonlyMap<number, Record<string, unknown>> } {
-    return { kindIds: this.kindIds, kindNames: this.kindNames, strings: this.strings, extras: this.extras };
-  }
-
-  /** Copies the columns of edges first .. first + count - 1 into `into` (graph-store.ts writes them piece by piece). */
-  copyColumns(into: Uint32Array, first: number, count: number): void {
-    let at = 0;
-    for (let i = first; i < first + count;) {
-      const chunk = this.chunks[i >>> this.shift];
-      const from = (i & this.mask) * EDGE_COLS;
-      const n = Math.min(first + count - i, chunk.length / EDGE_COLS - (i & this.mask));
-      into.set(chunk.subarray(from, from + n * EDGE_COLS), at);
-      at += n * EDGE_COLS;
-      i += n;
-    }
+  columns(): { cols: Uint32Array; kindIds: Uint8Array; kindNames: readonly EdgeKind[]; strings: readonly string[]; extras: ReadonlyMap<number, Record<string, unknown>> } {
+    return { cols: this.cols, kindIds: this.kindIds, kindNames: this.kindNames, strings: this.strings, extras: this.extras };
   }
 
   all(): Edge[] {

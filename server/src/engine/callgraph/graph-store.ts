@@ -192,14 +192,13 @@ function encodeParts(graph: GraphParts | CallGraph, fingerprint: string, buildSe
   let kinds: Uint8Array;
   if (g.edges instanceof EdgeTable) {
     // Columns already: string and kind ids mapped to this file's.
-    const table = g.edges;
-    const t = table.columns();
+    const t = g.edges.columns();
     const fileIds = t.strings.map(id);
     const kindMap = t.kindNames.map((k) => small(kindIds, k));
     kinds = new Uint8Array(t.kindIds.length);
     for (let i = 0; i < kinds.length; i++) kinds[i] = kindMap[t.kindIds[i]];
     writeEdges = (into, first, count) => {
-      table.copyColumns(into, first, count);
+      into.set(t.cols.subarray(first * EDGE_COLS, (first + count) * EDGE_COLS));
       for (let o = 2; o < count * EDGE_COLS; o += EDGE_COLS) into[o] = fileIds[into[o]];
     };
     for (const [i, x] of t.extras) {
