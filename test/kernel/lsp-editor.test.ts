@@ -150,6 +150,9 @@ for (const version of KERNEL_VERSIONS) {
         const sites = (await lsp.connection.sendRequest(DropSitesRequest, { uri })).sites.filter((s) => s.function === 'tap_handle_frame' && s.kind === 'goto');
         const lenses = await lsp.connection.sendRequest<Lens[]>('textDocument/codeLens', { textDocument: { uri } });
         const lens = lenses.find((l) => l.command?.command === SHOW_DROP_SITES_COMMAND && (l.command.arguments?.[1] as number[]).includes(sites[0]?.line));
+        // The Probe lenses of the same function sit on the same line as its drop lens.
+        const probes = lenses.filter((l) => l.command?.command === PROBE_COMMANDS.function && (l.command.arguments?.[0] as { function: string }).function === 'tap_handle_frame');
+        assert.deepEqual(probes.map((l) => l.range.start.line), [lens?.range.start.line], 'the Probe lens beside the drop lens');
         return { lines: sites.map((s) => s.line), lensLine: lens?.range.start.line };
       };
       const hoverAt = async (line1: number) => (await lsp.connection.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line: line1 - 1, character: 1 } }))?.contents.value ?? '';
