@@ -85,7 +85,12 @@ test('a folder that is not a kernel tree gives a clear error', async () => {
 test('an unreadable file is skipped with its reason (as an unprivileged user when run as root)', () => {
   const root = makeFakeTree({ 'net/secret.c': GOOD, 'net/open.c': GOOD });
   fs.chmodSync(path.join(root, 'net/secret.c'), 0o000);
-  for (let d = root; d !== path.dirname(d) && d.startsWith(path.dirname(root)); d = path.dirname(d)) fs.chmodSync(d, 0o755);
+  // The tree's own folder opened to the unprivileged user; the folders above it are only checked:
+  // they are not the test's (TMPDIR is often /tmp, whose mode 1777 a chmod here once took away).
+  fs.chmodSync(root, 0o755);
+  for (let d = path.dirname(root); d !== path.dirname(d); d = path.dirname(d)) {
+    assert.ok((fs.statSync(d).mode & 0o001) !== 0, `prerequisite missing: ${d} must be searchable by other users (the test reads the tree as nobody); set TMPDIR to a folder that is`);
+  }
   const cache = tempCache('unreadable');
   fs.chmodSync(cache, 0o777);
   const cli = path.join(__dirname, '..', '..', 'dist', 'netpath.js');
