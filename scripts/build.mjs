@@ -22,7 +22,9 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/engine/index-worker.ts'], outfile: 'dist/index-worker.js' }),
   esbuild.build({ ...common, entryPoints: ['server/src/engine/analysis/graph-worker.ts'], outfile: 'dist/graph-worker.js' }),
-  esbuild.build({ ...common, entryPoints: ['server/src/cli/netpath.ts'], outfile: 'dist/netpath.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js } }),
+  // The bin answers a warm def/refs from the lookup file alone; the whole CLI is loaded only when needed.
+  esbuild.build({ ...common, entryPoints: ['server/src/cli/entry.ts'], outfile: 'dist/netpath.js', banner: { js: '#!/usr/bin/env node\n' + common.banner.js } }),
+  esbuild.build({ ...common, entryPoints: ['server/src/cli/netpath.ts'], outfile: 'dist/netpath-full.js' }),
   esbuild.build({ ...common, entryPoints: ['bench/bench.ts'], outfile: 'dist/bench.js' }),
   // The counters webview script, with uPlot bundled in (webviews load nothing from the network).
   esbuild.build({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: !production, minify: production, logLevel: 'warning', absWorkingDir: root, entryPoints: ['media/counters/panel.ts'], outfile: 'dist/media/counters/panel.js' }),

@@ -6,6 +6,7 @@ import { NotAKernelTreeError } from '../engine/kernel-tree';
 import { parseArgs, UsageError, type ParsedArgs } from './args';
 import { ProgressBar } from './progress';
 import { findDefinitions, findReferences } from '../engine/symbols';
+import { printLookup } from './lookup-output';
 import type { CallGraph } from '../engine/callgraph/graph';
 import { AnalysisHost, type Analysis, type GraphInfo } from '../engine/analysis/snapshot';
 import { graphKey, loadGraphFile } from '../engine/callgraph/graph-store';
@@ -163,6 +164,10 @@ async function runIndex(dir: string, args: ParsedArgs): Promise<number> {
   // or loaded when the saved one matches) and is timed on its own.
   let graph: GraphSummary | undefined;
   if (!args.flags.has('no-graph')) {
+    // Like the graph, derived from the index and kept beside it. Written before the graph, not
+    // beside its worker: on two cores that was slower than one after the other, and the whole
+    // tree's graph needs the memory.
+    writeSymbolsLookupOf(idx);
     const a = analysisOf(idx, args, { rebuild: args.flags.has('rebuild') });
     const g = await a.graph();
     const info = a.graphInfo!;
@@ -222,19 +227,18 @@ function formatStats(s: IndexStats, idx: KernelIndex): string {
 
 async function runLookup(cmd: 'def' | 'refs', name: string, args: ParsedArgs): Promise<number> {
   const idx = await openIndex(args.options.get('kernel') ?? '.', args, 'loading index');
-  const locations = cmd === 'def'
-    ? findDefinitions(idx.files, name).map((d) => ({ file: d.file, line: d.line, kind: d.kind, ...(d.signature ? { signature: d.signature } : {}) }))
-    : findReferences(idx.files, name).map((r) => ({ file: r.file, line: r.line, kind: r.kind, ...(r.function ? { function: r.function } : {}) }));
-  if (args.flags.has('json')) {
-    process.stdout.write(JSON.stringify({ symbol: name, locations }) + '\n');
-  } else {
-    for (const l of locations) process.stdout.write(`${l.file}:${l.line}\t${l.kind}${'function' in l && l.function ? `\tin ${l.function}` : ''}\n`);
+  const code = printLookup(cmd, name, cmd === 'def' ? findDefinitions(idx.files, name) : findReferences(idx.files, name), idx.scope, args.flags.has('json'));
+  writeSymbolsLookupOf(idx);
+  return code;
+}
+
+/** The symbols lookup beside the index, unless it is current: the next `def` or `refs` reads one block of it. */
+function writeSymbolsLookupOf(idx: KernelIndex): void {
+  try {
+    idx.ensureSymbolsLookup();
+  } catch (e) {
+    process.stderr.write(`netpath: warn: symbols lookup not written: ${(e as Error).message}\n`);
   }
-  if (locations.length === 0) {
-    process.stderr.write(`netpath: no ${cmd === 'def' ? 'definition' : 'references'} of "${name}" in scope ${idx.scope.join(',')}\n`);
-    return 1;
-  }
-  return 0;
 }
 
 /**
@@ -462,18 +466,21 @@ async function runPath(from: string, to: string, args: ParsedArgs): Promise<numb
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError || e instanceof CountersUsageError || e instanceof LiveUsageError) {
-      process.stderr.write(`netpath: ${e.message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    if (e instanceof NotAKernelTreeError || e instanceof CancelledError) {
-      process.stderr.write(`netpath: ${e.message}\n`);
+/** Runs the CLI on `argv` (the bin, cli/entry.ts, calls it when no lookup file can answer). */
+export function run(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      if (e instanceof UsageError || e instanceof CountersUsageError || e instanceof LiveUsageError) {
+        process.stderr.write(`netpath: ${e.message}\n\n${USAGE}`);
+        process.exit(2);
+      }
+      if (e instanceof NotAKernelTreeError || e instanceof CancelledError) {
+        process.stderr.write(`netpath: ${e.message}\n`);
+        process.exit(1);
+      }
+      process.stderr.write(`netpath: ${(e as Error).stack ?? String(e)}\n`);
       process.exit(1);
-    }
-    process.stderr.write(`netpath: ${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+    },
+  );
+}

@@ -4,9 +4,11 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkKernelTree, kernelVersion, parseScope } from './kernel-tree';
-import { knowledgeFingerprint, knowledgeFor, type Knowledge } from './knowledge';
+import { knowledgeFor, type Knowledge } from './knowledge';
 import { parseKbuild, type KbuildMap } from './kbuild';
-import { grammarPath, loadCParser, queryText, type CParser } from './parser';
+import { loadCParser, type CParser } from './parser';
+import { engineFingerprint } from './fingerprint';
+import { symbolsLookupCurrent, writeSymbolsLookup } from './lookup/symbol-lookup';
 import { indexInPool, CancelledError } from './pool';
 import { scanTree } from './scan';
 import { IndexStore, shardOf } from './store';
@@ -18,8 +20,6 @@ import { SymbolTable } from './symbols';
 import { countOf, headerOf, lazyFacts, pinStored, type StoredLists } from './codec';
 import type { WorkerResult } from './index-worker';
 
-/** Bump when extract.ts output changes meaning; part of the cache fingerprint. */
-const EXTRACTOR_VERSION = 7;
 /** Below this many changed files, index in this thread rather than start workers. */
 const IN_PROCESS_LIMIT = 16;
 
@@ -103,6 +103,8 @@ export class KernelIndex {
   private engineId: string | undefined;
   /** manifest.json as this index last read or wrote it: another stamp means another process wrote it. */
   private seenManifest: string | undefined;
+  /** The folders of the scan this index was opened with, and their mtimes (scan.ts). */
+  private scanDirs: Array<[string, number]> | undefined;
 
   private constructor(
     readonly root: string,
@@ -168,6 +170,7 @@ export class KernelIndex {
     if (JSON.stringify(scan.skipped) !== JSON.stringify(manifest.skipped)) return undefined;
     if (idx.refreshKbuild(scan.makefiles) || idx.cache.isDirty) return undefined;
     if (store.manifestStamp() !== stamp) return undefined;
+    idx.scanDirs = scan.dirs;
     idx.skipped = manifest.skipped;
     idx.seenManifest = stamp;
     idx.lastStats = idx.computeStats(0, scan.files.length, started);
@@ -193,6 +196,7 @@ export class KernelIndex {
     phase('cache opened');
 
     const scan = scanTree(root, scope);
+    idx.scanDirs = scan.dirs;
     const inScan = new Set(scan.files);
     for (const p of [...idx.files.keys()]) {
       if (!inScan.has(p)) {
@@ -264,6 +268,32 @@ export class KernelIndex {
     idx.seenManifest = store.manifestStamp();
     idx.lastStats = idx.computeStats(changed.length, fromCache, started);
     return idx;
+  }
+
+  /**
+   * Writes the symbols lookup (lookup/symbol-lookup.ts) unless the one on disk is already of this
+   * state: after a CLI open, so the next `def` or `refs` reads one block. Only when memory is what
+   * the cache holds (no unsaved buffer, nothing unwritten). Returns whether it wrote one.
+   */
+  ensureSymbolsLookup(): boolean {
+    if (!this.scanDirs || this.buffers.size || !this.stateFingerprint() || !this.seenManifest) return false;
+    const state = { engine: this.engine, manifest: this.seenManifest };
+    if (symbolsLookupCurrent(this.cacheDir, this.root, state)) return false;
+    // In shard order, letting each shard's text go once its files are read: a whole-tree pass
+    // would otherwise hold every shard at once.
+    const byShard = [...this.files.keys()].sort((a, b) => shardOf(a).localeCompare(shardOf(b)) || (a < b ? -1 : 1));
+    let shard = '';
+    const ordered = new Map<string, FileFacts>();
+    for (const p of byShard) ordered.set(p, this.files.get(p)!);
+    writeSymbolsLookup(this.cacheDir, ordered, state, this.scanDirs, (p) => {
+      const s = shardOf(p);
+      if (s !== shard) {
+        this.cache.unloadShards();
+        shard = s;
+      }
+    });
+    this.cache.unloadShards();
+    return true;
   }
 
   /** Lets go of the shards read for facts so far (codec.ts decodes them again from disk on access). */
@@ -590,16 +620,4 @@ async function writeLock(dir: string, log: (level: LogLevel, message: string) =>
     log('warn', `index cache ${dir} not locked: ${(e as Error).message}`);
     return () => undefined;
   }
-}
-
-const fingerprints = new WeakMap<Knowledge, string>();
-function engineFingerprint(k: Knowledge): string {
-  const known = fingerprints.get(k);
-  if (known) return known;
-  const h = crypto.createHash('sha1');
-  h.update(String(EXTRACTOR_VERSION)).update(queryText('facts.scm')).update(knowledgeFingerprint(k));
-  h.update(fs.readFileSync(grammarPath()));
-  const out = h.digest('hex');
-  fingerprints.set(k, out);
-  return out;
 }

@@ -1,10 +1,11 @@
 // Loads web-tree-sitter and the tree-sitter-c grammar shipped by the `tree-sitter-c` package.
 // The bundle copies both .wasm files and the .scm queries next to itself (scripts/build.mjs);
 // from source (tests) they are found in node_modules and beside this file.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Parser, Language, Query } from 'web-tree-sitter';
 import type { ParseOutcome, SyntaxBackend } from './syntax';
+import { grammarPath, queryText, runtimeWasmPath } from './assets';
+
+export { grammarPath, queryText, runtimeWasmPath };
 
 export interface CParser {
   parser: Parser;
@@ -13,36 +14,6 @@ export interface CParser {
   loads: Query;
   /** The grammar file actually loaded, for logs and the cache fingerprint. */
   grammarPath: string;
-}
-
-function firstExisting(candidates: string[], what: string): string {
-  for (const c of candidates) if (fs.existsSync(c)) return c;
-  throw new Error(`netpath: cannot find ${what}; looked in:\n  ${candidates.join('\n  ')}`);
-}
-
-function nodeModulesFile(pkg: string, file: string): string[] {
-  const out: string[] = [];
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    out.push(path.join(dir, 'node_modules', pkg, file));
-    if (path.dirname(dir) === dir) break;
-  }
-  return out;
-}
-
-export function grammarPath(): string {
-  return firstExisting([path.join(__dirname, 'tree-sitter-c.wasm'), ...nodeModulesFile('tree-sitter-c', 'tree-sitter-c.wasm')],
-    'tree-sitter-c.wasm (install the tree-sitter-c package)');
-}
-
-export function runtimeWasmPath(): string {
-  return firstExisting([path.join(__dirname, 'web-tree-sitter.wasm'), ...nodeModulesFile('web-tree-sitter', 'web-tree-sitter.wasm')],
-    'web-tree-sitter.wasm (install the web-tree-sitter package)');
-}
-
-export function queryText(name: string): string {
-  const file = firstExisting([path.join(__dirname, 'queries', name), path.join(__dirname, '..', 'server', 'src', 'engine', 'queries', name)],
-    `query file ${name}`);
-  return fs.readFileSync(file, 'utf8');
 }
 
 let runtime: Promise<void> | undefined;

@@ -10,6 +10,11 @@ export interface ScanResult {
   /** Kbuild makefiles (Makefile, Kbuild) seen on the way, relative. */
   makefiles: string[];
   skipped: SkippedFile[];
+  /**
+   * Every folder walked, with its mtime read before its listing: a file added, removed or renamed
+   * in it later moves that mtime, which is how a lookup file (lookup/) knows the tree is the same.
+   */
+  dirs: Array<[string, number]>;
 }
 
 const SOURCE = /\.[ch]$/;
@@ -19,6 +24,7 @@ export function scanTree(root: string, scope: string[]): ScanResult {
   const files: string[] = [];
   const makefiles: string[] = [];
   const skipped: SkippedFile[] = [];
+  const dirs: Array<[string, number]> = [];
   const stack: string[] = [];
   for (const s of scope) {
     const abs = path.join(root, s);
@@ -36,6 +42,7 @@ export function scanTree(root: string, scope: string[]): ScanResult {
     seen.add(rel);
     let entries: fs.Dirent[];
     try {
+      dirs.push([rel, fs.statSync(path.join(root, rel)).mtimeMs]);
       entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
     } catch (e) {
       skipped.push({ path: rel || '.', reason: `unreadable folder (${(e as NodeJS.ErrnoException).code})` });
@@ -60,5 +67,6 @@ export function scanTree(root: string, scope: string[]): ScanResult {
   }
   files.sort();
   makefiles.sort();
-  return { files, makefiles, skipped };
+  dirs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { files, makefiles, skipped, dirs };
 }

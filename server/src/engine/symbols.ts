@@ -62,7 +62,7 @@ export class SymbolTable {
   definitions(name: string): SymbolLocation[] {
     const list = this.byName.get(name) ?? [];
     // Function bodies first, then types, macros and variables.
-    return [...list].sort((a, b) => rank(a.kind) - rank(b.kind) || a.file.localeCompare(b.file) || a.line - b.line);
+    return [...list].sort(compareDefinitions);
   }
 
   /** Uses of a function: calls, address-taken sites, macro arguments. */
@@ -131,7 +131,7 @@ export function findReferences(files: Map<string, FileFacts>, name: string): Ref
       }
     }
   }
-  out.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+  out.sort(compareReferences);
   return dedupe(out);
 }
 
@@ -145,7 +145,16 @@ export function findDefinitions(files: Map<string, FileFacts>, name: string): Sy
     if (!mayContain(f, 'functions', name) && !mayContain(f, 'defs', name)) continue;
     for (const loc of locationsOf(f)) if (loc.name === name) out.push(loc);
   }
-  return out.sort((a, b) => rank(a.kind) - rank(b.kind) || a.file.localeCompare(b.file) || a.line - b.line);
+  return out.sort(compareDefinitions);
+}
+
+/** The order definitions are answered in: function bodies first, then types, macros, variables. */
+export function compareDefinitions(a: SymbolLocation, b: SymbolLocation): number {
+  return rank(a.kind) - rank(b.kind) || a.file.localeCompare(b.file) || a.line - b.line;
+}
+
+export function compareReferences(a: ReferenceLocation, b: ReferenceLocation): number {
+  return a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col;
 }
 
 /** One file's definitions in line order: needs no table. */
@@ -155,7 +164,7 @@ export function fileSymbols(files: Map<string, FileFacts>, rel: string): SymbolL
   return locationsOf(f).sort((a, b) => a.line - b.line);
 }
 
-function locationsOf(f: FileFacts): SymbolLocation[] {
+export function locationsOf(f: FileFacts): SymbolLocation[] {
   const out: SymbolLocation[] = [];
   for (const fn of f.functions) {
     out.push({ name: fn.name, kind: 'function', file: f.path, line: fn.line, col: fn.col, endLine: fn.endLine, signature: fn.signature, static: (fn.flags & 1) === 1 });
@@ -164,7 +173,7 @@ function locationsOf(f: FileFacts): SymbolLocation[] {
   return out;
 }
 
-function rank(kind: SymbolKindName): number {
+export function rank(kind: SymbolKindName): number {
   return kind === 'function' ? 0 : isType(kind) ? 1 : kind === 'macro' ? 2 : 3;
 }
 
