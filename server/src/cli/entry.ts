@@ -37,7 +37,7 @@ function fast(argv: string[]): number | undefined {
   const knowledge = knowledgeFor(root);
   const scope = parseScope(args.options.get('scope'), knowledge.defaultScope);
   const store = new IndexStore(root, scope, args.options.get('cache'));
-  const manifest = store.manifestStamp();
+  const manifest = store.manifestIdentity();
   if (manifest === undefined) return undefined;
   const r = lookupSymbol(store.dir, root, name, { engine: engineFingerprint(knowledge), manifest });
   const verbose = args.flags.has('verbose');

@@ -277,7 +277,10 @@ export class KernelIndex {
    */
   ensureSymbolsLookup(): boolean {
     if (!this.scanDirs || this.buffers.size || !this.stateFingerprint() || !this.seenManifest) return false;
-    const state = { engine: this.engine, manifest: this.seenManifest };
+    // The manifest on disk is the one this index read or wrote (its stamp unchanged around the read).
+    const manifest = this.store.manifestIdentity();
+    if (!manifest || this.store.manifestStamp() !== this.seenManifest) return false;
+    const state = { engine: this.engine, manifest };
     if (symbolsLookupCurrent(this.cacheDir, this.root, state)) return false;
     // In shard order, letting each shard's text go once its files are read: a whole-tree pass
     // would otherwise hold every shard at once.

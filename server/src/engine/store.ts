@@ -180,6 +180,20 @@ export class IndexStore {
     }
   }
 
+  /**
+   * What manifest.json holds, as its size and checksum: the identity of an index state that a
+   * copy of the cache folder keeps (its stamp, inode and mtime, does not). A lookup file records
+   * it; reading it costs a read and a CRC of the manifest alone. Undefined when there is none.
+   */
+  manifestIdentity(): string | undefined {
+    try {
+      const b = fs.readFileSync(path.join(this.dir, 'manifest.json'));
+      return `${b.length}:${checksum(b)}`;
+    } catch {
+      return undefined;
+    }
+  }
+
   shardPath(shard: string): string {
     return path.join(this.dir, 'shards', `${shard}.json`);
   }

@@ -56,6 +56,7 @@ export type Block = Record<string, unknown>;
  * which becomes the file table.
  */
 export function writeLookup(file: string, head: Omit<LookupHeader, 'format' | 'buckets' | 'blocks' | 'fileBlocks'>, buckets: number, blockOf: (bucket: number) => Block | string | undefined, files: FileStamp[]): void {
+  removeOrphans(file);
   const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   const blocks: LookupHeader['blocks'] = [];
   const fileBlocks: LookupHeader['fileBlocks'] = [];
@@ -94,6 +95,33 @@ export function writeLookup(file: string, head: Omit<LookupHeader, 'format' | 'b
     if (fd !== undefined) try { fs.closeSync(fd); } catch { /* already closed */ }
     fs.rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/** Temporary files of writers that died mid-write (kill -9): never read, removed by the next writer. */
+function removeOrphans(file: string): void {
+  const dir = path.dirname(file);
+  const base = `${path.basename(file)}.tmp-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(base)) continue;
+    const pid = Number(n.slice(base.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    fs.rmSync(path.join(dir, n), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -142,6 +170,20 @@ function readBlock<T>(o: Opened, [offset, length, crc]: [number, number, number]
     return JSON.parse(zlib.inflateRawSync(data).toString('utf8')) as T;
   } catch (e) {
     throw new LookupDamagedError(`a block does not decode (${(e as Error).message})`);
+  }
+}
+
+/** True when every block passes its checksum (the slow path's check before it trusts a file again). */
+export function blocksWhole(o: Opened): boolean {
+  try {
+    for (const e of [...o.header.blocks, ...o.header.fileBlocks]) {
+      if (e[1] === 0) continue;
+      const data = Buffer.alloc(e[1]);
+      if (fs.readSync(o.fd, data, 0, e[1], o.bodyStart + e[0]) !== e[1] || crc32(data) !== e[2]) return false;
+    }
+    return true;
+  } catch {
+    return false;
   }
 }
 

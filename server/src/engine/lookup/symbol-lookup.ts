@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { FileFacts } from '../types';
 import { forgetDecoded, notDecoded } from '../codec';
 import { locationsOf, rank, type ReferenceLocation, type SymbolLocation } from '../symbols';
-import { bucketOf, changedFile, LookupDamagedError, movedDir, openLookup, readFiles, readName, writeLookup, type FileStamp } from './lookup-file';
+import { blocksWhole, bucketOf, changedFile, LookupDamagedError, movedDir, openLookup, readFiles, readName, writeLookup, type FileStamp } from './lookup-file';
 import * as fs from 'node:fs';
 
 export const SYMBOLS_FILE = 'symbols.lookup';
@@ -27,7 +27,7 @@ type RefTuple = [number, number, number, number, string | 0];
 interface StoredAnswer { d: DefTuple[]; r: RefTuple[] }
 export interface SymbolAnswer { d: SymbolLocation[]; r: ReferenceLocation[] }
 
-/** What the file must match to answer: the extractor and the manifest as written with it. */
+/** What the file must match to answer: the extractor, and the manifest (IndexStore.manifestIdentity) it was written with. */
 export interface SymbolsState { engine: string; manifest: string }
 
 const KINDS: Array<SymbolLocation['kind'] | ReferenceLocation['kind']> = ['function', 'struct', 'union', 'enum', 'enumerator', 'macro', 'typedef', 'variable', 'call', 'address', 'macro-arg'];
@@ -237,19 +237,21 @@ function answerOf(name: string, v: StoredAnswer, paths: Map<number, string>): Sy
       : { name, kind, file: paths.get(f)!, line, col, endLine };
   });
   const r = v.r.map(([f, line, col, k, fn]): ReferenceLocation => {
-    const ref: ReferenceLocation = { file: paths.get(f)!, line, col, kind: kindOf(k) as ReferenceLocation['kind'] };
-    if (fn !== 0) ref.function = fn;
-    return ref;
+    // As findReferences builds it, `function` present even when undefined.
+    return { file: paths.get(f)!, line, col, kind: kindOf(k) as ReferenceLocation['kind'], function: fn === 0 ? undefined : fn };
   });
   return { d, r };
 }
 
-/** True when the symbols lookup on disk is of `state` and no folder in scope moved since. */
+/**
+ * True when the symbols lookup on disk is of `state`, no folder in scope moved since, and every
+ * block is whole (a reader that met a damaged block came here to have it written again).
+ */
 export function symbolsLookupCurrent(cacheDir: string, root: string, state: SymbolsState): boolean {
   const o = openLookup(path.join(cacheDir, SYMBOLS_FILE), KIND);
   if ('problem' in o) return false;
   try {
-    return o.header.state.engine === state.engine && o.header.state.manifest === state.manifest && movedDir(root, o.header.dirs) === undefined;
+    return o.header.state.engine === state.engine && o.header.state.manifest === state.manifest && movedDir(root, o.header.dirs) === undefined && blocksWhole(o);
   } finally {
     fs.closeSync(o.fd);
   }
