@@ -22,10 +22,12 @@ import { runEditorBench } from './editor';
 import { runTracesBench } from './traces';
 import { runDriftBench } from './drift';
 import { formatWarmQueries, measureWarmQueries, QUERY_GOAL_SECONDS, runQueriesBench } from './queries';
+import { formatWarmLookups, measureWarmLookups, runLookupsBench } from './lookups';
 import { checkTools, freshDir, TOOLS } from './tools';
 
 const USAGE = `usage: npm run bench -- <kernel-dir> [--scope S] [--rounds N] [--workers N] [--whole-tree] [--json] [--strict]
        npm run bench -- queries <kernel-dir> [--scope S] [--cache C] [--json]   (warm graph queries only)
+       npm run bench -- lookups <kernel-dir> [--scope S] [--cache C] [--json]   (warm def/refs against node start-up and GNU Global)
        npm run bench -- editor <kernel-dir> [--cache C] [--rounds N] [--json]   (server responsiveness while the graph builds)
        npm run bench -- drift [--series 6.12] [--json] [--strict]   (the newest served point release against the pinned one)
 
@@ -68,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'drift') return runDriftBench(argv.slice(1));
   if (!process.env.NETPATH_BENCH_SNAPSHOT) return runFromSnapshot(argv);
   if (argv[0] === 'queries') return runQueriesBench(argv.slice(1), path.join(__dirname, 'netpath.js'));
+  if (argv[0] === 'lookups') return runLookupsBench(argv.slice(1), path.join(__dirname, 'netpath.js'));
   if (argv[0] === 'editor') return runEditorBench(argv.slice(1), path.join(__dirname, 'server.js'));
   const args = parseArgs(argv, { flags: ['whole-tree', 'json', 'strict', 'help'], options: ['scope', 'rounds', 'workers'] });
   if (args.flags.has('help')) {
@@ -140,6 +143,9 @@ async function main(argv: string[]): Promise<number> {
     // The graph is saved with the index now: warm queries load it (measured with node start-up).
     const queries = await measureWarmQueries(cli, root, scope, engineCache, say);
     for (const l of formatWarmQueries(queries)) say(l);
+    // def and refs against node's start-up and GNU Global, in the same run (issue 22).
+    const lookups = measureWarmLookups(cli, root, scope, engineCache, say);
+    for (const l of formatWarmLookups(lookups)) say(l);
 
     const reindex = await measureReindex(root, scope, engineCache, scan.files);
     say(`re-index ${reindex.file}: ${reindex.ms.map((m) => m.toFixed(1)).join(', ')} ms`);
@@ -176,6 +182,7 @@ async function main(argv: string[]): Promise<number> {
       goal('re-index one file', GOALS.reindexMs, reindexMs, 'ms'),
       goal('warm path query', QUERY_GOAL_SECONDS, queries.path, 's'),
       goal('warm callers query', QUERY_GOAL_SECONDS, queries.callers, 's'),
+      ...lookups.goals,
     ];
     if (whole) {
       // The index alone, as before (the graph build is timed on its own, above).
@@ -202,6 +209,7 @@ async function main(argv: string[]): Promise<number> {
       reindex: { file: reindex.file, ms: +reindexMs.toFixed(2), runs: reindex.ms.map((m) => +m.toFixed(2)) },
       graph,
       queries,
+      lookups,
       wholeTree: whole ? { files: whole.files, seconds: +whole.seconds.toFixed(2), indexSeconds: +whole.engineSeconds.toFixed(2), peakRssMB: whole.peakRssMB, functions: whole.functions,
         graph: whole.graph ?? null, warmCallers: wholeQuery ? { seconds: +wholeQuery.seconds.toFixed(2), peakRssMB: wholeQuery.peakRssMB ?? null } : null,
         floorSeconds: wholeFloor ? +wholeFloor.seconds.toFixed(2) : null, overFloor: wholeFloor ? +(whole.seconds / wholeFloor.seconds).toFixed(3) : null } : null,
@@ -277,7 +285,7 @@ function goal(name: string, limit: number, value: number, unit: string): Goal {
 }
 
 function report(
-  result: { queries: Parameters<typeof formatWarmQueries>[0]; rounds: number; kernel: { version: string | null; scope: string[]; files: number; megabytes: number }; machine: { cores: number; workers: number }; warm: { seconds: number; engineSeconds: number; peakRssMB: number }; reindex: { file: string; ms: number }; wholeTree: { files: number; seconds: number; indexSeconds: number; peakRssMB: number; graph: { edges: number; seconds: number } | null; warmCallers: { seconds: number; peakRssMB: number | null } | null; floorSeconds: number | null; overFloor: number | null } | null; graph: GraphStats; commands: Record<string, string> },
+  result: { queries: Parameters<typeof formatWarmQueries>[0]; lookups: Parameters<typeof formatWarmLookups>[0]; rounds: number; kernel: { version: string | null; scope: string[]; files: number; megabytes: number }; machine: { cores: number; workers: number }; warm: { seconds: number; engineSeconds: number; peakRssMB: number }; reindex: { file: string; ms: number }; wholeTree: { files: number; seconds: number; indexSeconds: number; peakRssMB: number; graph: { edges: number; seconds: number } | null; warmCallers: { seconds: number; peakRssMB: number | null } | null; floorSeconds: number | null; overFloor: number | null } | null; graph: GraphStats; commands: Record<string, string> },
   goals: Goal[], toolS: Record<string, number>, coldS: number, floorS: number, coldRss: number,
   floor: Array<{ peakRssMB?: number }>, tools: Map<string, Array<{ peakRssMB?: number }>>,
 ): string {
@@ -310,6 +318,7 @@ function report(
   const g = result.graph;
   lines.push(`call graph: ${g.edges} edges built in ${g.seconds.toFixed(1)} s; ${g.indirectSites} indirect call sites, ${g.resolvedSites} resolved (${(g.resolvedFraction * 100).toFixed(1)} %)`);
   lines.push(...formatWarmQueries(result.queries));
+  lines.push('', ...formatWarmLookups(result.lookups).filter((l) => !l.startsWith('GOAL')), '');
   lines.push(`  candidates per resolved site: mean ${g.meanCandidates.toFixed(2)}, median ${g.medianCandidates}; naive field-name matching: mean ${g.naive.meanCandidates.toFixed(2)}, median ${g.naive.medianCandidates} over ${g.naive.resolvedSites} sites`);
   if (!haveGnuTime()) lines.push('peak RSS of external tools needs /usr/bin/time (Debian package "time")');
   for (const [name, cmd] of Object.entries(result.commands)) lines.push(`${name}: ${cmd}`);
