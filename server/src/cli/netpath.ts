@@ -54,7 +54,7 @@ options:
   --rebuild        ignore the cache and index everything again
   --workers N      index worker threads (default: number of cores)
   --cache <dir>    cache folder (default: $NETPATH_CACHE or ~/.cache/netpath)
-  --no-graph       index: skip building the call graph and its resolution statistics
+  --no-graph       index: the index alone (no call graph, no symbols lookup for warm def/refs)
   --max N          path: how many chains, most likely first (default 3)
   --via F,G        path: chains through these functions, in order
   --avoid F,G      path: chains that do not pass these functions
