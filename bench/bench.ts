@@ -19,6 +19,7 @@ import { haveGnuTime, median, runTimed } from './measure';
 import { runCountersBench } from './counters';
 import { runLiveBench } from './live';
 import { runEditorBench } from './editor';
+import { runFirstDefinitionBench } from './first-definition';
 import { runTracesBench } from './traces';
 import { runDriftBench } from './drift';
 import { formatWarmQueries, measureWarmQueries, QUERY_GOAL_SECONDS, runQueriesBench } from './queries';
@@ -27,6 +28,7 @@ import { checkTools, freshDir, TOOLS } from './tools';
 
 const USAGE = `usage: npm run bench -- <kernel-dir> [--scope S] [--rounds N] [--workers N] [--whole-tree] [--json] [--strict]
        npm run bench -- queries <kernel-dir> [--scope S] [--cache C] [--json]   (warm graph queries only)
+       npm run bench -- first-definition <kernel-dir> [--cache C] [--json]   (language server: warm start to the first definition)
        npm run bench -- lookups <kernel-dir> [--scope S] [--cache C] [--json]   (warm def/refs against node start-up and GNU Global)
        npm run bench -- editor <kernel-dir> [--cache C] [--rounds N] [--json]   (server responsiveness while the graph builds)
        npm run bench -- drift [--series 6.12] [--json] [--strict]   (the newest served point release against the pinned one)
@@ -72,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'queries') return runQueriesBench(argv.slice(1), path.join(__dirname, 'netpath.js'));
   if (argv[0] === 'lookups') return runLookupsBench(argv.slice(1), path.join(__dirname, 'netpath.js'));
   if (argv[0] === 'editor') return runEditorBench(argv.slice(1), path.join(__dirname, 'server.js'));
+  if (argv[0] === 'first-definition') return runFirstDefinitionBench(argv.slice(1), path.join(__dirname, 'server.js'));
   const args = parseArgs(argv, { flags: ['whole-tree', 'json', 'strict', 'help'], options: ['scope', 'rounds', 'workers'] });
   if (args.flags.has('help')) {
     process.stdout.write(USAGE);

@@ -60,7 +60,7 @@ function ctagsFunctions(root: string, files: string[], listFile: string): Map<st
  */
 async function indexScope(root: string, cacheRoot: string): Promise<KernelIndex> {
   const cli = spawnSync(process.execPath,
-    ['--require', require.resolve('tsx/cjs'), path.join(REPO, 'server/src/cli/netpath.ts'), 'index', root,
+    ['--require', require.resolve('tsx/cjs'), path.join(REPO, 'server/src/cli/entry.ts'), 'index', root,
       '--scope', SCOPE.join(','), '--cache', cacheRoot, '--json', '--quiet'],
     { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20 });
   assert.equal(cli.status, 0, `netpath index failed:\n${cli.stderr}`);

@@ -75,7 +75,7 @@ test('over ssh: interfaces named with shell metacharacters are read as names, no
 
 test('locally: the CLI inside the namespace reads the same names, nothing is executed', () => {
   const r = spawnSync('ip', ['netns', 'exec', NS, process.execPath, '--import', path.join(repo, 'node_modules/tsx/dist/loader.mjs'),
-    path.join(repo, 'server/src/cli/netpath.ts'), 'counters', '--count', '1', '--json'], { cwd, encoding: 'utf8', timeout: 60000 });
+    path.join(repo, 'server/src/cli/entry.ts'), 'counters', '--count', '1', '--json'], { cwd, encoding: 'utf8', timeout: 60000 });
   assert.equal(r.status, 0, r.stderr);
   const sample = JSON.parse(r.stdout.trim().split('\n')[0]) as { counters: { dev: Record<string, unknown>; sys: Record<string, unknown> }; status: Record<string, string> };
   for (const name of EVIL) {

@@ -154,7 +154,7 @@ test('host key changed while streaming: the reconnect stops with the host key er
 });
 
 const repo = path.resolve(__dirname, '..', '..');
-const cliArgv = (...args: string[]) => ['--import', 'tsx', path.join(repo, 'server/src/cli/netpath.ts'), 'counters', ...args];
+const cliArgv = (...args: string[]) => ['--import', 'tsx', path.join(repo, 'server/src/cli/entry.ts'), 'counters', ...args];
 
 test('CLI over ssh: one JSON object per snapshot, counters under source and name with value and rate', async () => {
   const child = spawn(process.execPath, cliArgv('--host', HOST_ALIAS, '--ssh-config', sshd.sshConfig, '--count', '2', '--json'), { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });

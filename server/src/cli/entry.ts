@@ -4,13 +4,12 @@
 // lookup that cannot answer (no file, another state, a moved folder, a changed file, a damaged
 // block, no entry), goes to the whole CLI (netpath-full.js, cli/netpath.ts), which answers from
 // the index and writes the lookup again.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParsedArgs } from './args';
 import { checkKernelTree, parseScope } from '../engine/kernel-tree';
-import { knowledgeFor } from '../engine/knowledge';
-import { IndexStore } from '../engine/store';
-import { engineFingerprint } from '../engine/fingerprint';
-import { lookupSymbol } from '../engine/lookup/symbol-lookup';
+import { baseKnowledge } from '../engine/knowledge';
+import { lookupInCache } from '../engine/lookup/symbol-lookup';
 import { printLookup } from './lookup-output';
 
 /** Options the fast path understands; any other argument goes to the whole CLI. */
@@ -34,12 +33,8 @@ function fast(argv: string[]): number | undefined {
   } catch {
     return undefined;
   }
-  const knowledge = knowledgeFor(root);
-  const scope = parseScope(args.options.get('scope'), knowledge.defaultScope);
-  const store = new IndexStore(root, scope, args.options.get('cache'));
-  const manifest = store.manifestIdentity();
-  if (manifest === undefined) return undefined;
-  const r = lookupSymbol(store.dir, root, name, { engine: engineFingerprint(knowledge), manifest });
+  const scope = parseScope(args.options.get('scope'), baseKnowledge().defaultScope);
+  const r = lookupInCache(root, scope, args.options.get('cache'), name);
   const verbose = args.flags.has('verbose');
   if ('problem' in r) {
     if (verbose) process.stderr.write(`netpath: info: symbols lookup: ${r.problem}; reading the index\n`);
@@ -62,5 +57,9 @@ try {
   if (process.env.NETPATH_DEBUG) process.stderr.write(`netpath: debug: symbols lookup failed: ${(e as Error).stack}\n`);
 }
 if (code !== undefined) process.exitCode = code;
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the whole CLI is its own bundle, loaded only when needed
-else (require(path.join(__dirname, 'netpath-full.js')) as { run: (argv: string[]) => void }).run(argv);
+else {
+  // Bundled: the whole CLI is its own file beside this one. From source (tsx): the module itself.
+  const bundled = path.join(__dirname, 'netpath-full.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the whole CLI is loaded only when needed
+  (require(fs.existsSync(bundled) ? bundled : './netpath') as { run: (argv: string[]) => void }).run(argv);
+}

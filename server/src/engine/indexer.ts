@@ -313,6 +313,11 @@ export class KernelIndex {
     return this.lastStats!;
   }
 
+  /** Whether the symbol table is built (until then the language server may answer from the symbols lookup). */
+  get symbolsBuilt(): boolean {
+    return this.table !== undefined;
+  }
+
   /** The symbol table, built now in one go if there is none yet (the CLI; tests). */
   symbols(): SymbolTable {
     this.table ??= new SymbolTable(this.files);

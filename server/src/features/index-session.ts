@@ -6,7 +6,10 @@ import { MessageType, ShowMessageNotification, type CancellationToken, type Conn
 import type { CallGraph } from '../engine/callgraph/graph';
 import { AnalysisHost, StaleAnalysisError, type Analysis, type AnalysisProgress } from '../engine/analysis/snapshot';
 import { CancelledError, KernelIndex, type IndexStats, type IndexView } from '../engine/indexer';
-import { checkKernelTree, NotAKernelTreeError } from '../engine/kernel-tree';
+import { checkKernelTree, NotAKernelTreeError, parseScope } from '../engine/kernel-tree';
+import { knowledgeFor } from '../engine/knowledge';
+import { lookupInCache } from '../engine/lookup/symbol-lookup';
+import type { SymbolLocation } from '../engine/symbols';
 import { IndexReadyNotification, IndexStatusNotification, type IndexStatus, type IndexSummary, type NetpathSettings } from '../../../shared/protocol';
 import { throwIfCancelled, untilCancelled } from './guard';
 import type { Logger } from './logger';
@@ -119,6 +122,29 @@ export class IndexSession {
     } finally {
       this.progressListeners.delete(listener);
       progress.done();
+    }
+  }
+
+  /**
+   * Definitions of `name` from the symbols lookup beside the cache (engine/lookup/), while the
+   * index opens or its symbol table is built: the first go-to-definition after a warm start must
+   * not wait for either. Undefined when the lookup cannot answer (none, stale, damaged, no entry)
+   * or when an editor buffer may differ from the disk (an open document was edited).
+   */
+  lookupDefinitions(name: string, buffersEdited: boolean): SymbolLocation[] | undefined {
+    if (this.index?.symbolsBuilt || buffersEdited || !this.folder) return undefined;
+    try {
+      const root = this.index?.root ?? checkKernelTree(this.folder);
+      const scope = this.index?.scope ?? parseScope(this.settings.scope, knowledgeFor(root).defaultScope);
+      const r = lookupInCache(root, scope, this.settings.cacheDirectory || undefined, name);
+      if ('problem' in r) {
+        this.log.debug(`definition of ${name}: symbols lookup: ${r.problem}; waiting for the index`);
+        return undefined;
+      }
+      return r.answer.d.length ? r.answer.d : undefined;
+    } catch (e) {
+      this.log.debug(`definition of ${name}: symbols lookup failed: ${(e as Error).message}`);
+      return undefined;
     }
   }
 

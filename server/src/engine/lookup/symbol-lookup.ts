@@ -13,6 +13,9 @@ import { forgetDecoded, notDecoded } from '../codec';
 import { locationsOf, rank, type ReferenceLocation, type SymbolLocation } from '../symbols';
 import { blocksWhole, bucketOf, changedFile, LookupDamagedError, movedDir, openLookup, readFiles, readName, writeLookup, type FileStamp } from './lookup-file';
 import * as fs from 'node:fs';
+import { knowledgeFor } from '../knowledge';
+import { IndexStore } from '../store';
+import { engineFingerprint } from '../fingerprint';
 
 export const SYMBOLS_FILE = 'symbols.lookup';
 const KIND = 'symbols';
@@ -283,4 +286,16 @@ export function lookupSymbol(cacheDir: string, root: string, name: string, state
   } finally {
     fs.closeSync(o.fd);
   }
+}
+
+/**
+ * The lookup of a tree's index as the CLI's bin reads it (cli/entry.ts) and the language server
+ * before its symbol table is built: the state it must match is read from disk here.
+ */
+export function lookupInCache(root: string, scope: string[], cacheRoot: string | undefined, name: string): SymbolsLookup {
+  const knowledge = knowledgeFor(root);
+  const store = new IndexStore(root, scope, cacheRoot);
+  const manifest = store.manifestIdentity();
+  if (manifest === undefined) return { problem: 'no index manifest' };
+  return lookupSymbol(store.dir, root, name, { engine: engineFingerprint(knowledge), manifest });
 }
