@@ -7,10 +7,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs, UsageError } from '../server/src/cli/args';
-import { checkKernelTree, kernelVersion, parseScope } from '../server/src/engine/kernel-tree';
-import { baseKnowledge } from '../server/src/engine/knowledge';
-import { defaultCacheRoot } from '../server/src/engine/store';
+import { kernelVersion } from '../server/src/engine/kernel-tree';
+import { warmBenchTarget } from './queries';
 import { scanTree } from '../server/src/engine/scan';
 import { median, runTimed } from './measure';
 
@@ -78,17 +76,9 @@ export function formatWarmLookups(w: WarmLookups): string[] {
 }
 
 export function runLookupsBench(argv: string[], cli: string): number {
-  const args = parseArgs(argv, { flags: ['json'], options: ['scope', 'cache'] });
-  const dir = args.positional[0];
-  if (!dir) throw new UsageError('give the kernel tree to measure');
-  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" (npm run bench does)`);
-  const root = checkKernelTree(path.resolve(dir));
-  const scope = parseScope(args.options.get('scope'), baseKnowledge().defaultScope);
-  const cache = args.options.get('cache') ?? defaultCacheRoot();
-  const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
-  say(`Linux ${kernelVersion(root) ?? '?'} at ${root}, scope ${scope.join(',')}, cache ${cache}`);
+  const { root, scope, cache, json, say } = warmBenchTarget(argv, cli);
   const w = measureWarmLookups(cli, root, scope, cache, say);
-  if (!args.flags.has('json')) process.stdout.write(formatWarmLookups(w).join('\n') + '\n');
+  if (!json) process.stdout.write(formatWarmLookups(w).join('\n') + '\n');
   process.stdout.write(JSON.stringify({ kernel: { root, version: kernelVersion(root) ?? null, scope }, lookups: w }) + '\n');
   return 0;
 }

@@ -73,7 +73,8 @@ export function formatWarmQueries(q: WarmQueries): string[] {
 }
 
 /** `npm run bench -- queries <kernel-dir> [--scope S] [--cache C] [--json]`: only the warm queries (default cache: netpath's own). */
-export async function runQueriesBench(argv: string[], cli: string): Promise<number> {
+/** What a warm-query bench runs on (`<kernel-dir> [--scope S] [--cache C] [--json]`), said on stderr. */
+export function warmBenchTarget(argv: string[], cli: string): { root: string; scope: string[]; cache: string; json: boolean; say: (s: string) => void } {
   const args = parseArgs(argv, { flags: ['json'], options: ['scope', 'cache'] });
   const dir = args.positional[0];
   if (!dir) throw new UsageError('give the kernel tree to measure');
@@ -83,12 +84,17 @@ export async function runQueriesBench(argv: string[], cli: string): Promise<numb
   const cache = args.options.get('cache') ?? defaultCacheRoot();
   const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
   say(`Linux ${kernelVersion(root) ?? '?'} at ${root}, scope ${scope.join(',')}, cache ${cache}`);
+  return { root, scope, cache, json: args.flags.has('json'), say };
+}
+
+export async function runQueriesBench(argv: string[], cli: string): Promise<number> {
+  const { root, scope, cache, json, say } = warmBenchTarget(argv, cli);
   const q = await measureWarmQueries(cli, root, scope, cache, say);
   const goals = [
     { name: 'warm path query', limit: QUERY_GOAL_SECONDS, value: +q.path.toFixed(3), unit: 's', pass: q.path <= QUERY_GOAL_SECONDS },
     { name: 'warm callers query', limit: QUERY_GOAL_SECONDS, value: +q.callers.toFixed(3), unit: 's', pass: q.callers <= QUERY_GOAL_SECONDS },
   ];
-  if (!args.flags.has('json')) {
+  if (!json) {
     process.stdout.write([...formatWarmQueries(q), '', ...goals.map((g) => `GOAL ${g.name} ≤ ${g.limit} s: ${g.value} s ${g.pass ? 'PASS' : 'FAIL'}`), ''].join('\n'));
   }
   process.stdout.write(JSON.stringify({ kernel: { root, version: kernelVersion(root) ?? null, scope }, queries: q, goals }) + '\n');

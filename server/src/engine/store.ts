@@ -49,13 +49,17 @@ export function defaultCacheRoot(): string {
 }
 
 export function shardOf(relPath: string): string {
-  // FNV-1a: cheap and stable across runs.
+  return (fnv1a(relPath) % SHARD_COUNT).toString().padStart(2, '0');
+}
+
+/** FNV-1a of a string: cheap and stable across runs (shards here, lookup buckets in lookup/). */
+export function fnv1a(s: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < relPath.length; i++) {
-    h ^= relPath.charCodeAt(i);
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return (h % SHARD_COUNT).toString().padStart(2, '0');
+  return h;
 }
 
 /** A shard's bytes are not those the manifest this process read recorded: another process rewrote it. */
@@ -203,7 +207,7 @@ export class IndexStore {
  * JSON whose every character fits in Latin-1 (higher ones become \u escapes), written and
  * read as latin1: decoding UTF-8 cost more than parsing the JSON itself.
  */
-function latin1Json(value: unknown): string {
+export function latin1Json(value: unknown): string {
   return JSON.stringify(value).replace(/[\u0100-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

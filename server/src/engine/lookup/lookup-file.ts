@@ -14,6 +14,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { fnv1a, latin1Json } from '../store';
 
 export const LOOKUP_FORMAT = 1;
 const MAGIC = Buffer.from('NETPATHK', 'latin1');
@@ -38,12 +39,7 @@ export type FileStamp = [path: string, mtimeMs: number, size: number];
 const FILE_CHUNK = 256;
 
 export function bucketOf(name: string, buckets: number): number {
-  let h = 0x811c9dc5; // FNV-1a, as the shards
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % buckets;
+  return fnv1a(name) % buckets;
 }
 
 /** A block as stored: each of its names' answer. */
@@ -250,8 +246,4 @@ export function changedFile(root: string, files: Iterable<FileStamp>): string | 
 function crc32(b: Buffer): number {
   const z = (zlib as unknown as { crc32?: (b: Buffer) => number }).crc32;
   return z ? z(b) >>> 0 : crypto.createHash('sha1').update(b).digest().readUInt32LE(0);
-}
-
-function latin1Json(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u0100-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
